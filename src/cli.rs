@@ -1,0 +1,551 @@
+//! Command line: parse arguments, run one command, return the exit code.
+//! Exit codes: 0 success, 1 findings (stale files, lint errors), 2 bad input or usage.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use crate::config::ProfileName;
+use crate::diagnostic::{self, Diagnostic, Source};
+use crate::model::{LoadOptions, Model};
+use crate::output::{self, Outcome};
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_INPUT: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ocgen",
+    version,
+    about = "Render the Coolify deployment of an OpenClaw gateway from one deploy.toml",
+    long_about = "Render the Coolify deployment of an OpenClaw gateway from one deploy.toml.\n\n\
+        From deploy.toml, ocgen renders a Dockerfile, docker-compose.yaml, bootstrap.sh and \
+        coolify.env for one of three profiles: lan-patch, sidecar or serve.",
+    after_help = "Exit codes: 0 success, 1 findings (stale files, lint errors), 2 bad input or usage.\n\
+        Start with `ocgen init`, then `ocgen render`.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write a commented starter deploy.toml (refuses to overwrite)
+    Init {
+        /// Profile the starter file selects
+        #[arg(long, value_enum, default_value = "lan-patch")]
+        profile: ProfileArg,
+        /// Where to write it
+        #[arg(default_value = "deploy.toml")]
+        path: PathBuf,
+    },
+    /// Render Dockerfile, docker-compose.yaml, bootstrap.sh and coolify.env into DIR
+    Render {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output directory
+        #[arg(short, long = "output", value_name = "DIR", default_value = ".")]
+        output: PathBuf,
+        /// Treat lint warnings as errors
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Print nothing on success
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Compare the files in DIR with what would be rendered; never writes
+    Check {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Directory holding the rendered files
+        #[arg(short, long = "output", value_name = "DIR", default_value = ".")]
+        output: PathBuf,
+        #[arg(long)]
+        deny_warnings: bool,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Check deploy.toml only (syntax, schema, domain rules)
+    Validate {
+        #[command(flatten)]
+        input: InputArgs,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Run the domain lint rules on deploy.toml
+    Lint {
+        #[command(flatten)]
+        input: InputArgs,
+        #[arg(long)]
+        deny_warnings: bool,
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Explain a diagnostic code (e.g. OC101), or list them all
+    Explain {
+        /// Code or rule name; omit to list every code
+        code: Option<String>,
+    },
+    /// Print the JSON Schema of deploy.toml
+    Schema,
+    /// List the OpenClaw releases ocgen knows and what each needs
+    Versions,
+    /// Print shell completions
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Path to deploy.toml
+    #[arg(
+        short,
+        long = "config",
+        value_name = "FILE",
+        default_value = "deploy.toml"
+    )]
+    pub config: PathBuf,
+    /// Profile to use instead of the file's `profile`
+    #[arg(long, value_enum)]
+    pub profile: Option<ProfileArg>,
+    /// Render an OpenClaw version missing from the release table with the
+    /// rules of the nearest older known release (warns)
+    #[arg(long)]
+    pub allow_unknown_version: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ProfileArg {
+    LanPatch,
+    Sidecar,
+    Serve,
+}
+
+impl From<ProfileArg> for ProfileName {
+    fn from(p: ProfileArg) -> Self {
+        match p {
+            ProfileArg::LanPatch => ProfileName::LanPatch,
+            ProfileArg::Sidecar => ProfileName::Sidecar,
+            ProfileArg::Serve => ProfileName::Serve,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_INPUT } else { EXIT_OK });
+        }
+    };
+    ExitCode::from(run(cli))
+}
+
+fn color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+/// Run a parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Init { profile, path } => init(profile.into(), &path),
+        Command::Render {
+            input,
+            output,
+            deny_warnings,
+            quiet,
+        } => render(&input, &output, deny_warnings, quiet),
+        Command::Check {
+            input,
+            output,
+            deny_warnings,
+            format,
+        } => check(&input, &output, deny_warnings, format),
+        Command::Validate { input, format } => validate(&input, format),
+        Command::Lint {
+            input,
+            deny_warnings,
+            format,
+        } => lint(&input, deny_warnings, format),
+        Command::Explain { code } => explain(code.as_deref()),
+        Command::Schema => {
+            print!("{}", crate::config::json_schema_text());
+            EXIT_OK
+        }
+        Command::Versions => versions(),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "ocgen", &mut std::io::stdout());
+            EXIT_OK
+        }
+    }
+}
+
+/// Print an error that has no source location.
+fn fail(message: &str, hint: Option<&str>) -> u8 {
+    let mut err = anstream::stderr();
+    let _ = writeln!(err, "error: {message}");
+    if let Some(h) = hint {
+        let _ = writeln!(err, "  help: {h}");
+    }
+    EXIT_INPUT
+}
+
+fn read_source(path: &Path) -> Result<Source, (Option<Source>, Vec<Diagnostic>, String)> {
+    let name = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => crate::decode(&name, bytes).map_err(|(s, d)| (Some(s), d, String::new())),
+        Err(e) => {
+            let hint = if e.kind() == std::io::ErrorKind::NotFound {
+                "create one with `ocgen init`, or name it with -c FILE"
+            } else {
+                "check the path and its permissions"
+            };
+            Err((
+                None,
+                vec![],
+                format!("cannot read {name}: {e}\n  help: {hint}"),
+            ))
+        }
+    }
+}
+
+/// The outcome of reading input: the model, or the exit code after reporting.
+struct Loaded {
+    source: Source,
+    model: Model,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    ok: bool,
+    diagnostics: Vec<diagnostic::Located<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stale: Option<Vec<JsonStale<'a>>>,
+}
+
+#[derive(Serialize)]
+struct JsonStale<'a> {
+    file: &'a str,
+    reason: &'a str,
+    diff: &'a str,
+}
+
+fn report(diags: &[Diagnostic], source: &Source, format: Format) {
+    match format {
+        Format::Human => {
+            if !diags.is_empty() {
+                let text = diagnostic::render_human(diags, source, color());
+                let _ = write!(anstream::stderr(), "{text}");
+            }
+        }
+        Format::Json => print_json(diags, source, None),
+    }
+}
+
+fn print_json(diags: &[Diagnostic], source: &Source, stale: Option<&[output::Stale]>) {
+    let ok = !diags.iter().any(Diagnostic::is_error) && stale.is_none_or(|s| s.is_empty());
+    let doc = JsonReport {
+        ok,
+        diagnostics: diags
+            .iter()
+            .map(|d| diagnostic::locate(d, source))
+            .collect(),
+        stale: stale.map(|s| {
+            s.iter()
+                .map(|s| JsonStale {
+                    file: s.name,
+                    reason: s.reason,
+                    diff: &s.diff,
+                })
+                .collect()
+        }),
+    };
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&doc).expect("report serializes")
+    );
+}
+
+fn load(input: &InputArgs, format: Format) -> Result<Loaded, u8> {
+    let source = match read_source(&input.config) {
+        Ok(s) => s,
+        Err((Some(source), diags, _)) => {
+            report(&diags, &source, format);
+            return Err(EXIT_INPUT);
+        }
+        Err((None, _, message)) => {
+            if format == Format::Json {
+                let source = Source::new(input.config.display().to_string(), "");
+                let d = Diagnostic::error(
+                    "OC000",
+                    message.lines().next().unwrap_or_default().to_string(),
+                )
+                .with_hint("create one with `ocgen init`, or name it with -c FILE");
+                print_json(&[d], &source, None);
+                return Err(EXIT_INPUT);
+            }
+            let _ = writeln!(anstream::stderr(), "error: {message}");
+            return Err(EXIT_INPUT);
+        }
+    };
+    let opts = LoadOptions {
+        profile: input.profile.map(Into::into),
+        allow_unknown_version: input.allow_unknown_version,
+    };
+    match crate::load_model(&source, &opts) {
+        Ok(model) => Ok(Loaded { source, model }),
+        Err(diags) => {
+            report(&diags, &source, format);
+            Err(EXIT_INPUT)
+        }
+    }
+}
+
+/// Warnings from loading plus lint findings; and whether they block.
+fn findings(l: &Loaded, deny_warnings: bool) -> (Vec<Diagnostic>, bool) {
+    let mut diags = l.model.warnings.clone();
+    diags.extend(crate::lint::lint(&l.model));
+    let blocking = diags.iter().any(|d| d.is_error() || deny_warnings);
+    (diags, blocking)
+}
+
+fn init(profile: ProfileName, path: &Path) -> u8 {
+    let text = crate::render::starter(profile);
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path);
+    let mut file = match file {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return fail(
+                &format!(
+                    "{} already exists; ocgen init never overwrites a file",
+                    path.display()
+                ),
+                Some("edit it, or write the starter elsewhere: `ocgen init other.toml`"),
+            );
+        }
+        Err(e) => {
+            return fail(
+                &format!("cannot create {}: {e}", path.display()),
+                Some("check the directory exists and is writable"),
+            );
+        }
+    };
+    if let Err(e) = file.write_all(text.as_bytes()) {
+        drop(file);
+        let _ = std::fs::remove_file(path);
+        return fail(&format!("cannot write {}: {e}", path.display()), None);
+    }
+    eprintln!(
+        "wrote {} (profile {profile}); next: `ocgen render -c {}`",
+        path.display(),
+        path.display()
+    );
+    EXIT_OK
+}
+
+fn render(input: &InputArgs, dir: &Path, deny_warnings: bool, quiet: bool) -> u8 {
+    let l = match load(input, Format::Human) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let (diags, blocking) = findings(&l, deny_warnings);
+    report(&diags, &l.source, Format::Human);
+    if blocking {
+        let _ = writeln!(
+            anstream::stderr(),
+            "error: nothing written to {}: fix the findings above",
+            dir.display()
+        );
+        return EXIT_FINDINGS;
+    }
+    let files = crate::render_files(&l.model);
+    match output::write_all(dir, &files) {
+        Ok(outcomes) => {
+            if !quiet {
+                for (name, outcome) in outcomes {
+                    let what = match outcome {
+                        Outcome::Created => "created",
+                        Outcome::Updated => "updated",
+                        Outcome::Unchanged => "unchanged",
+                    };
+                    eprintln!("{what:>9} {}", dir.join(name).display());
+                }
+            }
+            EXIT_OK
+        }
+        Err(e) => fail(
+            &format!("{e}; nothing was changed"),
+            Some("choose a writable directory with -o DIR"),
+        ),
+    }
+}
+
+fn check(input: &InputArgs, dir: &Path, deny_warnings: bool, format: Format) -> u8 {
+    let l = match load(input, format) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let (diags, blocking) = findings(&l, deny_warnings);
+    let files = crate::render_files(&l.model);
+    let stale = output::compare(dir, &files);
+    if format == Format::Json {
+        print_json(&diags, &l.source, Some(&stale));
+    } else {
+        report(&diags, &l.source, format);
+        let mut out = anstream::stdout();
+        for s in &stale {
+            let _ = write!(out, "{}", s.diff);
+        }
+        if !stale.is_empty() {
+            let names: Vec<_> = stale
+                .iter()
+                .map(|s| format!("{} ({})", s.name, s.reason))
+                .collect();
+            let _ = writeln!(
+                anstream::stderr(),
+                "error: stale in {}: {}",
+                dir.display(),
+                names.join(", ")
+            );
+            let _ = writeln!(
+                anstream::stderr(),
+                "  help: run `{}` to regenerate them",
+                fix_command(input, dir)
+            );
+        }
+    }
+    if blocking || !stale.is_empty() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// The exact command that regenerates the files.
+fn fix_command(input: &InputArgs, dir: &Path) -> String {
+    let mut cmd = String::from("ocgen render");
+    if input.config != Path::new("deploy.toml") {
+        cmd.push_str(&format!(
+            " -c {}",
+            crate::render::shell_quote(&input.config.display().to_string())
+        ));
+    }
+    if let Some(p) = input.profile {
+        cmd.push_str(&format!(" --profile {}", ProfileName::from(p)));
+    }
+    if input.allow_unknown_version {
+        cmd.push_str(" --allow-unknown-version");
+    }
+    if dir != Path::new(".") {
+        cmd.push_str(&format!(
+            " -o {}",
+            crate::render::shell_quote(&dir.display().to_string())
+        ));
+    }
+    cmd
+}
+
+fn validate(input: &InputArgs, format: Format) -> u8 {
+    let l = match load(input, format) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    report(&l.model.warnings, &l.source, format);
+    if format == Format::Human {
+        eprintln!(
+            "{}: valid (profile {}, OpenClaw {})",
+            l.source.name, l.model.profile.name, l.model.openclaw_version
+        );
+    }
+    EXIT_OK
+}
+
+fn lint(input: &InputArgs, deny_warnings: bool, format: Format) -> u8 {
+    let l = match load(input, format) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let (diags, blocking) = findings(&l, deny_warnings);
+    report(&diags, &l.source, format);
+    if format == Format::Human {
+        let (e, w) = diagnostic::tally(&diags);
+        eprintln!("{}: {e} error(s), {w} warning(s)", l.source.name);
+    }
+    if blocking { EXIT_FINDINGS } else { EXIT_OK }
+}
+
+fn explain(code: Option<&str>) -> u8 {
+    match code {
+        None => {
+            for c in crate::lint::CODES {
+                println!(
+                    "{}  {:<7}  {:<32} {}",
+                    c.code,
+                    c.severity.as_str(),
+                    c.name,
+                    c.summary
+                );
+            }
+            EXIT_OK
+        }
+        Some(code) => match crate::lint::find(code) {
+            Some(c) => {
+                println!(
+                    "{} ({}, {}): {}\n\n{}",
+                    c.code,
+                    c.name,
+                    c.severity.as_str(),
+                    c.summary,
+                    c.explanation
+                );
+                EXIT_OK
+            }
+            None => fail(
+                &format!("unknown code `{code}`"),
+                Some("`ocgen explain` lists every code"),
+            ),
+        },
+    }
+}
+
+fn versions() -> u8 {
+    println!(
+        "{:<12} {:<5} {:<22} retired keys",
+        "openclaw", "node", "lan sub-agent fix"
+    );
+    for r in crate::versions::releases() {
+        let retired = if r.retired_keys.is_empty() {
+            "-".to_string()
+        } else {
+            r.retired_keys.join(", ")
+        };
+        let fix = if r.lan_subagent_workaround {
+            "mode=remote workaround"
+        } else {
+            "not needed"
+        };
+        println!(
+            "{:<12} {:<5} {:<22} {}",
+            r.version, r.node_major, fix, retired
+        );
+    }
+    EXIT_OK
+}

@@ -1,0 +1,272 @@
+//! The `deploy.toml` file as serde reads it. These types are the single
+//! source of the published JSON Schema (`schema/deploy.schema.json`); doc
+//! comments become the schema's descriptions and the README reference.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Pattern of a `${VAR}` reference to a Coolify environment variable.
+pub const SECRET_REF_PATTERN: &str = r"^\$\{[A-Z_][A-Z0-9_]*\}$";
+const OPTIONAL_SECRET_REF_PATTERN: &str = r"^(\$\{[A-Z_][A-Z0-9_]*\})?$";
+const VERSION_PATTERN: &str = r"^[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,2}(-[0-9]+)?$";
+const NAME_PATTERN: &str = r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$";
+const HOSTNAME_PATTERN: &str = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
+const IMAGE_PATTERN: &str = r"^[a-z0-9]+([._/:@-][a-zA-Z0-9_]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$";
+const TAG_PATTERN: &str = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[a-f0-9]{64})?$";
+const CONFIG_PATH_PATTERN: &str = r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$";
+
+/// `deploy.toml`: how to deploy one OpenClaw gateway on a Coolify-managed Docker host.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "ocgen deploy.toml")]
+pub struct RawConfig {
+    /// The deployment profile: `lan-patch` (gateway on the LAN), `sidecar` (LAN plus a
+    /// Tailscale sidecar container) or `serve` (gateway on loopback, published to the tailnet
+    /// over HTTPS by Tailscale Serve inside the container). `ocgen render --profile` overrides it.
+    pub profile: ProfileName,
+    /// The OpenClaw release to deploy.
+    pub openclaw: OpenclawSection,
+    /// The gateway process and how it is reached.
+    #[serde(default)]
+    pub gateway: GatewaySection,
+    /// The container image that is built.
+    #[serde(default)]
+    pub image: ImageSection,
+    /// How the service sits in Coolify.
+    #[serde(default)]
+    pub coolify: CoolifySection,
+    /// Tailscale settings (used by the `sidecar` and `serve` profiles).
+    #[serde(default)]
+    pub tailscale: TailscaleSection,
+}
+
+/// A deployment profile.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProfileName {
+    /// Gateway listens on the LAN; sub-agents reach it over loopback.
+    LanPatch,
+    /// `lan-patch` plus a Tailscale sidecar container sharing the gateway's network.
+    Sidecar,
+    /// Gateway on loopback; tailscaled in the container publishes it with Tailscale Serve.
+    Serve,
+}
+
+impl ProfileName {
+    pub const ALL: [ProfileName; 3] = [
+        ProfileName::LanPatch,
+        ProfileName::Sidecar,
+        ProfileName::Serve,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfileName::LanPatch => "lan-patch",
+            ProfileName::Sidecar => "sidecar",
+            ProfileName::Serve => "serve",
+        }
+    }
+}
+
+impl std::fmt::Display for ProfileName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The OpenClaw release.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenclawSection {
+    /// npm version of the `openclaw` package, e.g. `2026.2.19`. It selects the Node runtime,
+    /// which config keys are written and whether the LAN sub-agent workaround is needed.
+    #[schemars(regex(pattern = VERSION_PATTERN))]
+    pub version: String,
+    /// Extra `openclaw.json` settings the bootstrap writes on every start, as dotted paths,
+    /// e.g. `"agents.defaults.model" = "openai/gpt-5"`. Keys the profile owns cannot be set here.
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": CONFIG_PATH_PATTERN }))]
+    pub config: BTreeMap<String, serde_json::Value>,
+}
+
+/// Which address the gateway listens on (`gateway.bind` in `openclaw.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum BindMode {
+    /// The profile's choice (`lan` for lan-patch and sidecar, `loopback` for serve).
+    Profile,
+    /// 127.0.0.1 only.
+    Loopback,
+    /// All addresses of the container.
+    Lan,
+    /// The Tailscale address only.
+    Tailnet,
+    /// LAN if available, else loopback.
+    Auto,
+    /// `gateway.customBindHost`.
+    Custom,
+}
+
+impl BindMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BindMode::Profile => "profile",
+            BindMode::Loopback => "loopback",
+            BindMode::Lan => "lan",
+            BindMode::Tailnet => "tailnet",
+            BindMode::Auto => "auto",
+            BindMode::Custom => "custom",
+        }
+    }
+}
+
+/// The gateway.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct GatewaySection {
+    /// TCP port the gateway listens on inside the container (and on the host, when published).
+    #[schemars(range(min = 1))]
+    pub port: u16,
+    /// Host address the LAN port is published on (lan-patch and sidecar), e.g. the server's LAN
+    /// IP `192.168.1.100`. `0.0.0.0` publishes on every host address.
+    pub publish_address: String,
+    /// Override the profile's `gateway.bind`. Leave at `profile` unless you know why.
+    pub bind: BindMode,
+    /// The gateway token, as a `${VAR}` reference to a Coolify variable (never a literal).
+    /// `${SERVICE_PASSWORD_64_OPENCLAW}` makes Coolify generate it.
+    #[schemars(regex(pattern = SECRET_REF_PATTERN))]
+    pub token: String,
+}
+
+impl Default for GatewaySection {
+    fn default() -> Self {
+        Self {
+            port: 18789,
+            publish_address: "0.0.0.0".into(),
+            bind: BindMode::Profile,
+            token: "${OPENCLAW_GATEWAY_TOKEN}".into(),
+        }
+    }
+}
+
+/// The image built from the rendered Dockerfile.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImageSection {
+    /// Base image of every stage (Debian-based), pinned to a tag or digest; `latest` is refused.
+    #[schemars(regex(pattern = IMAGE_PATTERN))]
+    pub base: String,
+    /// Include the `browser-deps` stage (Chromium's system libraries for browser tools).
+    pub browser: bool,
+}
+
+impl Default for ImageSection {
+    fn default() -> Self {
+        Self {
+            base: "debian:bookworm-slim".into(),
+            browser: true,
+        }
+    }
+}
+
+/// Coolify integration.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct CoolifySection {
+    /// Docker network the services join. By default an external network Coolify manages.
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub network: String,
+    /// Whether `network` already exists outside this compose file (Coolify's `proxy`/`coolify`).
+    pub network_external: bool,
+    /// Declare `network` as `internal: true` (no outbound traffic). Tailscale cannot reach its
+    /// control plane from such a network.
+    pub network_internal: bool,
+    /// Named volume mounted at `/data` for the gateway's state.
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub data_volume: String,
+}
+
+impl Default for CoolifySection {
+    fn default() -> Self {
+        Self {
+            network: "proxy".into(),
+            network_external: true,
+            network_internal: false,
+            data_volume: "openclaw-data".into(),
+        }
+    }
+}
+
+/// How tailscaled creates its network interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TailscaleNetworking {
+    /// Userspace networking: no capabilities, no `/dev/net/tun`.
+    Userspace,
+    /// Kernel TUN device: needs `NET_ADMIN`, `SYS_MODULE` and `/dev/net/tun`.
+    Kernel,
+}
+
+/// Where tailscaled keeps its node state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TailscaleState {
+    /// On a persistent volume: the node survives restarts and redeploys.
+    Volume,
+    /// In memory: every start registers a new node with the auth key.
+    Ephemeral,
+}
+
+/// Tailscale.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct TailscaleSection {
+    /// Image the sidecar runs and the `serve` Dockerfile copies binaries from.
+    #[schemars(regex(pattern = IMAGE_PATTERN))]
+    pub image: String,
+    /// Tag of `image`: a version such as `v1.94.2` (optionally with `@sha256:` digest).
+    /// `latest` is refused.
+    #[schemars(regex(pattern = TAG_PATTERN))]
+    pub tag: String,
+    /// Machine name on the tailnet.
+    #[schemars(regex(pattern = HOSTNAME_PATTERN))]
+    pub hostname: String,
+    /// Auth key as a `${VAR}` reference (an OAuth client secret `tskey-client-…` or a reusable
+    /// key). Empty string: no key; the first start then needs an interactive login.
+    #[schemars(regex(pattern = OPTIONAL_SECRET_REF_PATTERN))]
+    pub auth_key: String,
+    /// ACL tags the node advertises, e.g. `["tag:server"]`. Required when `auth_key` is an
+    /// OAuth client secret; tagged nodes never expire.
+    pub tags: Vec<Tag>,
+    /// `sidecar` only: userspace or kernel networking.
+    pub networking: TailscaleNetworking,
+    /// Where node state lives (`sidecar`: its own named volume; `serve`: on the data volume).
+    pub state: TailscaleState,
+    /// `sidecar` only: named volume for the sidecar's state.
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub state_volume: String,
+}
+
+impl Default for TailscaleSection {
+    fn default() -> Self {
+        Self {
+            image: "docker.io/tailscale/tailscale".into(),
+            tag: "v1.94.2".into(),
+            hostname: "openclaw-server".into(),
+            auth_key: "${TS_AUTHKEY}".into(),
+            tags: Vec::new(),
+            networking: TailscaleNetworking::Userspace,
+            state: TailscaleState::Volume,
+            state_volume: "tailscale-state".into(),
+        }
+    }
+}
+
+/// A Tailscale ACL tag such as `tag:server`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Tag(#[schemars(regex(pattern = r"^tag:[a-zA-Z][a-zA-Z0-9-]{0,63}$"))] pub String);

@@ -1,0 +1,398 @@
+//! Domain lint: the pitfalls the seed research documents, as rules with
+//! stable codes. `render` and `check` refuse to write on an error.
+
+use crate::config::{BindMode, ProfileName, TailscaleNetworking, TailscaleState};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Model;
+use crate::profile::TailscalePlacement;
+
+/// A documented code: input errors (OC0xx) and lint rules (OC1xx).
+pub struct Code {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    pub explanation: &'static str,
+}
+
+macro_rules! code {
+    ($code:literal, $name:literal, $sev:ident, $summary:literal, $expl:literal) => {
+        Code {
+            code: $code,
+            name: $name,
+            severity: Severity::$sev,
+            summary: $summary,
+            explanation: $expl,
+        }
+    };
+}
+
+pub const CODES: &[Code] = &[
+    code!(
+        "OC001",
+        "invalid-toml",
+        Error,
+        "deploy.toml is not valid TOML (or not UTF-8)",
+        "ocgen could not parse the file. The message points at the first syntax error.\nFix: correct the TOML at that line and column."
+    ),
+    code!(
+        "OC002",
+        "unknown-key",
+        Error,
+        "a key ocgen does not know",
+        "Every table of deploy.toml accepts a fixed set of keys (see `ocgen schema`), so that a typo never silently falls back to a default.\nFix: rename the key (the hint suggests the closest known one) or remove it."
+    ),
+    code!(
+        "OC003",
+        "invalid-value",
+        Error,
+        "a missing key, a wrong type or a value outside what is allowed",
+        "The value does not match deploy.toml's JSON Schema (`ocgen schema`).\nFix: use a value of the expected type and form; the hint describes the key."
+    ),
+    code!(
+        "OC004",
+        "literal-secret",
+        Error,
+        "a secret written literally into deploy.toml",
+        "deploy.toml is committed to the Coolify repo, and the rendered files are too. Secrets (the gateway token, the Tailscale auth key) must only appear as `${VAR}` references that Coolify fills from its environment.\nFix: move the value to Coolify's environment variables and write `token = \"${OPENCLAW_GATEWAY_TOKEN}\"` (or `auth_key = \"${TS_AUTHKEY}\"`). Rotate the secret if it was ever committed."
+    ),
+    code!(
+        "OC005",
+        "unknown-openclaw-version",
+        Error,
+        "an OpenClaw version not in ocgen's release table",
+        "Which config keys are valid, which Node the image needs and whether the LAN sub-agent workaround applies depend on the OpenClaw release; ocgen knows the releases listed by `ocgen versions`.\nFix: pick a known release, or pass --allow-unknown-version to use the rules of the nearest older known release (a warning), and verify the result yourself."
+    ),
+    code!(
+        "OC006",
+        "unpinned-image",
+        Error,
+        "an image tagged `latest` or untagged",
+        "A moving tag makes two deploys of the same commit run different software.\nFix: pin a version tag (`v1.94.2`, `bookworm-slim`) or a `@sha256:` digest."
+    ),
+    code!(
+        "OC007",
+        "owned-config-key",
+        Error,
+        "[openclaw.config] sets a key the profile owns",
+        "gateway.port, gateway.bind, gateway.mode, gateway.remote, gateway.tailscale.mode and gateway.auth.token follow from the profile and [gateway]; setting them by hand would fight the bootstrap patch.\nFix: change `profile` or [gateway] instead."
+    ),
+    code!(
+        "OC101",
+        "serve-needs-loopback",
+        Error,
+        "serve with a bind other than loopback",
+        "With gateway.tailscale.mode=serve, OpenClaw refuses to start unless gateway.bind=loopback (\"tailscale serve/funnel requires gateway bind=loopback\").\nFix: remove `gateway.bind` (the profile sets loopback), or use the sidecar profile to keep LAN access."
+    ),
+    code!(
+        "OC102",
+        "tailnet-bind",
+        Warning,
+        "gateway.bind = tailnet",
+        "A tailnet bind listens only on the Tailscale address: LAN access on the published port ends and loopback (sub-agents, the local CLI) stops working. It also needs tailscaled in the gateway's own network namespace.\nFix: use the serve profile (HTTPS on the tailnet, loopback kept) or the sidecar profile (LAN kept)."
+    ),
+    code!(
+        "OC103",
+        "custom-bind",
+        Error,
+        "gateway.bind = custom",
+        "OpenClaw 2026.2.x rejects gateway.customBindHost, so a custom bind crashes the gateway in a restart loop; later releases need customBindHost and auth set as well.\nFix: use the profile's bind."
+    ),
+    code!(
+        "OC104",
+        "tailscale-tag-not-a-version",
+        Error,
+        "the Tailscale image tag is not a version",
+        "Tags such as `stable` or `unstable` move; a redeploy would silently change tailscaled.\nFix: pin a release such as `v1.94.2` (optionally with a digest)."
+    ),
+    code!(
+        "OC105",
+        "tailscale-on-internal-network",
+        Error,
+        "Tailscale on an `internal` network",
+        "An internal Docker network has no outbound route, so tailscaled never reaches its control plane and stays \"connecting\" forever.\nFix: set `coolify.network_internal = false` (Coolify's external `proxy` network has outbound access)."
+    ),
+    code!(
+        "OC106",
+        "kernel-mode-without-privileges",
+        Error,
+        "kernel networking where the container gets no NET_ADMIN or /dev/net/tun",
+        "Kernel-mode tailscaled needs NET_ADMIN, SYS_MODULE and /dev/net/tun. The serve profile runs tailscaled inside the gateway container, which ocgen keeps unprivileged, so kernel mode would fail with \"cannot create TUN device\".\nFix: use `tailscale.networking = \"userspace\"` with serve, or the sidecar profile for kernel mode (the sidecar gets the capabilities)."
+    ),
+    code!(
+        "OC107",
+        "tailscale-state-not-persistent",
+        Warning,
+        "Tailscale state not on a persistent volume",
+        "With state in memory, every restart registers a new node and needs the auth key again; the node's name and address change.\nFix: `tailscale.state = \"volume\"`."
+    ),
+    code!(
+        "OC108",
+        "serve-published-port",
+        Warning,
+        "a published gateway port in serve",
+        "In serve the gateway listens on the container's loopback only; a published port leads nowhere, so ocgen does not publish it and ignores gateway.publish_address.\nFix: remove `gateway.publish_address`, or use the sidecar profile to keep LAN access."
+    ),
+    code!(
+        "OC109",
+        "retired-config-key",
+        Error,
+        "a config key the targeted OpenClaw release has retired",
+        "The targeted release rejects this key at start-up (Config invalid), so the gateway would not start.\nFix: remove it from [openclaw.config]; the bootstrap also deletes retired keys from an existing openclaw.json."
+    ),
+    code!(
+        "OC110",
+        "tailscale-no-first-start-auth",
+        Error,
+        "Tailscale with no way to authenticate on first start",
+        "Without an auth key the node can only join the tailnet by an interactive login. With no auth key and no persisted state that is needed on every start, and the gateway never starts unattended.\nFix: set `tailscale.auth_key = \"${TS_AUTHKEY}\"` and add TS_AUTHKEY to Coolify. Without a key but with persisted state this is a warning: log in once with `docker exec … tailscale up`."
+    ),
+    code!(
+        "OC111",
+        "published-on-all-addresses",
+        Warning,
+        "the gateway port is published on every host address",
+        "`0.0.0.0` (or `::`) publishes the gateway on every interface of the host, public ones included if the host has any; Docker's published ports bypass host firewalls such as ufw.\nFix: set `gateway.publish_address` to the host's LAN address (e.g. \"192.168.1.100\"), or keep it and make sure the host is not reachable from outside."
+    ),
+    code!(
+        "OC112",
+        "lan-profile-on-loopback",
+        Warning,
+        "a LAN profile with the gateway bound to loopback",
+        "The port is published, but a gateway on the container's loopback refuses connections arriving on the container's network interface.\nFix: remove `gateway.bind` (the profile sets lan), or use the serve profile."
+    ),
+];
+
+pub fn find(code: &str) -> Option<&'static Code> {
+    CODES
+        .iter()
+        .find(|c| c.code.eq_ignore_ascii_case(code) || c.name == code)
+}
+
+fn diag(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    let c = find(code).expect("lint code is documented");
+    let d = Diagnostic::error(code, message);
+    Diagnostic {
+        severity: c.severity,
+        ..d
+    }
+    .with_hint(format!("`ocgen explain {code}` says why and how to fix it"))
+}
+
+/// Run every rule.
+pub fn lint(m: &Model) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let raw = &m.raw;
+    let spans = &m.spans;
+    let bind_span = spans
+        .value("/gateway/bind")
+        .or_else(|| spans.value("/profile"));
+    let uses_tailscale = m.profile.tailscale != TailscalePlacement::None;
+
+    if m.profile.name == ProfileName::Serve && m.bind != BindMode::Loopback {
+        out.push(
+            diag(
+                "OC101",
+                format!(
+                    "serve needs gateway.bind = loopback, not {}: the gateway refuses to start",
+                    m.bind.as_str()
+                ),
+            )
+            .with_span(bind_span.clone())
+            .with_label("tailscale serve requires a loopback bind"),
+        );
+    }
+    if m.bind == BindMode::Tailnet {
+        out.push(
+            diag(
+                "OC102",
+                "gateway.bind = tailnet ends LAN access and breaks loopback clients",
+            )
+            .with_span(bind_span.clone())
+            .with_label("listens on the Tailscale address only"),
+        );
+    }
+    if m.bind == BindMode::Custom {
+        let msg = if m.release.custom_bind {
+            format!(
+                "gateway.bind = custom needs gateway.customBindHost, which ocgen does not manage (OpenClaw {})",
+                m.release.version
+            )
+        } else {
+            format!(
+                "gateway.bind = custom crashes OpenClaw {}",
+                m.release.version
+            )
+        };
+        out.push(
+            diag("OC103", msg)
+                .with_span(bind_span.clone())
+                .with_label("custom bind"),
+        );
+    }
+    if uses_tailscale && !is_version_tag(&raw.tailscale.tag) {
+        out.push(
+            diag(
+                "OC104",
+                format!(
+                    "Tailscale image tag `{}` is not a version",
+                    raw.tailscale.tag
+                ),
+            )
+            .with_span(spans.value("/tailscale/tag"))
+            .with_label("moving tag"),
+        );
+    }
+    if uses_tailscale && raw.coolify.network_internal {
+        out.push(
+            diag(
+                "OC105",
+                format!(
+                    "network `{}` is internal: tailscaled cannot reach its control plane",
+                    raw.coolify.network
+                ),
+            )
+            .with_span(spans.value("/coolify/network_internal"))
+            .with_label("no outbound access"),
+        );
+    }
+    if m.profile.tailscale == TailscalePlacement::InContainer
+        && raw.tailscale.networking == TailscaleNetworking::Kernel
+    {
+        out.push(
+            diag("OC106", "kernel networking in serve: the gateway container has no NET_ADMIN, SYS_MODULE or /dev/net/tun")
+                .with_span(spans.value("/tailscale/networking"))
+                .with_label("kernel mode"),
+        );
+    }
+    if uses_tailscale && raw.tailscale.state == TailscaleState::Ephemeral {
+        out.push(
+            diag(
+                "OC107",
+                "Tailscale state is kept in memory: every restart registers a new node",
+            )
+            .with_span(spans.value("/tailscale/state"))
+            .with_label("not persisted"),
+        );
+    }
+    if !m.profile.publish_port && spans.contains("/gateway/publish_address") {
+        out.push(
+            diag("OC108", format!("profile {} does not publish the gateway port; gateway.publish_address is ignored", m.profile.name))
+                .with_span(spans.key("/gateway/publish_address"))
+                .with_label("vestigial"),
+        );
+    }
+    for key in raw.openclaw.config.keys() {
+        if m.release.is_retired(key) {
+            out.push(
+                diag(
+                    "OC109",
+                    format!(
+                        "`{key}` is retired in OpenClaw {}: the gateway would refuse the config",
+                        m.release.version
+                    ),
+                )
+                .with_span(spans.key(&format!(
+                    "/openclaw/config/{}",
+                    crate::config::parse::escape_segment(key)
+                )))
+                .with_label("retired key"),
+            );
+        }
+    }
+    if uses_tailscale && m.auth_key_var.is_none() {
+        let persisted = raw.tailscale.state == TailscaleState::Volume;
+        let mut d = diag(
+            "OC110",
+            if persisted {
+                "no Tailscale auth key: the first start waits for an interactive login"
+            } else {
+                "no Tailscale auth key and no persisted state: every start needs an interactive login"
+            },
+        )
+        .with_span(spans.value("/tailscale/auth_key").or_else(|| spans.value("/profile")))
+        .with_label("no auth key");
+        if persisted {
+            d.severity = Severity::Warning;
+        }
+        out.push(d);
+    }
+    if m.profile.publish_port
+        && matches!(
+            raw.gateway.publish_address.as_str(),
+            "0.0.0.0" | "::" | "[::]"
+        )
+    {
+        out.push(
+            diag(
+                "OC111",
+                format!(
+                    "port {} is published on every host address ({})",
+                    raw.gateway.port, raw.gateway.publish_address
+                ),
+            )
+            .with_span(
+                spans
+                    .value("/gateway/publish_address")
+                    .or_else(|| spans.value("/profile")),
+            )
+            .with_label("all interfaces"),
+        );
+    }
+    if m.profile.publish_port && m.bind == BindMode::Loopback {
+        out.push(
+            diag(
+                "OC112",
+                format!(
+                    "profile {} publishes the port but the gateway listens on loopback only",
+                    m.profile.name
+                ),
+            )
+            .with_span(bind_span)
+            .with_label("unreachable from the LAN"),
+        );
+    }
+    out
+}
+
+/// `v1.94.2`, `1.94`, optionally with a digest.
+fn is_version_tag(tag: &str) -> bool {
+    let tag = tag.split('@').next().unwrap_or(tag);
+    let tag = tag.strip_prefix('v').unwrap_or(tag);
+    let parts: Vec<&str> = tag.split('.').collect();
+    parts.len() >= 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_unique_and_explained() {
+        for (i, c) in CODES.iter().enumerate() {
+            assert!(
+                CODES[i + 1..]
+                    .iter()
+                    .all(|o| o.code != c.code && o.name != c.name),
+                "{}",
+                c.code
+            );
+            assert!(
+                c.explanation.contains("Fix:"),
+                "{} explains the fix",
+                c.code
+            );
+        }
+    }
+
+    #[test]
+    fn version_tags() {
+        assert!(is_version_tag("v1.94.2"));
+        assert!(is_version_tag("1.94.2@sha256:abc"));
+        assert!(!is_version_tag("stable"));
+        assert!(!is_version_tag("v1"));
+    }
+}

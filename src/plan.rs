@@ -1,0 +1,554 @@
+//! The render plan: every decision about the four files, made here in typed
+//! Rust from the validated [`Model`]. Templates only lay the plan out.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::{BindMode, TailscaleNetworking, TailscaleState};
+use crate::model::Model;
+use crate::profile::TailscalePlacement;
+
+/// Where the image keeps its own copy of OpenClaw.
+pub const OPENCLAW_HOME: &str = "/opt/openclaw";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub header: Header,
+    pub dockerfile: Dockerfile,
+    pub compose: Compose,
+    pub bootstrap: Bootstrap,
+    /// Every variable the compose file references, in order of first use.
+    pub env: Vec<EnvVar>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Header {
+    pub tool_version: &'static str,
+    pub profile: &'static str,
+    pub openclaw_version: String,
+    pub release: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Dockerfile {
+    pub base_image: String,
+    pub node_image: String,
+    pub node_major: u32,
+    pub browser: bool,
+    pub openclaw_version: String,
+    pub openclaw_home: &'static str,
+    /// `package.json` of the image's OpenClaw install (pins version and overrides).
+    pub package_json: String,
+    /// `image:tag` to copy tailscale binaries from (serve only).
+    pub tailscale_image: Option<String>,
+    /// The stage each stage builds on, in order.
+    pub stages: Vec<Stage>,
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stage {
+    pub name: &'static str,
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Compose {
+    pub services: Vec<Service>,
+    pub network: Network,
+    pub volumes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Network {
+    pub name: String,
+    pub external: bool,
+    pub internal: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    pub name: &'static str,
+    /// Build from the rendered Dockerfile (else `image`).
+    pub build: bool,
+    pub image: Option<String>,
+    pub hostname: Option<String>,
+    pub network_mode: Option<String>,
+    pub depends_on: Vec<&'static str>,
+    pub environment: Vec<(String, String)>,
+    pub ports: Vec<String>,
+    pub volumes: Vec<String>,
+    pub networks: Vec<String>,
+    pub cap_add: Vec<&'static str>,
+    pub devices: Vec<&'static str>,
+    pub security_opt: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvVar {
+    pub name: String,
+    /// Value written to `coolify.env` (empty for secrets).
+    pub value: String,
+    pub secret: bool,
+    pub required: bool,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Bootstrap {
+    pub port: u16,
+    pub data_dir: &'static str,
+    pub openclaw_home: &'static str,
+    /// Why the config looks the way it does (comment lines).
+    pub notes: Vec<String>,
+    /// The `openclaw.json` patch, one step a line, with the reason for each.
+    pub patch: Vec<PatchStep>,
+    /// The whole jq program.
+    pub jq_program: String,
+    /// Settings the seed wanted that this release rejects.
+    pub omitted: Vec<PatchStep>,
+    pub tailscale: Option<BootstrapTailscale>,
+    pub exec: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PatchStep {
+    pub path: String,
+    /// `set`, `set-env` or `delete`.
+    pub op: &'static str,
+    pub jq: String,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BootstrapTailscale {
+    pub hostname: String,
+    /// `tailscaled --state=` argument, relative to `$TS_STATE_DIR` or `mem:`.
+    pub persistent_state: bool,
+    pub auth_key_var: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// The token's variable inside the container, whatever Coolify calls it.
+pub const TOKEN_ENV: &str = "OPENCLAW_GATEWAY_TOKEN";
+const DATA_DIR: &str = "/data";
+const TS_STATE_DIR_SIDECAR: &str = "/var/lib/tailscale";
+
+pub fn plan(m: &Model) -> Plan {
+    let port = m.raw.gateway.port;
+    let header = Header {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        profile: m.profile.name.as_str(),
+        openclaw_version: m.openclaw_version.clone(),
+        release: m.release.version.clone(),
+    };
+    let mut env = Vec::new();
+    Plan {
+        header,
+        dockerfile: dockerfile(m),
+        compose: compose(m, &mut env),
+        bootstrap: bootstrap(m, port),
+        env,
+    }
+}
+
+fn tailscale_image(m: &Model) -> String {
+    format!("{}:{}", m.raw.tailscale.image, m.raw.tailscale.tag)
+}
+
+fn dockerfile(m: &Model) -> Dockerfile {
+    let mut stages = vec![Stage {
+        name: "base",
+        from: m.raw.image.base.clone(),
+    }];
+    let mut push = |name: &'static str| {
+        let from = stages
+            .last()
+            .map(|s| s.name.to_string())
+            .unwrap_or_default();
+        stages.push(Stage { name, from });
+    };
+    push("runtimes");
+    if m.raw.image.browser {
+        push("browser-deps");
+    }
+    push("openclaw-install");
+    let in_container = m.profile.tailscale == TailscalePlacement::InContainer;
+    if in_container {
+        push("tailscale-install");
+    }
+    push("final");
+    let mut package = serde_json::Map::new();
+    package.insert("name".into(), "openclaw-runtime".into());
+    package.insert("private".into(), true.into());
+    package.insert(
+        "dependencies".into(),
+        serde_json::json!({ "openclaw": m.openclaw_version }),
+    );
+    if !m.release.npm_overrides.is_empty() {
+        package.insert(
+            "overrides".into(),
+            serde_json::to_value(&m.release.npm_overrides).unwrap_or_default(),
+        );
+    }
+    Dockerfile {
+        base_image: m.raw.image.base.clone(),
+        node_image: format!(
+            "docker.io/library/node:{}-bookworm-slim",
+            m.release.node_major
+        ),
+        node_major: m.release.node_major,
+        browser: m.raw.image.browser,
+        openclaw_version: m.openclaw_version.clone(),
+        openclaw_home: OPENCLAW_HOME,
+        package_json: Value::Object(package).to_string(),
+        tailscale_image: in_container.then(|| tailscale_image(m)),
+        stages,
+        port: m.raw.gateway.port,
+    }
+}
+
+fn push_env(env: &mut Vec<EnvVar>, var: EnvVar) -> String {
+    let reference = match (var.secret, var.required, var.name.starts_with("SERVICE_")) {
+        // Coolify generates SERVICE_* variables itself.
+        (_, _, true) => format!("${{{}}}", var.name),
+        (_, true, _) => format!("${{{}:?{} must be set in Coolify}}", var.name, var.name),
+        (_, false, _) => format!("${{{}:-{}}}", var.name, var.value),
+    };
+    if !env.iter().any(|e| e.name == var.name) {
+        env.push(var);
+    }
+    reference
+}
+
+fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
+    let raw = &m.raw;
+    let port = raw.gateway.port;
+    let placement = m.profile.tailscale;
+    let generated = m.token_var.starts_with("SERVICE_");
+    let token_ref = push_env(
+        env,
+        EnvVar {
+            name: m.token_var.clone(),
+            value: String::new(),
+            secret: true,
+            required: true,
+            comment: if generated {
+                "Gateway token, generated by Coolify (SERVICE_PASSWORD_* magic variable); read it in Coolify's UI to log in.".into()
+            } else {
+                "Gateway token (required): a long random string, e.g. `openssl rand -hex 32`. Clients log in with it.".into()
+            },
+        },
+    );
+    let auth_ref = |env: &mut Vec<EnvVar>| {
+        m.auth_key_var.as_ref().map(|name| {
+            push_env(
+                env,
+                EnvVar {
+                    name: name.clone(),
+                    value: String::new(),
+                    secret: true,
+                    required: false,
+                    comment: "Tailscale auth key (needed on first start; an OAuth client secret tskey-client-… with a tag never expires). Tailscale admin console → Settings → Keys or OAuth clients.".into(),
+                },
+            )
+        })
+    };
+    let published = format!("{}:{port}:{port}", bracket_v6(&raw.gateway.publish_address));
+    let network = raw.coolify.network.clone();
+    let mut openclaw = Service {
+        name: "openclaw",
+        build: true,
+        image: None,
+        hostname: None,
+        network_mode: None,
+        depends_on: vec![],
+        environment: vec![
+            (TOKEN_ENV.into(), token_ref),
+            ("OPENCLAW_DATA_DIR".into(), DATA_DIR.into()),
+        ],
+        ports: vec![],
+        volumes: vec![format!("{}:{DATA_DIR}", raw.coolify.data_volume)],
+        networks: vec![network.clone()],
+        cap_add: vec![],
+        devices: vec![],
+        security_opt: vec!["no-new-privileges:true"],
+    };
+    let mut services = Vec::new();
+    let mut volumes = vec![raw.coolify.data_volume.clone()];
+    match placement {
+        TailscalePlacement::None => {
+            if m.profile.publish_port {
+                openclaw.ports.push(published);
+            }
+        }
+        TailscalePlacement::InContainer => {
+            openclaw.hostname = Some(raw.tailscale.hostname.clone());
+            if let Some(r) = auth_ref(env) {
+                openclaw.environment.push(("TS_AUTHKEY".into(), r));
+            }
+            openclaw
+                .environment
+                .push(("TS_HOSTNAME".into(), raw.tailscale.hostname.clone()));
+            if m.profile.publish_port {
+                openclaw.ports.push(published);
+            }
+        }
+        TailscalePlacement::Sidecar => {
+            let kernel = raw.tailscale.networking == TailscaleNetworking::Kernel;
+            let persistent = raw.tailscale.state == TailscaleState::Volume;
+            let mut environment = Vec::new();
+            if let Some(r) = auth_ref(env) {
+                environment.push(("TS_AUTHKEY".into(), r));
+                environment.push(("TS_AUTH_ONCE".into(), "true".into()));
+            }
+            environment.push(("TS_HOSTNAME".into(), raw.tailscale.hostname.clone()));
+            if !raw.tailscale.tags.is_empty() {
+                environment.push((
+                    "TS_EXTRA_ARGS".into(),
+                    format!("--advertise-tags={}", tags(m).join(",")),
+                ));
+            }
+            if persistent {
+                environment.push(("TS_STATE_DIR".into(), TS_STATE_DIR_SIDECAR.into()));
+            }
+            environment.push(("TS_USERSPACE".into(), (!kernel).to_string()));
+            let mut sidecar = Service {
+                name: "tailscale",
+                build: false,
+                image: Some(tailscale_image(m)),
+                hostname: Some(raw.tailscale.hostname.clone()),
+                network_mode: None,
+                depends_on: vec![],
+                environment,
+                ports: vec![],
+                volumes: vec![],
+                networks: vec![network.clone()],
+                cap_add: if kernel {
+                    vec!["net_admin", "sys_module"]
+                } else {
+                    vec![]
+                },
+                devices: if kernel {
+                    vec!["/dev/net/tun:/dev/net/tun"]
+                } else {
+                    vec![]
+                },
+                security_opt: vec!["no-new-privileges:true"],
+            };
+            if persistent {
+                sidecar.volumes.push(format!(
+                    "{}:{TS_STATE_DIR_SIDECAR}",
+                    raw.tailscale.state_volume
+                ));
+                volumes.push(raw.tailscale.state_volume.clone());
+            }
+            if m.profile.publish_port {
+                // The gateway shares the sidecar's network namespace, so the
+                // namespace's owner publishes the port.
+                sidecar.ports.push(published);
+            }
+            openclaw.network_mode = Some("service:tailscale".into());
+            openclaw.networks.clear();
+            openclaw.depends_on.push("tailscale");
+            services.push(openclaw);
+            services.push(sidecar);
+            return Compose {
+                services,
+                network: network_of(m),
+                volumes,
+            };
+        }
+    }
+    services.push(openclaw);
+    Compose {
+        services,
+        network: network_of(m),
+        volumes,
+    }
+}
+
+fn tags(m: &Model) -> Vec<String> {
+    m.raw.tailscale.tags.iter().map(|t| t.0.clone()).collect()
+}
+
+fn network_of(m: &Model) -> Network {
+    Network {
+        name: m.raw.coolify.network.clone(),
+        external: m.raw.coolify.network_external && !m.raw.coolify.network_internal,
+        internal: m.raw.coolify.network_internal,
+    }
+}
+
+fn bracket_v6(addr: &str) -> String {
+    if addr.contains(':') {
+        format!("[{addr}]")
+    } else {
+        addr.to_string()
+    }
+}
+
+/// jq path expression for a dotted path: `.gateway.remote`, `."a-b"`.
+pub fn jq_path(path: &str) -> String {
+    path.split('.')
+        .map(|seg| {
+            if !seg.is_empty()
+                && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !seg.starts_with(|c: char| c.is_ascii_digit())
+            {
+                format!(".{seg}")
+            } else {
+                format!(".{}", Value::String(seg.to_string()))
+            }
+        })
+        .collect()
+}
+
+fn set(path: &str, value: &Value, why: impl Into<String>) -> PatchStep {
+    PatchStep {
+        path: path.into(),
+        op: "set",
+        jq: format!("{} = {}", jq_path(path), value),
+        why: why.into(),
+    }
+}
+
+fn set_env(path: &str, var: &str, why: impl Into<String>) -> PatchStep {
+    PatchStep {
+        path: path.into(),
+        op: "set-env",
+        jq: format!("{} = $ENV.{var}", jq_path(path)),
+        why: why.into(),
+    }
+}
+
+fn delete(path: &str, why: impl Into<String>) -> PatchStep {
+    PatchStep {
+        path: path.into(),
+        op: "delete",
+        jq: format!("del({})", jq_path(path)),
+        why: why.into(),
+    }
+}
+
+fn bootstrap(m: &Model, port: u16) -> Bootstrap {
+    let release = m.release;
+    let mut notes = Vec::new();
+    let mut patch = Vec::new();
+    let mut omitted = Vec::new();
+    let mut exec = vec!["gateway".to_string(), "run".to_string()];
+
+    patch.push(set(
+        "gateway.port",
+        &Value::from(port),
+        "the port compose publishes and healthchecks",
+    ));
+    patch.push(set(
+        "gateway.bind",
+        &Value::from(m.bind.as_str()),
+        format!("profile {}", m.profile.name),
+    ));
+
+    let workaround =
+        m.profile.lan_workaround && m.bind == BindMode::Lan && release.lan_subagent_workaround;
+    if workaround {
+        notes.push(format!(
+            "OpenClaw {} makes local clients and sub-agents dial the LAN IP when bind=lan, which its plaintext ws:// check blocks.",
+            release.version
+        ));
+        notes.push("Workaround: gateway.mode=remote with remote.url on loopback, and --allow-unconfigured so the gateway still starts.".into());
+        patch.push(set(
+            "gateway.mode",
+            &Value::from("remote"),
+            "sub-agents read gateway.remote.url only in remote mode",
+        ));
+        patch.push(set(
+            "gateway.remote.url",
+            &Value::from(format!("ws://127.0.0.1:{port}")),
+            "loopback passes the plaintext ws:// check",
+        ));
+        patch.push(set_env(
+            "gateway.remote.token",
+            TOKEN_ENV,
+            "sub-agents authenticate with the gateway token",
+        ));
+        exec.push("--allow-unconfigured".into());
+    } else {
+        if m.profile.lan_workaround && m.bind == BindMode::Lan {
+            notes.push(format!(
+                "OpenClaw {} dials ws://127.0.0.1 for local clients whatever the bind: the LAN sub-agent workaround (gateway.mode=remote, --allow-unconfigured) is not needed.",
+                release.version
+            ));
+        }
+        patch.push(set(
+            "gateway.mode",
+            &Value::from("local"),
+            "the gateway refuses to start without mode=local",
+        ));
+        patch.push(delete("gateway.remote", "only remote mode reads it"));
+    }
+
+    for setting in &m.profile.config {
+        if release.is_retired(&setting.path) {
+            omitted.push(set(
+                &setting.path,
+                &setting.value,
+                format!(
+                    "retired in OpenClaw {}: the gateway rejects it (wanted because {})",
+                    release.version, setting.why
+                ),
+            ));
+        } else {
+            patch.push(set(&setting.path, &setting.value, setting.why.clone()));
+        }
+    }
+    for (path, value) in &m.raw.openclaw.config {
+        patch.push(set(path, value, "[openclaw.config] in deploy.toml"));
+    }
+    for key in &release.retired_keys {
+        if !m.raw.openclaw.config.contains_key(key) {
+            patch.push(delete(
+                key,
+                format!(
+                    "retired in OpenClaw {}; an older config may still carry it",
+                    release.version
+                ),
+            ));
+        }
+    }
+
+    let jq_program = patch
+        .iter()
+        .map(|s| s.jq.as_str())
+        .collect::<Vec<_>>()
+        .join("\n| ");
+    let tailscale =
+        (m.profile.tailscale == TailscalePlacement::InContainer).then(|| BootstrapTailscale {
+            hostname: m.raw.tailscale.hostname.clone(),
+            persistent_state: m.raw.tailscale.state == TailscaleState::Volume,
+            auth_key_var: m.auth_key_var.clone(),
+            tags: tags(m),
+        });
+    Bootstrap {
+        port,
+        data_dir: DATA_DIR,
+        openclaw_home: OPENCLAW_HOME,
+        notes,
+        patch,
+        jq_program,
+        omitted,
+        tailscale,
+        exec,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jq_paths_quote_odd_segments() {
+        assert_eq!(jq_path("gateway.remote.url"), ".gateway.remote.url");
+        assert_eq!(jq_path("a-b.c"), ".\"a-b\".c");
+    }
+}

@@ -1,0 +1,92 @@
+//! Profiles as data (`profiles/<name>.toml`), embedded in the binary.
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+use crate::config::ProfileName;
+
+/// Where tailscaled runs for a profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TailscalePlacement {
+    None,
+    Sidecar,
+    InContainer,
+}
+
+/// One `openclaw.json` setting a profile wants.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigSetting {
+    pub path: String,
+    pub value: serde_json::Value,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: ProfileName,
+    pub summary: String,
+    /// `gateway.bind` the profile uses.
+    pub bind: crate::config::BindMode,
+    /// Whether the gateway port is published on the host.
+    pub publish_port: bool,
+    pub tailscale: TailscalePlacement,
+    /// Whether the profile applies the LAN sub-agent workaround on releases that need it.
+    pub lan_workaround: bool,
+    #[serde(default)]
+    pub config: Vec<ConfigSetting>,
+    /// Operator steps when moving a deployment to this profile.
+    #[serde(default)]
+    pub steps_in: Vec<Step>,
+}
+
+const SOURCES: [(&str, &str); 3] = [
+    ("lan-patch", include_str!("../profiles/lan-patch.toml")),
+    ("sidecar", include_str!("../profiles/sidecar.toml")),
+    ("serve", include_str!("../profiles/serve.toml")),
+];
+
+static PROFILES: LazyLock<Vec<Profile>> = LazyLock::new(|| {
+    SOURCES
+        .iter()
+        .map(|(name, text)| {
+            let p: Profile =
+                toml::from_str(text).unwrap_or_else(|e| panic!("embedded profile {name}: {e}"));
+            assert_eq!(p.name.as_str(), *name, "profile file name matches its name");
+            p
+        })
+        .collect()
+});
+
+pub fn get(name: ProfileName) -> &'static Profile {
+    PROFILES
+        .iter()
+        .find(|p| p.name == name)
+        .expect("every profile name has a data file")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_profile_loads() {
+        for name in ProfileName::ALL {
+            assert_eq!(get(name).name, name);
+        }
+        assert_eq!(
+            get(ProfileName::Serve).tailscale,
+            TailscalePlacement::InContainer
+        );
+        assert!(!get(ProfileName::Serve).publish_port);
+    }
+}

@@ -1,0 +1,179 @@
+//! Templates (embedded) → the four files, all in memory.
+
+use std::sync::LazyLock;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+
+use crate::plan::Plan;
+
+/// Templates, embedded so `ocgen` works from any directory.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("Dockerfile.j2", include_str!("../templates/Dockerfile.j2")),
+    (
+        "docker-compose.yaml.j2",
+        include_str!("../templates/docker-compose.yaml.j2"),
+    ),
+    (
+        "bootstrap.sh.j2",
+        include_str!("../templates/bootstrap.sh.j2"),
+    ),
+    (
+        "coolify.env.j2",
+        include_str!("../templates/coolify.env.j2"),
+    ),
+    (
+        "deploy.toml.j2",
+        include_str!("../templates/deploy.toml.j2"),
+    ),
+    (
+        "parts/header.j2",
+        include_str!("../templates/parts/header.j2"),
+    ),
+    (
+        "bootstrap/tailscale.sh.j2",
+        include_str!("../templates/bootstrap/tailscale.sh.j2"),
+    ),
+    (
+        "dockerfile/base.j2",
+        include_str!("../templates/dockerfile/base.j2"),
+    ),
+    (
+        "dockerfile/runtimes.j2",
+        include_str!("../templates/dockerfile/runtimes.j2"),
+    ),
+    (
+        "dockerfile/browser-deps.j2",
+        include_str!("../templates/dockerfile/browser-deps.j2"),
+    ),
+    (
+        "dockerfile/openclaw-install.j2",
+        include_str!("../templates/dockerfile/openclaw-install.j2"),
+    ),
+    (
+        "dockerfile/tailscale-install.j2",
+        include_str!("../templates/dockerfile/tailscale-install.j2"),
+    ),
+    (
+        "dockerfile/final.j2",
+        include_str!("../templates/dockerfile/final.j2"),
+    ),
+];
+
+/// The output files: name on disk, template, Unix mode.
+pub const OUTPUTS: &[(&str, &str, u32)] = &[
+    ("Dockerfile", "Dockerfile.j2", 0o644),
+    ("docker-compose.yaml", "docker-compose.yaml.j2", 0o644),
+    ("bootstrap.sh", "bootstrap.sh.j2", 0o755),
+    ("coolify.env", "coolify.env.j2", 0o644),
+];
+
+/// One rendered file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFile {
+    pub name: &'static str,
+    pub contents: String,
+    pub mode: u32,
+}
+
+/// Quote a string for POSIX shells: `'…'` with embedded quotes escaped.
+pub fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .expect("default delimiters are valid"),
+    );
+    // `.yaml` templates escape every value as JSON, so any string is a valid YAML scalar.
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".yaml.j2") {
+            AutoEscape::Json
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.add_filter("sq", |s: String| shell_quote(&s));
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)
+            .unwrap_or_else(|e| panic!("embedded template {name}: {e}"));
+    }
+    env
+});
+
+/// Render all four files. An error here is a bug in ocgen's templates.
+pub fn render(plan: &Plan) -> Result<Vec<RenderedFile>, minijinja::Error> {
+    let ctx = minijinja::Value::from(minijinja::value::Serde(plan));
+    OUTPUTS
+        .iter()
+        .map(|(name, template, mode)| {
+            let contents = ENV.get_template(template)?.render(&ctx)?;
+            Ok(RenderedFile {
+                name,
+                contents: tidy(&contents),
+                mode: *mode,
+            })
+        })
+        .collect()
+}
+
+/// The starter `deploy.toml` of `ocgen init`.
+pub fn starter(profile: crate::config::ProfileName) -> String {
+    let latest = crate::versions::releases()
+        .last()
+        .map(|r| r.version.as_str())
+        .unwrap_or_default();
+    let ctx = minijinja::context! {
+        profile => profile.as_str(),
+        version => latest,
+        publishes => crate::profile::get(profile).publish_port,
+    };
+    let text = ENV
+        .get_template("deploy.toml.j2")
+        .and_then(|t| t.render(ctx));
+    tidy(&text.unwrap_or_else(|e| panic!("ocgen template bug: {e:#}")))
+}
+
+/// Collapse runs of blank lines left by conditional blocks and end with one newline.
+fn tidy(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut blank = 0;
+    for line in s.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quote_escapes_quotes() {
+        assert_eq!(shell_quote("a'b"), r"'a'\''b'");
+    }
+
+    #[test]
+    fn tidy_collapses_blank_runs() {
+        assert_eq!(tidy("a\n\n\n\nb  \n\n"), "a\n\nb\n");
+    }
+}
