@@ -75,9 +75,17 @@ pub struct RenderedFile {
     pub mode: u32,
 }
 
-/// Quote a string for POSIX shells: `'…'` with embedded quotes escaped.
+/// Quote a string for POSIX shells: as it is when it is plainly safe, else
+/// `'…'` with embedded quotes escaped.
 pub fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
+    let safe = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if safe {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
 }
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -170,6 +178,9 @@ mod tests {
     #[test]
     fn shell_quote_escapes_quotes() {
         assert_eq!(shell_quote("a'b"), r"'a'\''b'");
+        assert_eq!(shell_quote("out/dir"), "out/dir");
+        assert_eq!(shell_quote("my dir"), "'my dir'");
+        assert_eq!(shell_quote(""), "''");
     }
 
     #[test]

@@ -1,0 +1,748 @@
+//! CLI tests: every command, every exit code, every input error path.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+const OUTPUTS: [&str; 4] = [
+    "Dockerfile",
+    "docker-compose.yaml",
+    "bootstrap.sh",
+    "coolify.env",
+];
+
+fn ocgen(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("ocgen").unwrap();
+    cmd.current_dir(dir).env_remove("NO_COLOR");
+    cmd
+}
+
+fn sandbox(deploy: &str) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("deploy.toml"), deploy).unwrap();
+    dir
+}
+
+fn minimal(profile: &str) -> String {
+    format!("profile = \"{profile}\"\n\n[openclaw]\nversion = \"2026.9.6\"\n")
+}
+
+fn listing(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<_> = fs::read_dir(dir)
+        .map(|r| r.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+// ---------- general ----------
+
+#[test]
+fn help_and_version() {
+    let d = tempfile::tempdir().unwrap();
+    ocgen(d.path())
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("render").and(predicate::str::contains("Exit codes")));
+    ocgen(d.path())
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(env!("CARGO_PKG_VERSION")));
+    for sub in [
+        "init",
+        "render",
+        "check",
+        "validate",
+        "lint",
+        "explain",
+        "schema",
+        "versions",
+        "completions",
+    ] {
+        ocgen(d.path()).args([sub, "--help"]).assert().success();
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let d = tempfile::tempdir().unwrap();
+    ocgen(d.path()).assert().code(2);
+    ocgen(d.path()).arg("frobnicate").assert().code(2);
+    ocgen(d.path())
+        .args(["render", "--profile", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("lan-patch"));
+    ocgen(d.path()).args(["render", "--bogus"]).assert().code(2);
+}
+
+// ---------- init ----------
+
+#[test]
+fn init_writes_a_starter_that_renders_and_never_overwrites() {
+    for profile in ["lan-patch", "sidecar", "serve"] {
+        let d = tempfile::tempdir().unwrap();
+        ocgen(d.path())
+            .args(["init", "--profile", profile])
+            .assert()
+            .success();
+        let text = fs::read_to_string(d.path().join("deploy.toml")).unwrap();
+        assert!(text.contains(&format!("profile = \"{profile}\"")));
+        // The starter renders as it is, without errors.
+        ocgen(d.path())
+            .args(["render", "-o", "out"])
+            .assert()
+            .success();
+        assert_eq!(listing(&d.path().join("out")).len(), 4);
+        // A second init refuses and leaves the file alone.
+        fs::write(d.path().join("deploy.toml"), "# mine\n").unwrap();
+        ocgen(d.path()).arg("init").assert().code(2).stderr(
+            predicate::str::contains("already exists")
+                .and(predicate::str::contains("never overwrites")),
+        );
+        assert_eq!(
+            fs::read_to_string(d.path().join("deploy.toml")).unwrap(),
+            "# mine\n"
+        );
+    }
+}
+
+#[test]
+fn init_to_a_path_and_into_a_missing_directory() {
+    let d = tempfile::tempdir().unwrap();
+    ocgen(d.path())
+        .args(["init", "custom.toml"])
+        .assert()
+        .success();
+    assert!(d.path().join("custom.toml").exists());
+    ocgen(d.path())
+        .args(["init", "no/such/dir/deploy.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot create"));
+}
+
+// ---------- render ----------
+
+#[test]
+fn render_writes_exactly_four_files_with_modes() {
+    let d = sandbox(&minimal("serve"));
+    ocgen(d.path())
+        .args(["render", "-o", "out"])
+        .assert()
+        .success();
+    let out = d.path().join("out");
+    let names: Vec<_> = listing(&out)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_str().unwrap().to_string())
+        .collect();
+    let mut expected: Vec<_> = OUTPUTS.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |n: &str| fs::metadata(out.join(n)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("bootstrap.sh"), 0o755);
+    assert_eq!(mode("Dockerfile"), 0o644);
+    for name in OUTPUTS {
+        let text = fs::read_to_string(out.join(name)).unwrap();
+        let head: String = text.lines().take(3).collect::<Vec<_>>().join("\n");
+        assert!(
+            head.contains("ocgen")
+                && head.contains("profile serve")
+                && head.contains("generated — do not edit"),
+            "{name}: {head}"
+        );
+    }
+}
+
+#[test]
+fn render_defaults_to_current_directory_and_profile_override() {
+    let d = sandbox(&minimal("lan-patch"));
+    ocgen(d.path())
+        .args(["render", "--profile", "serve", "-q"])
+        .assert()
+        .success()
+        .stderr("");
+    let compose = fs::read_to_string(d.path().join("docker-compose.yaml")).unwrap();
+    assert!(compose.contains("profile serve"));
+    assert!(!compose.contains("ports:"), "serve publishes no port");
+}
+
+#[test]
+fn render_leaves_unchanged_files_untouched() {
+    let d = sandbox(&minimal("sidecar"));
+    ocgen(d.path())
+        .args(["render", "-o", "out"])
+        .assert()
+        .success();
+    let path = d.path().join("out/Dockerfile");
+    let before = fs::metadata(&path).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    ocgen(d.path())
+        .args(["render", "-o", "out"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("unchanged"));
+    assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), before);
+    assert_eq!(
+        listing(&d.path().join("out")).len(),
+        4,
+        "no temp files left behind"
+    );
+}
+
+#[test]
+fn render_is_byte_for_byte_deterministic_across_directories() {
+    let a = sandbox(&minimal("serve"));
+    let b = sandbox(&minimal("serve"));
+    ocgen(a.path()).arg("render").assert().success();
+    ocgen(b.path()).arg("render").assert().success();
+    for name in OUTPUTS {
+        assert_eq!(
+            fs::read(a.path().join(name)).unwrap(),
+            fs::read(b.path().join(name)).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+/// Each bad input: exit 2, a located error with its code, nothing written.
+fn assert_bad_input(deploy: &str, code: &str, location: &str, also: &[&str]) {
+    let d = sandbox(deploy);
+    let assert = ocgen(d.path())
+        .args(["render", "-o", "out"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains(&format!("error[{code}]")),
+        "want {code}:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("deploy.toml:{location}")),
+        "want location {location}:\n{stderr}"
+    );
+    for s in also {
+        assert!(stderr.contains(s), "want {s:?}:\n{stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        !d.path().join("out").exists(),
+        "nothing may be written on bad input"
+    );
+    // validate reports the same
+    ocgen(d.path())
+        .arg("validate")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(code));
+}
+
+#[test]
+fn bad_toml() {
+    assert_bad_input(
+        "profile = \"serve\"\n[openclaw\nversion = 1\n",
+        "OC001",
+        "2:",
+        &["invalid TOML"],
+    );
+}
+
+#[test]
+fn invalid_utf8() {
+    let d = tempfile::tempdir().unwrap();
+    fs::write(d.path().join("deploy.toml"), b"profile = \"serve\xff\"\n").unwrap();
+    ocgen(d.path())
+        .arg("render")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("OC001").and(predicate::str::contains("UTF-8")));
+}
+
+#[test]
+fn unknown_key() {
+    let text = format!("{}\n[gateway]\nprot = 18789\n", minimal("serve"));
+    assert_bad_input(
+        &text,
+        "OC002",
+        "7:1",
+        &["unknown key `prot`", "did you mean `port`"],
+    );
+    let text = format!("{}\nfoo = 1\n", minimal("serve"));
+    assert_bad_input(&text, "OC002", "6:1", &["unknown key `foo` in [openclaw]"]);
+}
+
+#[test]
+fn wrong_type_and_bad_values() {
+    let text = format!("{}\n[gateway]\nport = \"18789\"\n", minimal("serve"));
+    assert_bad_input(&text, "OC003", "7:8", &["expected integer, found string"]);
+    let text = format!("{}\n[gateway]\nport = 70000\n", minimal("serve"));
+    assert_bad_input(&text, "OC003", "7:8", &["too large"]);
+    assert_bad_input(
+        "profile = \"lan\"\n[openclaw]\nversion = \"2026.9.6\"\n",
+        "OC003",
+        "1:11",
+        &["\"lan-patch\", \"sidecar\", \"serve\""],
+    );
+    assert_bad_input(
+        "profile = \"serve\"\n",
+        "OC003",
+        "",
+        &["missing required key `openclaw`"],
+    );
+    let text = format!(
+        "{}\n[gateway]\npublish_address = \"lan\"\n",
+        minimal("lan-patch")
+    );
+    assert_bad_input(&text, "OC003", "7:19", &["not an IP address"]);
+    let text = format!(
+        "{}\n[tailscale]\nhostname = \"Bad_Host\"\n",
+        minimal("serve")
+    );
+    assert_bad_input(&text, "OC003", "7:12", &["`tailscale.hostname`"]);
+}
+
+#[test]
+fn literal_secrets_are_refused_and_not_echoed() {
+    let text = format!(
+        "{}\n[gateway]\ntoken = \"s3cr3t-gateway-token\"\n",
+        minimal("serve")
+    );
+    assert_bad_input(&text, "OC004", "7:9", &["literal secret"]);
+    let text = format!(
+        "{}\n[tailscale]\nauth_key = \"tskey-auth-kXYZ\"\n",
+        minimal("serve")
+    );
+    assert_bad_input(&text, "OC004", "7:12", &["TS_AUTHKEY"]);
+    let d = sandbox(&format!(
+        "{}\n[tailscale]\nauth_key = \"tskey-auth-kXYZ\"\n",
+        minimal("serve")
+    ));
+    for args in [vec!["render"], vec!["validate", "--format", "json"]] {
+        let out = ocgen(d.path()).args(&args).output().unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The line of source shown may contain the key; the snippet is the
+        // user's own file. The message and hint must not repeat it.
+        let without_snippet: String = all.lines().filter(|l| !l.contains(" | ")).collect();
+        assert!(
+            !without_snippet.contains("kXYZ") || args[0] == "render",
+            "{all}"
+        );
+    }
+}
+
+#[test]
+fn unknown_openclaw_version_and_override() {
+    let text = "profile = \"serve\"\n[openclaw]\nversion = \"2026.5.1\"\n";
+    assert_bad_input(
+        text,
+        "OC005",
+        "3:11",
+        &["2026.2.19, 2026.9.6", "--allow-unknown-version"],
+    );
+    let d = sandbox(text);
+    ocgen(d.path())
+        .args(["render", "--allow-unknown-version"])
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("warning[OC005]")
+                .and(predicate::str::contains("rules of 2026.2.19")),
+        );
+    let compose = fs::read_to_string(d.path().join("Dockerfile")).unwrap();
+    assert!(
+        compose.contains("\"openclaw\":\"2026.5.1\""),
+        "pins the requested version"
+    );
+}
+
+#[test]
+fn latest_image_is_refused() {
+    let text = format!("{}\n[tailscale]\ntag = \"latest\"\n", minimal("serve"));
+    assert_bad_input(&text, "OC006", "7:7", &["latest"]);
+    let text = format!("{}\n[image]\nbase = \"debian\"\n", minimal("serve"));
+    assert_bad_input(&text, "OC006", "7:8", &["untagged"]);
+}
+
+#[test]
+fn profile_owned_config_keys_are_refused() {
+    let text = "profile = \"serve\"\n[openclaw]\nversion = \"2026.9.6\"\n[openclaw.config]\n\"gateway.bind\" = \"lan\"\n";
+    assert_bad_input(text, "OC007", "5:1", &["owned by the profile"]);
+}
+
+#[test]
+fn missing_config_file() {
+    let d = tempfile::tempdir().unwrap();
+    ocgen(d.path()).arg("render").assert().code(2).stderr(
+        predicate::str::contains("cannot read deploy.toml")
+            .and(predicate::str::contains("ocgen init")),
+    );
+    ocgen(d.path())
+        .args(["validate", "-c", "nope.toml", "--format", "json"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("\"ok\": false"));
+}
+
+#[test]
+fn unwritable_output_leaves_nothing_half_written() {
+    // A file where the output directory should be.
+    let d = sandbox(&minimal("serve"));
+    fs::write(d.path().join("out"), "not a dir").unwrap();
+    ocgen(d.path())
+        .args(["render", "-o", "out"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot write"));
+    assert_eq!(
+        fs::read_to_string(d.path().join("out")).unwrap(),
+        "not a dir"
+    );
+
+    // A directory where docker-compose.yaml should be: Dockerfile (before it)
+    // must not be written either, and no temp files may remain.
+    let d = sandbox(&minimal("serve"));
+    fs::create_dir_all(d.path().join("out/docker-compose.yaml")).unwrap();
+    fs::write(d.path().join("out/Dockerfile"), "old").unwrap();
+    ocgen(d.path())
+        .args(["render", "-o", "out"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("docker-compose.yaml"));
+    assert_eq!(
+        fs::read_to_string(d.path().join("out/Dockerfile")).unwrap(),
+        "old"
+    );
+    assert_eq!(
+        listing(&d.path().join("out")).len(),
+        2,
+        "{:?}",
+        listing(&d.path().join("out"))
+    );
+}
+
+#[test]
+fn lint_errors_block_render_and_warnings_only_with_deny() {
+    let text = format!("{}\n[gateway]\nbind = \"lan\"\n", minimal("serve"));
+    let d = sandbox(&text);
+    ocgen(d.path())
+        .args(["render", "-o", "out"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("error[OC101]")
+                .and(predicate::str::contains("deploy.toml:7:8"))
+                .and(predicate::str::contains("nothing written")),
+        );
+    assert!(!d.path().join("out").exists());
+
+    // lan-patch on 0.0.0.0 (the default) warns but renders...
+    let d = sandbox(&minimal("lan-patch"));
+    ocgen(d.path())
+        .args(["render", "-o", "out"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning[OC111]"));
+    // ...unless warnings are denied.
+    let d = sandbox(&minimal("lan-patch"));
+    ocgen(d.path())
+        .args(["render", "-o", "out", "--deny-warnings"])
+        .assert()
+        .code(1);
+    assert!(!d.path().join("out").exists());
+}
+
+#[test]
+fn no_color_when_not_a_terminal_or_no_color_set() {
+    let d = sandbox(&format!("{}\n[gateway]\nprot = 1\n", minimal("serve")));
+    for no_color in [false, true] {
+        let mut cmd = ocgen(d.path());
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        let out = cmd.arg("validate").output().unwrap();
+        assert!(!String::from_utf8_lossy(&out.stderr).contains('\u{1b}'));
+    }
+}
+
+// ---------- check ----------
+
+#[test]
+fn check_reports_stale_and_missing_files_with_a_diff_and_the_fix() {
+    let d = sandbox(&minimal("sidecar"));
+    ocgen(d.path())
+        .args(["check", "-o", "out"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("missing"));
+    assert!(!d.path().join("out").exists(), "check never writes");
+    ocgen(d.path())
+        .args(["render", "-o", "out"])
+        .assert()
+        .success();
+    ocgen(d.path())
+        .args(["check", "-o", "out"])
+        .assert()
+        .success();
+
+    let compose = d.path().join("out/docker-compose.yaml");
+    let edited = fs::read_to_string(&compose)
+        .unwrap()
+        .replace("restart: unless-stopped", "restart: always");
+    fs::write(&compose, &edited).unwrap();
+    ocgen(d.path())
+        .args(["check", "-o", "out"])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("-    restart: always")
+                .and(predicate::str::contains("+    restart: unless-stopped")),
+        )
+        .stderr(
+            predicate::str::contains("docker-compose.yaml (modified)")
+                .and(predicate::str::contains("ocgen render -o out")),
+        );
+    assert_eq!(
+        fs::read_to_string(&compose).unwrap(),
+        edited,
+        "check never writes"
+    );
+
+    // JSON for PR review.
+    let out = ocgen(d.path())
+        .args(["check", "-o", "out", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["stale"][0]["file"], "docker-compose.yaml");
+    assert_eq!(doc["stale"][0]["reason"], "modified");
+    assert!(
+        doc["stale"][0]["diff"]
+            .as_str()
+            .unwrap()
+            .contains("+    restart: unless-stopped")
+    );
+}
+
+#[test]
+fn check_fix_command_repeats_the_inputs() {
+    let d = tempfile::tempdir().unwrap();
+    fs::write(d.path().join("my deploy.toml"), minimal("serve")).unwrap();
+    ocgen(d.path())
+        .args(["check", "-c", "my deploy.toml", "--profile", "sidecar"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "ocgen render -c 'my deploy.toml' --profile sidecar",
+        ));
+}
+
+// ---------- validate / lint / explain / schema / versions / completions ----------
+
+#[test]
+fn validate_ok_and_json_diagnostics() {
+    let d = sandbox(&minimal("serve"));
+    ocgen(d.path())
+        .arg("validate")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("valid (profile serve"));
+    ocgen(d.path())
+        .args(["validate", "--format", "json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"ok\": true"));
+
+    let d = sandbox(&format!("{}\n[gateway]\nprot = 1\n", minimal("serve")));
+    let out = ocgen(d.path())
+        .args(["validate", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diag = &doc["diagnostics"][0];
+    assert_eq!(diag["code"], "OC002");
+    assert_eq!(diag["severity"], "error");
+    assert_eq!(diag["file"], "deploy.toml");
+    assert_eq!(diag["line"], 7);
+    assert_eq!(diag["column"], 1);
+    assert!(diag["hint"].as_str().unwrap().contains("port"));
+    assert!(diag["message"].as_str().unwrap().contains("prot"));
+}
+
+/// deploy.toml additions → the lint code they must raise (and nothing else
+/// at error level for the matching clean input).
+const RULE_CASES: &[(&str, &str, &str)] = &[
+    ("serve", "[gateway]\nbind = \"lan\"\n", "OC101"),
+    (
+        "lan-patch",
+        "[gateway]\nbind = \"tailnet\"\npublish_address = \"10.0.0.2\"\n",
+        "OC102",
+    ),
+    (
+        "lan-patch",
+        "[gateway]\nbind = \"custom\"\npublish_address = \"10.0.0.2\"\n",
+        "OC103",
+    ),
+    (
+        "sidecar",
+        "[gateway]\npublish_address = \"10.0.0.2\"\n[tailscale]\ntag = \"stable\"\n",
+        "OC104",
+    ),
+    (
+        "sidecar",
+        "[gateway]\npublish_address = \"10.0.0.2\"\n[coolify]\nnetwork_internal = true\n",
+        "OC105",
+    ),
+    ("serve", "[tailscale]\nnetworking = \"kernel\"\n", "OC106"),
+    ("serve", "[tailscale]\nstate = \"ephemeral\"\n", "OC107"),
+    (
+        "serve",
+        "[gateway]\npublish_address = \"0.0.0.0\"\n",
+        "OC108",
+    ),
+    (
+        "serve",
+        "[openclaw.config]\n\"commands.useAccessGroups\" = false\n",
+        "OC109",
+    ),
+    (
+        "serve",
+        "[tailscale]\nauth_key = \"\"\nstate = \"ephemeral\"\n",
+        "OC110",
+    ),
+    ("lan-patch", "", "OC111"),
+    (
+        "lan-patch",
+        "[gateway]\nbind = \"loopback\"\npublish_address = \"10.0.0.2\"\n",
+        "OC112",
+    ),
+];
+
+#[test]
+fn every_lint_rule_fires_and_stays_quiet_on_clean_input() {
+    for (profile, extra, code) in RULE_CASES {
+        let d = sandbox(&format!("{}\n{extra}", minimal(profile)));
+        let out = ocgen(d.path())
+            .args(["lint", "--format", "json"])
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let diags = doc["diagnostics"].as_array().unwrap();
+        let hit = diags
+            .iter()
+            .find(|d| d["code"] == *code)
+            .unwrap_or_else(|| panic!("{code} did not fire for {extra:?}: {doc}"));
+        assert!(hit["line"].as_u64().is_some(), "{code} has a location");
+        let expect_exit = if hit["severity"] == "error" { 1 } else { 0 };
+        assert_eq!(out.status.code(), Some(expect_exit), "{code}: {doc}");
+    }
+    // Clean inputs: nothing fires (lan profiles on a LAN address).
+    for (profile, extra) in [
+        (
+            "lan-patch",
+            "[gateway]\npublish_address = \"192.168.1.100\"\n",
+        ),
+        (
+            "sidecar",
+            "[gateway]\npublish_address = \"192.168.1.100\"\n",
+        ),
+        ("serve", ""),
+    ] {
+        let d = sandbox(&format!("{}\n{extra}", minimal(profile)));
+        ocgen(d.path())
+            .args(["lint", "--deny-warnings", "--format", "json"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("\"diagnostics\": []"));
+    }
+}
+
+#[test]
+fn lint_on_2026_2_custom_bind_is_a_crash_and_human_output_counts() {
+    let text = "profile = \"lan-patch\"\n[openclaw]\nversion = \"2026.2.19\"\n[gateway]\nbind = \"custom\"\npublish_address = \"10.0.0.2\"\n";
+    let d = sandbox(text);
+    ocgen(d.path()).arg("lint").assert().code(1).stderr(
+        predicate::str::contains("crashes OpenClaw 2026.2.19")
+            .and(predicate::str::contains("1 error(s), 0 warning(s)")),
+    );
+}
+
+#[test]
+fn explain_codes() {
+    let d = tempfile::tempdir().unwrap();
+    ocgen(d.path())
+        .args(["explain", "OC101"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("loopback").and(predicate::str::contains("Fix:")));
+    ocgen(d.path())
+        .args(["explain", "oc004"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("literal-secret"));
+    ocgen(d.path())
+        .args(["explain", "serve-needs-loopback"])
+        .assert()
+        .success();
+    ocgen(d.path())
+        .args(["explain", "OC999"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown code"));
+    let list = ocgen(d.path()).arg("explain").output().unwrap();
+    let list = String::from_utf8(list.stdout).unwrap();
+    for code in ["OC001", "OC007", "OC101", "OC112"] {
+        assert!(list.contains(code), "{code} listed");
+    }
+}
+
+#[test]
+fn schema_prints_the_committed_schema() {
+    let d = tempfile::tempdir().unwrap();
+    let committed =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/deploy.schema.json"))
+            .unwrap();
+    ocgen(d.path())
+        .arg("schema")
+        .assert()
+        .success()
+        .stdout(committed);
+}
+
+#[test]
+fn versions_lists_the_release_table() {
+    let d = tempfile::tempdir().unwrap();
+    ocgen(d.path()).arg("versions").assert().success().stdout(
+        predicate::str::contains("2026.2.19")
+            .and(predicate::str::contains("2026.9.6"))
+            .and(predicate::str::contains("commands.useAccessGroups")),
+    );
+}
+
+#[test]
+fn completions_for_each_shell() {
+    let d = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        ocgen(d.path())
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("ocgen"));
+    }
+    ocgen(d.path())
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2);
+}

@@ -1,0 +1,39 @@
+//! The committed JSON Schema of deploy.toml must equal the one generated
+//! from the Rust types. Regenerate with `ocgen schema > schema/deploy.schema.json`
+//! or `UPDATE_SCHEMA=1 cargo test --test schema`.
+
+use std::path::Path;
+
+#[test]
+fn committed_schema_is_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/deploy.schema.json");
+    let generated = ocgen::config::json_schema_text();
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "schema/deploy.schema.json is stale: run `cargo run -q -- schema > schema/deploy.schema.json`"
+    );
+}
+
+#[test]
+fn schema_rejects_what_ocgen_rejects() {
+    // The published schema is what PR review checks against: it must refuse
+    // unknown keys, bad enums and literal secrets on its own.
+    let schema = ocgen::config::json_schema();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let ok = serde_json::json!({"profile": "serve", "openclaw": {"version": "2026.9.6"}});
+    assert!(v.is_valid(&ok));
+    for bad in [
+        serde_json::json!({"profile": "serve", "openclaw": {"version": "2026.9.6"}, "extra": 1}),
+        serde_json::json!({"profile": "lan", "openclaw": {"version": "2026.9.6"}}),
+        serde_json::json!({"profile": "serve", "openclaw": {"version": "2026.9.6"}, "gateway": {"token": "literal"}}),
+        serde_json::json!({"profile": "serve", "openclaw": {"version": "2026.9.6"}, "tailscale": {"auth_key": "tskey-auth-x"}}),
+        serde_json::json!({"profile": "serve", "openclaw": {"version": "2026.9.6"}, "gateway": {"port": 0}}),
+        serde_json::json!({"profile": "serve"}),
+    ] {
+        assert!(!v.is_valid(&bad), "schema accepted {bad}");
+    }
+}
