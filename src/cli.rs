@@ -93,7 +93,11 @@ pub enum Command {
         code: Option<String>,
     },
     /// Print the JSON Schema of deploy.toml
-    Schema,
+    Schema {
+        /// Print the reference as Markdown tables instead
+        #[arg(long)]
+        markdown: bool,
+    },
     /// List the OpenClaw releases ocgen knows and what each needs
     Versions,
     /// Print shell completions
@@ -183,8 +187,12 @@ pub fn run(cli: Cli) -> u8 {
             format,
         } => lint(&input, deny_warnings, format),
         Command::Explain { code } => explain(code.as_deref()),
-        Command::Schema => {
-            print!("{}", crate::config::json_schema_text());
+        Command::Schema { markdown } => {
+            if markdown {
+                print!("{}", crate::docs::reference_markdown());
+            } else {
+                print!("{}", crate::config::json_schema_text());
+            }
             EXIT_OK
         }
         Command::Versions => versions(),

