@@ -191,7 +191,7 @@ pub fn run(cli: Cli) -> u8 {
             if markdown {
                 print!("{}", crate::docs::reference_markdown());
             } else {
-                print!("{}", crate::config::json_schema_text());
+                print!("{}", crate::config::SCHEMA_TEXT);
             }
             EXIT_OK
         }
