@@ -87,6 +87,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
     },
+    /// Show what moving the deployment to another profile changes
+    Plan {
+        #[command(flatten)]
+        input: InputArgs,
+        /// The profile to move to
+        #[arg(long, value_enum)]
+        to: ProfileArg,
+    },
     /// Explain a diagnostic code (e.g. OC101), or list them all
     Explain {
         /// Code or rule name; omit to list every code
@@ -186,6 +194,7 @@ pub fn run(cli: Cli) -> u8 {
             deny_warnings,
             format,
         } => lint(&input, deny_warnings, format),
+        Command::Plan { input, to } => migration_plan(&input, to.into()),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Schema { markdown } => {
             if markdown {
@@ -498,6 +507,42 @@ fn lint(input: &InputArgs, deny_warnings: bool, format: Format) -> u8 {
         eprintln!("{}: {e} error(s), {w} warning(s)", l.source.name);
     }
     if blocking { EXIT_FINDINGS } else { EXIT_OK }
+}
+
+fn migration_plan(input: &InputArgs, to: ProfileName) -> u8 {
+    let current = match load(input, Format::Human) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let target_input = InputArgs {
+        profile: Some(to_arg(to)),
+        ..input.clone()
+    };
+    let target = match load(&target_input, Format::Human) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let (diags, _) = findings(&target, false);
+    if !diags.is_empty() {
+        let _ = writeln!(
+            anstream::stderr(),
+            "Findings for deploy.toml under profile {to}:"
+        );
+        report(&diags, &target.source, Format::Human);
+    }
+    print!(
+        "{}",
+        crate::migration::report(&current.model, &target.model)
+    );
+    EXIT_OK
+}
+
+fn to_arg(p: ProfileName) -> ProfileArg {
+    match p {
+        ProfileName::LanPatch => ProfileArg::LanPatch,
+        ProfileName::Sidecar => ProfileArg::Sidecar,
+        ProfileName::Serve => ProfileArg::Serve,
+    }
 }
 
 fn explain(code: Option<&str>) -> u8 {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod docs;
 pub mod lint;
+pub mod migration;
 pub mod model;
 pub mod output;
 pub mod plan;

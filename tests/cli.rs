@@ -680,6 +680,44 @@ fn lint_on_2026_2_custom_bind_is_a_crash_and_human_output_counts() {
 }
 
 #[test]
+fn plan_shows_keys_steps_and_diffs_without_writing() {
+    let d = sandbox("profile = \"lan-patch\"\n[openclaw]\nversion = \"2026.2.19\"\n");
+    ocgen(d.path())
+        .args(["plan", "--to", "serve"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Moving lan-patch → serve")
+                .and(predicate::str::contains(
+                    "~ gateway.bind: \"lan\" → \"loopback\"",
+                ))
+                .and(predicate::str::contains(
+                    "- gateway.remote.token (was ${OPENCLAW_GATEWAY_TOKEN})",
+                ))
+                .and(predicate::str::contains(
+                    "LAN access on the published port ends",
+                ))
+                .and(predicate::str::contains("+++ serve/docker-compose.yaml")),
+        );
+    assert_eq!(listing(d.path()).len(), 1, "plan never writes");
+    ocgen(d.path())
+        .args(["plan", "--to", "lan-patch"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Nothing changes"));
+    ocgen(d.path())
+        .args(["plan", "--to", "mars"])
+        .assert()
+        .code(2);
+    let bad = sandbox("profile = \"lan-patch\"\n");
+    ocgen(bad.path())
+        .args(["plan", "--to", "serve"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("OC003"));
+}
+
+#[test]
 fn explain_codes() {
     let d = tempfile::tempdir().unwrap();
     ocgen(d.path())

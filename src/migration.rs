@@ -1,0 +1,188 @@
+//! `ocgen plan --to PROFILE`: what moving a deployment to another profile
+//! changes — the `openclaw.json` keys, the operator steps, the file diffs.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::model::Model;
+use crate::plan::{self, PatchStep};
+
+/// One `openclaw.json` key that changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyChange {
+    Added {
+        path: String,
+        value: String,
+    },
+    Removed {
+        path: String,
+        value: String,
+    },
+    Changed {
+        path: String,
+        from: String,
+        to: String,
+    },
+}
+
+/// The effect of a patch on each key: `Some(value)` sets it, `None` deletes it.
+fn effects(steps: &[PatchStep]) -> BTreeMap<String, Option<String>> {
+    steps
+        .iter()
+        .map(|s| {
+            let value = match s.op {
+                "delete" => None,
+                "set-env" => Some(format!(
+                    "${{{}}}",
+                    s.jq.rsplit("$ENV.").next().unwrap_or_default()
+                )),
+                _ => Some(
+                    s.jq.split_once(" = ")
+                        .map(|(_, v)| v.to_string())
+                        .unwrap_or_default(),
+                ),
+            };
+            (s.path.clone(), value)
+        })
+        .collect()
+}
+
+/// Keys whose value differs between two patches (deletes of absent keys are not changes).
+pub fn key_changes(from: &[PatchStep], to: &[PatchStep]) -> Vec<KeyChange> {
+    let a = effects(from);
+    let b = effects(to);
+    let mut paths: Vec<&String> = a.keys().chain(b.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    let mut out = Vec::new();
+    for path in paths {
+        let before = a.get(path).cloned().flatten();
+        let after = b.get(path).cloned().flatten();
+        let path = path.clone();
+        match (before, after) {
+            (None, Some(value)) => out.push(KeyChange::Added { path, value }),
+            (Some(value), None) => out.push(KeyChange::Removed { path, value }),
+            (Some(from), Some(to)) if from != to => out.push(KeyChange::Changed { path, from, to }),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The human report.
+pub fn report(current: &Model, target: &Model) -> String {
+    let from = plan::plan(current);
+    let to = plan::plan(target);
+    let mut out = String::new();
+    let (a, b) = (current.profile.name, target.profile.name);
+    let _ = writeln!(
+        out,
+        "Moving {a} → {b} (OpenClaw {})\n",
+        target.openclaw_version
+    );
+    if a == b {
+        let _ = writeln!(
+            out,
+            "Nothing changes: deploy.toml already uses profile {b}."
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "openclaw.json (patched by bootstrap.sh on the next start):"
+    );
+    let changes = key_changes(&from.bootstrap.patch, &to.bootstrap.patch);
+    for c in &changes {
+        let _ = match c {
+            KeyChange::Added { path, value } => writeln!(out, "  + {path} = {value}"),
+            KeyChange::Removed { path, value } => writeln!(out, "  - {path} (was {value})"),
+            KeyChange::Changed { path, from, to } => writeln!(out, "  ~ {path}: {from} → {to}"),
+        };
+    }
+    if changes.is_empty() {
+        let _ = writeln!(out, "  (no change)");
+    }
+    if from.bootstrap.exec != to.bootstrap.exec {
+        let _ = writeln!(
+            out,
+            "  gateway command: `openclaw {}` → `openclaw {}`",
+            from.bootstrap.exec.join(" "),
+            to.bootstrap.exec.join(" ")
+        );
+    }
+    let _ = writeln!(out, "\nOperator steps:");
+    for (i, step) in target.profile.steps_in.iter().enumerate() {
+        let _ = writeln!(out, "  {}. {}", i + 1, step.text);
+    }
+    let new_vars: Vec<_> = to
+        .env
+        .iter()
+        .filter(|v| !from.env.iter().any(|f| f.name == v.name))
+        .collect();
+    for v in &new_vars {
+        let _ = writeln!(out, "  • Coolify variable {} is new: {}", v.name, v.comment);
+    }
+    let _ = writeln!(
+        out,
+        "  • Commit the regenerated files: `ocgen render --profile {b}` (and set `profile = \"{b}\"` in deploy.toml)."
+    );
+    let _ = writeln!(out, "\nFile changes:");
+    let before = crate::render::render(&from).unwrap_or_default();
+    let after = crate::render::render(&to).unwrap_or_default();
+    for (x, y) in before.iter().zip(&after) {
+        if x.contents != y.contents {
+            let diff = similar::TextDiff::from_lines(&x.contents, &y.contents)
+                .unified_diff()
+                .context_radius(2)
+                .header(&format!("{a}/{}", x.name), &format!("{b}/{}", y.name))
+                .to_string();
+            out.push_str(&diff);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(profile: &str, version: &str) -> Model {
+        let text = format!("profile = \"{profile}\"\n[openclaw]\nversion = \"{version}\"\n");
+        crate::load_model(
+            &crate::diagnostic::Source::new("d", text),
+            &Default::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn lan_patch_to_serve_on_the_seed_release() {
+        let r = report(
+            &model("lan-patch", "2026.2.19"),
+            &model("serve", "2026.2.19"),
+        );
+        assert!(r.contains("~ gateway.bind: \"lan\" → \"loopback\""), "{r}");
+        assert!(r.contains("~ gateway.mode: \"remote\" → \"local\""), "{r}");
+        assert!(r.contains("+ gateway.tailscale.mode = \"serve\""), "{r}");
+        assert!(r.contains("- gateway.remote.url"), "{r}");
+        assert!(r.contains("- commands.useAccessGroups (was false)"), "{r}");
+        assert!(
+            r.contains("--allow-unconfigured` → `openclaw gateway run`"),
+            "{r}"
+        );
+        assert!(r.contains("LAN access on the published port ends"), "{r}");
+        assert!(r.contains("Enroll the laptop"), "{r}");
+        assert!(r.contains("TS_AUTHKEY"), "{r}");
+        assert!(r.contains("https://<tailnet hostname>"), "{r}");
+        assert!(
+            r.contains("+FROM openclaw-install AS tailscale-install"),
+            "{r}"
+        );
+    }
+
+    #[test]
+    fn same_profile_changes_nothing() {
+        let r = report(&model("serve", "2026.9.6"), &model("serve", "2026.9.6"));
+        assert!(r.contains("Nothing changes"));
+    }
+}
