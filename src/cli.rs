@@ -485,11 +485,17 @@ fn validate(input: &InputArgs, format: Format) -> u8 {
         Ok(l) => l,
         Err(code) => return code,
     };
-    report(&l.model.warnings, &l.source, format);
+    // The openclaw.json the profile will write, against the release's own schema.
+    let mut diags = l.model.warnings.clone();
+    diags.extend(crate::openclaw_schema::check(&l.model));
+    report(&diags, &l.source, format);
+    if diags.iter().any(Diagnostic::is_error) {
+        return EXIT_INPUT;
+    }
     if format == Format::Human {
         eprintln!(
-            "{}: valid (profile {}, OpenClaw {})",
-            l.source.name, l.model.profile.name, l.model.openclaw_version
+            "{}: valid (profile {}, OpenClaw {}; the openclaw.json it writes passes OpenClaw {}'s schema)",
+            l.source.name, l.model.profile.name, l.model.openclaw_version, l.model.release.version
         );
     }
     EXIT_OK

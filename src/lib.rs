@@ -12,6 +12,7 @@ pub mod docs;
 pub mod lint;
 pub mod migration;
 pub mod model;
+pub mod openclaw_schema;
 pub mod output;
 pub mod plan;
 pub mod profile;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::model::Model;
-use crate::plan::{self, PatchStep};
+use crate::plan::{self, PatchOp, PatchStep};
 
 /// One `openclaw.json` key that changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,17 +30,10 @@ fn effects(steps: &[PatchStep]) -> BTreeMap<String, Option<String>> {
     steps
         .iter()
         .map(|s| {
-            let value = match s.op {
-                "delete" => None,
-                "set-env" => Some(format!(
-                    "${{{}}}",
-                    s.jq.rsplit("$ENV.").next().unwrap_or_default()
-                )),
-                _ => Some(
-                    s.jq.split_once(" = ")
-                        .map(|(_, v)| v.to_string())
-                        .unwrap_or_default(),
-                ),
+            let value = match &s.op {
+                PatchOp::Delete => None,
+                PatchOp::SetEnv(var) => Some(format!("${{{var}}}")),
+                PatchOp::Set(v) => Some(v.to_string()),
             };
             (s.path.clone(), value)
         })

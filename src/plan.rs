@@ -82,6 +82,37 @@ pub struct Service {
     pub cap_add: Vec<&'static str>,
     pub devices: Vec<&'static str>,
     pub security_opt: Vec<&'static str>,
+    pub healthcheck: Option<Healthcheck>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Healthcheck {
+    /// Exec form (`["CMD", …]`).
+    pub test: Vec<String>,
+    pub interval: &'static str,
+    pub timeout: &'static str,
+    pub retries: u32,
+    pub start_period: &'static str,
+}
+
+/// The gateway's healthcheck: its liveness endpoint where the release has
+/// one (with Node's fetch: no curl in the image), else a TCP connect (bash).
+fn healthcheck(m: &Model) -> Healthcheck {
+    let port = m.raw.gateway.port;
+    let path = &m.release.health_path;
+    let test = if path.is_empty() {
+        vec!["CMD".into(), "bash".into(), "-c".into(), format!("exec 3<>/dev/tcp/127.0.0.1/{port}")]
+    } else {
+        vec![
+            "CMD".into(),
+            "node".into(),
+            "-e".into(),
+            format!("fetch('http://127.0.0.1:{port}{path}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"),
+        ]
+    };
+    // serve first waits up to TS_WAIT_SECONDS (30) for the tailnet.
+    let serve = m.profile.tailscale == TailscalePlacement::InContainer;
+    Healthcheck { test, interval: "30s", timeout: "5s", retries: 3, start_period: if serve { "120s" } else { "90s" } }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -114,10 +145,72 @@ pub struct Bootstrap {
 #[derive(Debug, Clone, Serialize)]
 pub struct PatchStep {
     pub path: String,
-    /// `set`, `set-env` or `delete`.
-    pub op: &'static str,
+    pub op: PatchOp,
+    /// The step as jq.
     pub jq: String,
     pub why: String,
+}
+
+/// What a patch step does to its key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
+pub enum PatchOp {
+    /// Set a JSON value.
+    Set(Value),
+    /// Set the value of an environment variable of the container.
+    SetEnv(String),
+    Delete,
+}
+
+impl PatchStep {
+    fn new(path: &str, op: PatchOp, why: impl Into<String>) -> Self {
+        let p = jq_path(path);
+        let jq = match &op {
+            PatchOp::Set(v) => format!("{p} = {v}"),
+            PatchOp::SetEnv(var) => format!("{p} = $ENV.{var}"),
+            PatchOp::Delete => format!("del({p})"),
+        };
+        PatchStep { path: path.into(), op, jq, why: why.into() }
+    }
+}
+
+/// `openclaw.json` as the patch leaves a fresh (`{}`) file; environment
+/// values are filled by `env`.
+pub fn apply_to_empty(steps: &[PatchStep], env: impl Fn(&str) -> String) -> Value {
+    let mut root = Value::Object(Default::default());
+    for step in steps {
+        let segs: Vec<&str> = step.path.split('.').collect();
+        let (last, parents) = segs.split_last().expect("paths are not empty");
+        let value = match &step.op {
+            PatchOp::Set(v) => Some(v.clone()),
+            PatchOp::SetEnv(var) => Some(Value::String(env(var))),
+            PatchOp::Delete => None,
+        };
+        let mut node = &mut root;
+        let mut missing = false;
+        for seg in parents {
+            if !node.get(*seg).is_some_and(Value::is_object) {
+                if value.is_none() {
+                    missing = true;
+                    break;
+                }
+                node[*seg] = Value::Object(Default::default());
+            }
+            node = &mut node[*seg];
+        }
+        if missing {
+            continue;
+        }
+        match value {
+            Some(v) => node[*last] = v,
+            None => {
+                if let Some(map) = node.as_object_mut() {
+                    map.remove(*last);
+                }
+            }
+        }
+    }
+    root
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -133,6 +226,7 @@ pub struct BootstrapTailscale {
 pub const TOKEN_ENV: &str = "OPENCLAW_GATEWAY_TOKEN";
 const DATA_DIR: &str = "/data";
 const TS_STATE_DIR_SIDECAR: &str = "/var/lib/tailscale";
+const SIDECAR_HEALTH_ADDR: &str = "127.0.0.1:9002";
 
 pub fn plan(m: &Model) -> Plan {
     let port = m.raw.gateway.port;
@@ -273,6 +367,7 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
         cap_add: vec![],
         devices: vec![],
         security_opt: vec!["no-new-privileges:true"],
+        healthcheck: Some(healthcheck(m)),
     };
     let mut services = Vec::new();
     let mut volumes = vec![raw.coolify.data_volume.clone()];
@@ -313,6 +408,9 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
                 environment.push(("TS_STATE_DIR".into(), TS_STATE_DIR_SIDECAR.into()));
             }
             environment.push(("TS_USERSPACE".into(), (!kernel).to_string()));
+            // containerboot's own health endpoint: healthy once the node is up.
+            environment.push(("TS_ENABLE_HEALTH_CHECK".into(), "true".into()));
+            environment.push(("TS_LOCAL_ADDR_PORT".into(), SIDECAR_HEALTH_ADDR.into()));
             let mut sidecar = Service {
                 name: "tailscale",
                 build: false,
@@ -335,6 +433,15 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
                     vec![]
                 },
                 security_opt: vec!["no-new-privileges:true"],
+                healthcheck: Some(Healthcheck {
+                    test: ["CMD", "wget", "-q", "--spider", &format!("http://{SIDECAR_HEALTH_ADDR}/healthz")]
+                        .map(String::from)
+                        .to_vec(),
+                    interval: "30s",
+                    timeout: "5s",
+                    retries: 3,
+                    start_period: "60s",
+                }),
             };
             if persistent {
                 sidecar.volumes.push(format!(
@@ -405,30 +512,15 @@ pub fn jq_path(path: &str) -> String {
 }
 
 fn set(path: &str, value: &Value, why: impl Into<String>) -> PatchStep {
-    PatchStep {
-        path: path.into(),
-        op: "set",
-        jq: format!("{} = {}", jq_path(path), value),
-        why: why.into(),
-    }
+    PatchStep::new(path, PatchOp::Set(value.clone()), why)
 }
 
 fn set_env(path: &str, var: &str, why: impl Into<String>) -> PatchStep {
-    PatchStep {
-        path: path.into(),
-        op: "set-env",
-        jq: format!("{} = $ENV.{var}", jq_path(path)),
-        why: why.into(),
-    }
+    PatchStep::new(path, PatchOp::SetEnv(var.into()), why)
 }
 
 fn delete(path: &str, why: impl Into<String>) -> PatchStep {
-    PatchStep {
-        path: path.into(),
-        op: "delete",
-        jq: format!("del({})", jq_path(path)),
-        why: why.into(),
-    }
+    PatchStep::new(path, PatchOp::Delete, why)
 }
 
 fn bootstrap(m: &Model, port: u16) -> Bootstrap {
@@ -545,6 +637,18 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn apply_to_empty_builds_nested_objects_and_ignores_absent_deletes() {
+        let steps = vec![
+            set("gateway.port", &Value::from(1), "x"),
+            delete("gateway.remote", "x"),
+            set_env("gateway.remote.token", "T", "x"),
+            delete("commands.useAccessGroups", "x"),
+        ];
+        let v = apply_to_empty(&steps, |var| format!("<{var}>"));
+        assert_eq!(v, serde_json::json!({"gateway": {"port": 1, "remote": {"token": "<T>"}}}));
+    }
 
     #[test]
     fn jq_paths_quote_odd_segments() {

@@ -19,6 +19,9 @@ pub struct Release {
     pub custom_bind: bool,
     /// `openclaw.json` keys this release rejects.
     pub retired_keys: Vec<String>,
+    /// HTTP path of the liveness endpoint; empty when the release has none
+    /// (the healthcheck then only checks that the port accepts connections).
+    pub health_path: String,
     /// npm `overrides` the image's install needs.
     pub npm_overrides: BTreeMap<String, String>,
 }

@@ -1,0 +1,156 @@
+//! The `openclaw.json` a profile writes, checked against the targeted
+//! release's own config JSON Schema (exported once by
+//! `scripts/export-openclaw-schemas.sh` into `schema/openclaw/`, embedded
+//! here), so `ocgen validate` needs no Node at run time.
+
+use serde_json::Value;
+
+use crate::diagnostic::Diagnostic;
+use crate::model::Model;
+use crate::plan;
+
+/// Release → its exported config schema. Every row of the release table has one
+/// (a unit test checks).
+const SCHEMAS: &[(&str, &str)] = &[
+    ("2026.2.19", include_str!("../schema/openclaw/2026.2.19.json")),
+    ("2026.9.6", include_str!("../schema/openclaw/2026.9.6.json")),
+];
+
+pub fn schema_text(release: &str) -> Option<&'static str> {
+    SCHEMAS.iter().find(|(v, _)| *v == release).map(|(_, t)| *t)
+}
+
+/// Make OpenClaw's exported schema compile with Rust's `jsonschema`:
+/// - it comes from zod and uses ECMAScript regex syntax; the one escape
+///   Rust's engines lack is `\0` (NUL): rewrite it as `\x00`;
+/// - plugin sub-schemas carry their own `$defs` and refer to them as
+///   `#/$defs/…` relative to themselves, without an `$id`; give each such
+///   sub-schema an `$id` so those references resolve where they were meant to.
+fn adapt(v: &mut Value) {
+    adapt_at(v, "");
+}
+
+fn adapt_at(v: &mut Value, path: &str) {
+    if let Value::Object(map) = v {
+        if !path.is_empty() && map.contains_key("$defs") && !map.contains_key("$id") {
+            let id = format!("urn:ocgen:openclaw-schema{}", path.replace('/', ":"));
+            map.insert("$id".into(), Value::String(id));
+        }
+    }
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map.iter_mut() {
+                adapt_at(child, &format!("{path}/{k}"));
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter_mut().enumerate() {
+                adapt_at(child, &format!("{path}/{i}"));
+            }
+        }
+        _ => {}
+    }
+    ecma_patterns_to_rust(v);
+}
+
+fn ecma_patterns_to_rust(v: &mut Value) {
+    fn fix(p: &str) -> String {
+        p.replace("\\0", "\\x00")
+    }
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(p)) = map.get_mut("pattern") {
+                *p = fix(p);
+            }
+            if let Some(Value::Object(props)) = map.get_mut("patternProperties") {
+                let fixed: serde_json::Map<String, Value> = std::mem::take(props).into_iter().map(|(k, v)| (fix(&k), v)).collect();
+                *props = fixed;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The config the bootstrap writes into a fresh volume (token placeholder).
+pub fn written_config(m: &Model) -> Value {
+    let plan = plan::plan(m);
+    plan::apply_to_empty(&plan.bootstrap.patch, |var| format!("<{var} from the environment>"))
+}
+
+/// Check the written config against the release's schema.
+pub fn check(m: &Model) -> Vec<Diagnostic> {
+    let release = &m.release.version;
+    let Some(text) = schema_text(release) else {
+        return vec![Diagnostic::warning("OC008", format!("ocgen has no config schema for OpenClaw {release}"))
+            .with_span(m.spans.value("/openclaw/version"))];
+    };
+    let schema: Value = match serde_json::from_str(text) {
+        Ok(mut s) => {
+            adapt(&mut s);
+            s
+        }
+        Err(e) => return vec![Diagnostic::error("OC008", format!("embedded schema of OpenClaw {release} is broken: {e}"))],
+    };
+    // OpenClaw's schemas use look-ahead patterns: keep the default fancy-regex engine.
+    let validator = match jsonschema::validator_for(&schema) {
+        Ok(v) => v,
+        Err(e) => return vec![Diagnostic::error("OC008", format!("embedded schema of OpenClaw {release} does not compile: {e}"))],
+    };
+    let config = written_config(m);
+    validator
+        .iter_errors(&config)
+        .map(|e| {
+            let path = crate::config::dotted(e.instance_path().as_str());
+            let message = e.to_string().replace('\n', " ");
+            // Point at the [openclaw.config] entry that wrote it, if any; else at the profile.
+            let from_user = m.raw.openclaw.config.keys().find(|k| path == **k || path.starts_with(&format!("{k}.")) || k.starts_with(&format!("{path}.")));
+            let span = match from_user {
+                Some(k) => m.spans.key(&format!("/openclaw/config/{}", crate::config::parse::escape_segment(k))),
+                None => m.spans.value("/profile"),
+            };
+            let at = if path.is_empty() { "openclaw.json".to_string() } else { format!("`{path}`") };
+            Diagnostic::error("OC008", format!("OpenClaw {release} would reject the config: {at}: {message}"))
+                .with_span(span)
+                .with_label("written by the bootstrap")
+                .with_hint("fix the key in [openclaw.config], or report the profile/release combination as an ocgen bug")
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(text: &str) -> Model {
+        crate::load_model(&crate::diagnostic::Source::new("d", text), &Default::default()).unwrap()
+    }
+
+    #[test]
+    fn every_release_has_a_schema() {
+        for r in crate::versions::releases() {
+            assert!(schema_text(&r.version).is_some(), "schema/openclaw/{}.json is missing", r.version);
+        }
+    }
+
+    #[test]
+    fn every_profile_writes_a_valid_config_for_every_release() {
+        for profile in ["lan-patch", "sidecar", "serve"] {
+            for version in crate::versions::known_versions() {
+                let m = model(&format!("profile = \"{profile}\"\n[openclaw]\nversion = \"{version}\"\n"));
+                let d = check(&m);
+                assert!(d.is_empty(), "{profile} {version}: {d:?}\n{}", written_config(&m));
+            }
+        }
+    }
+
+    #[test]
+    fn a_retired_or_misspelt_key_is_caught() {
+        let m = model("profile = \"serve\"\n[openclaw]\nversion = \"2026.9.6\"\nconfig = { \"commands.useAccessGroups\" = false }\n");
+        let d = check(&m);
+        assert!(d.iter().any(|d| d.message.contains("useAccessGroups")), "{d:?}");
+        let m = model("profile = \"serve\"\n[openclaw]\nversion = \"2026.2.19\"\nconfig = { \"gateway.bnd\" = \"x\" }\n");
+        let d = check(&m);
+        assert!(d.iter().any(|d| d.message.contains("bnd")), "{d:?}");
+        assert!(d[0].span.is_some());
+    }
+}
