@@ -88,10 +88,8 @@ ts_wait_for() {
   local want=$1 state
   while :; do
     state=$(ts_backend_state)
-    # shellcheck disable=SC2254
-    case "$state" in
-      $want) return 0 ;;
-    esac
+    # $want is a |-separated list of states (a `case` pattern from a variable treats | literally).
+    [[ -n "$state" && "|$want|" == *"|$state|"* ]] && return 0
     kill -0 "$tailscaled_pid" 2>/dev/null || die "tailscaled exited during start-up"
     if [ "$SECONDS" -ge "$deadline" ]; then
       log "tailscale is not ready after ${TS_WAIT_SECONDS}s (state: ${state:-no answer})"
@@ -106,7 +104,7 @@ if [ "$(ts_backend_state)" != "Running" ]; then
   if [ -n "$ts_auth_key" ]; then
     log "logging in to the tailnet as $TS_HOSTNAME"
     # The key goes through a file descriptor: never in argv, never on disk.
-    ts up --auth-key=file:/dev/fd/3 --hostname="$TS_HOSTNAME" --timeout="${TS_WAIT_SECONDS}s" --advertise-tags=tag:server 3<<<"$ts_auth_key" \
+    ts up --auth-key=file:/dev/fd/3 --hostname="$TS_HOSTNAME" --timeout="$((deadline > SECONDS ? deadline - SECONDS : 1))s" --advertise-tags=tag:server 3<<<"$ts_auth_key" \
       || die "tailscale up failed; config untouched, gateway not started"
   else
     log "no TS_AUTHKEY: waiting for an interactive login (docker exec … tailscale up)"
@@ -157,6 +155,7 @@ fi
 chmod 0600 -- "$config_tmp"
 if cmp -s -- "$config_tmp" "$OPENCLAW_CONFIG_PATH"; then
   log "config $OPENCLAW_CONFIG_PATH already up to date"
+  chmod 0600 -- "$OPENCLAW_CONFIG_PATH"
   rm -f -- "$config_tmp"
 else
   mv -f -- "$config_tmp" "$OPENCLAW_CONFIG_PATH"
