@@ -12,7 +12,10 @@ use crate::plan;
 /// Release → its exported config schema. Every row of the release table has one
 /// (a unit test checks).
 const SCHEMAS: &[(&str, &str)] = &[
-    ("2026.2.19", include_str!("../schema/openclaw/2026.2.19.json")),
+    (
+        "2026.2.19",
+        include_str!("../schema/openclaw/2026.2.19.json"),
+    ),
     ("2026.9.6", include_str!("../schema/openclaw/2026.9.6.json")),
 ];
 
@@ -63,7 +66,10 @@ fn ecma_patterns_to_rust(v: &mut Value) {
                 *p = fix(p);
             }
             if let Some(Value::Object(props)) = map.get_mut("patternProperties") {
-                let fixed: serde_json::Map<String, Value> = std::mem::take(props).into_iter().map(|(k, v)| (fix(&k), v)).collect();
+                let fixed: serde_json::Map<String, Value> = std::mem::take(props)
+                    .into_iter()
+                    .map(|(k, v)| (fix(&k), v))
+                    .collect();
                 *props = fixed;
             }
         }
@@ -74,27 +80,44 @@ fn ecma_patterns_to_rust(v: &mut Value) {
 /// The config the bootstrap writes into a fresh volume (token placeholder).
 pub fn written_config(m: &Model) -> Value {
     let plan = plan::plan(m);
-    plan::apply_to_empty(&plan.bootstrap.patch, |var| format!("<{var} from the environment>"))
+    plan::apply_to_empty(&plan.bootstrap.patch, |var| {
+        format!("<{var} from the environment>")
+    })
 }
 
 /// Check the written config against the release's schema.
 pub fn check(m: &Model) -> Vec<Diagnostic> {
     let release = &m.release.version;
     let Some(text) = schema_text(release) else {
-        return vec![Diagnostic::warning("OC008", format!("ocgen has no config schema for OpenClaw {release}"))
-            .with_span(m.spans.value("/openclaw/version"))];
+        return vec![
+            Diagnostic::warning(
+                "OC008",
+                format!("ocgen has no config schema for OpenClaw {release}"),
+            )
+            .with_span(m.spans.value("/openclaw/version")),
+        ];
     };
     let schema: Value = match serde_json::from_str(text) {
         Ok(mut s) => {
             adapt(&mut s);
             s
         }
-        Err(e) => return vec![Diagnostic::error("OC008", format!("embedded schema of OpenClaw {release} is broken: {e}"))],
+        Err(e) => {
+            return vec![Diagnostic::error(
+                "OC008",
+                format!("embedded schema of OpenClaw {release} is broken: {e}"),
+            )];
+        }
     };
     // OpenClaw's schemas use look-ahead patterns: keep the default fancy-regex engine.
     let validator = match jsonschema::validator_for(&schema) {
         Ok(v) => v,
-        Err(e) => return vec![Diagnostic::error("OC008", format!("embedded schema of OpenClaw {release} does not compile: {e}"))],
+        Err(e) => {
+            return vec![Diagnostic::error(
+                "OC008",
+                format!("embedded schema of OpenClaw {release} does not compile: {e}"),
+            )];
+        }
     };
     let config = written_config(m);
     validator
@@ -122,13 +145,21 @@ mod tests {
     use super::*;
 
     fn model(text: &str) -> Model {
-        crate::load_model(&crate::diagnostic::Source::new("d", text), &Default::default()).unwrap()
+        crate::load_model(
+            &crate::diagnostic::Source::new("d", text),
+            &Default::default(),
+        )
+        .unwrap()
     }
 
     #[test]
     fn every_release_has_a_schema() {
         for r in crate::versions::releases() {
-            assert!(schema_text(&r.version).is_some(), "schema/openclaw/{}.json is missing", r.version);
+            assert!(
+                schema_text(&r.version).is_some(),
+                "schema/openclaw/{}.json is missing",
+                r.version
+            );
         }
     }
 
@@ -136,19 +167,32 @@ mod tests {
     fn every_profile_writes_a_valid_config_for_every_release() {
         for profile in ["lan-patch", "sidecar", "serve"] {
             for version in crate::versions::known_versions() {
-                let m = model(&format!("profile = \"{profile}\"\n[openclaw]\nversion = \"{version}\"\n"));
+                let m = model(&format!(
+                    "profile = \"{profile}\"\n[openclaw]\nversion = \"{version}\"\n"
+                ));
                 let d = check(&m);
-                assert!(d.is_empty(), "{profile} {version}: {d:?}\n{}", written_config(&m));
+                assert!(
+                    d.is_empty(),
+                    "{profile} {version}: {d:?}\n{}",
+                    written_config(&m)
+                );
             }
         }
     }
 
     #[test]
     fn a_retired_or_misspelt_key_is_caught() {
-        let m = model("profile = \"serve\"\n[openclaw]\nversion = \"2026.9.6\"\nconfig = { \"commands.useAccessGroups\" = false }\n");
+        let m = model(
+            "profile = \"serve\"\n[openclaw]\nversion = \"2026.9.6\"\nconfig = { \"commands.useAccessGroups\" = false }\n",
+        );
         let d = check(&m);
-        assert!(d.iter().any(|d| d.message.contains("useAccessGroups")), "{d:?}");
-        let m = model("profile = \"serve\"\n[openclaw]\nversion = \"2026.2.19\"\nconfig = { \"gateway.bnd\" = \"x\" }\n");
+        assert!(
+            d.iter().any(|d| d.message.contains("useAccessGroups")),
+            "{d:?}"
+        );
+        let m = model(
+            "profile = \"serve\"\n[openclaw]\nversion = \"2026.2.19\"\nconfig = { \"gateway.bnd\" = \"x\" }\n",
+        );
         let d = check(&m);
         assert!(d.iter().any(|d| d.message.contains("bnd")), "{d:?}");
         assert!(d[0].span.is_some());

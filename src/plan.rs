@@ -101,18 +101,31 @@ fn healthcheck(m: &Model) -> Healthcheck {
     let port = m.raw.gateway.port;
     let path = &m.release.health_path;
     let test = if path.is_empty() {
-        vec!["CMD".into(), "bash".into(), "-c".into(), format!("exec 3<>/dev/tcp/127.0.0.1/{port}")]
+        vec![
+            "CMD".into(),
+            "bash".into(),
+            "-c".into(),
+            format!("exec 3<>/dev/tcp/127.0.0.1/{port}"),
+        ]
     } else {
         vec![
             "CMD".into(),
             "node".into(),
             "-e".into(),
-            format!("fetch('http://127.0.0.1:{port}{path}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"),
+            format!(
+                "fetch('http://127.0.0.1:{port}{path}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+            ),
         ]
     };
     // serve first waits up to TS_WAIT_SECONDS (30) for the tailnet.
     let serve = m.profile.tailscale == TailscalePlacement::InContainer;
-    Healthcheck { test, interval: "30s", timeout: "5s", retries: 3, start_period: if serve { "120s" } else { "90s" } }
+    Healthcheck {
+        test,
+        interval: "30s",
+        timeout: "5s",
+        retries: 3,
+        start_period: if serve { "120s" } else { "90s" },
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -170,7 +183,12 @@ impl PatchStep {
             PatchOp::SetEnv(var) => format!("{p} = $ENV.{var}"),
             PatchOp::Delete => format!("del({p})"),
         };
-        PatchStep { path: path.into(), op, jq, why: why.into() }
+        PatchStep {
+            path: path.into(),
+            op,
+            jq,
+            why: why.into(),
+        }
     }
 }
 
@@ -434,9 +452,15 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
                 },
                 security_opt: vec!["no-new-privileges:true"],
                 healthcheck: Some(Healthcheck {
-                    test: ["CMD", "wget", "-q", "--spider", &format!("http://{SIDECAR_HEALTH_ADDR}/healthz")]
-                        .map(String::from)
-                        .to_vec(),
+                    test: [
+                        "CMD",
+                        "wget",
+                        "-q",
+                        "--spider",
+                        &format!("http://{SIDECAR_HEALTH_ADDR}/healthz"),
+                    ]
+                    .map(String::from)
+                    .to_vec(),
                     interval: "30s",
                     timeout: "5s",
                     retries: 3,
@@ -647,7 +671,10 @@ mod tests {
             delete("commands.useAccessGroups", "x"),
         ];
         let v = apply_to_empty(&steps, |var| format!("<{var}>"));
-        assert_eq!(v, serde_json::json!({"gateway": {"port": 1, "remote": {"token": "<T>"}}}));
+        assert_eq!(
+            v,
+            serde_json::json!({"gateway": {"port": 1, "remote": {"token": "<T>"}}})
+        );
     }
 
     #[test]

@@ -552,14 +552,24 @@ fn check_fix_command_repeats_the_inputs() {
 
 #[test]
 fn validate_checks_the_written_openclaw_json_against_the_release_schema() {
-    let d = sandbox("profile = \"serve\"\n[openclaw]\nversion = \"2026.9.6\"\n[openclaw.config]\n\"agents.defaults.modle\" = \"x\"\n");
+    let d = sandbox(
+        "profile = \"serve\"\n[openclaw]\nversion = \"2026.9.6\"\n[openclaw.config]\n\"agents.defaults.modle\" = \"x\"\n",
+    );
+    ocgen(d.path()).arg("validate").assert().code(2).stderr(
+        predicate::str::contains("error[OC008]")
+            .and(predicate::str::contains("modle"))
+            .and(predicate::str::contains("deploy.toml:5:1")),
+    );
+    let d = sandbox(
+        "profile = \"serve\"\n[openclaw]\nversion = \"2026.9.6\"\n[openclaw.config]\n\"agents.defaults.workspace\" = \"/data/work\"\n",
+    );
     ocgen(d.path())
         .arg("validate")
         .assert()
-        .code(2)
-        .stderr(predicate::str::contains("error[OC008]").and(predicate::str::contains("modle")).and(predicate::str::contains("deploy.toml:5:1")));
-    let d = sandbox("profile = \"serve\"\n[openclaw]\nversion = \"2026.9.6\"\n[openclaw.config]\n\"agents.defaults.workspace\" = \"/data/work\"\n");
-    ocgen(d.path()).arg("validate").assert().success().stderr(predicate::str::contains("passes OpenClaw 2026.9.6's schema"));
+        .success()
+        .stderr(predicate::str::contains(
+            "passes OpenClaw 2026.9.6's schema",
+        ));
 }
 
 #[test]
