@@ -58,6 +58,9 @@ pub enum Command {
         /// Print nothing on success
         #[arg(short, long)]
         quiet: bool,
+        /// Exit 1 when a file was created or changed (for pre-commit hooks and CI)
+        #[arg(long)]
+        exit_code: bool,
     },
     /// Compare the files in DIR with what would be rendered; never writes
     Check {
@@ -118,12 +121,7 @@ pub enum Command {
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {
     /// Path to deploy.toml
-    #[arg(
-        short,
-        long = "config",
-        value_name = "FILE",
-        default_value = "deploy.toml"
-    )]
+    #[arg(short, long = "config", value_name = "FILE", default_value = "deploy.toml")]
     pub config: PathBuf,
     /// Profile to use instead of the file's `profile`
     #[arg(long, value_enum)]
@@ -181,7 +179,8 @@ pub fn run(cli: Cli) -> u8 {
             output,
             deny_warnings,
             quiet,
-        } => render(&input, &output, deny_warnings, quiet),
+            exit_code,
+        } => render(&input, &output, deny_warnings, quiet, exit_code),
         Command::Check {
             input,
             output,
@@ -232,11 +231,7 @@ fn read_source(path: &Path) -> Result<Source, (Option<Source>, Vec<Diagnostic>, 
             } else {
                 "check the path and its permissions"
             };
-            Err((
-                None,
-                vec![],
-                format!("cannot read {name}: {e}\n  help: {hint}"),
-            ))
+            Err((None, vec![], format!("cannot read {name}: {e}\n  help: {hint}")))
         }
     }
 }
@@ -278,10 +273,7 @@ fn print_json(diags: &[Diagnostic], source: &Source, stale: Option<&[output::Sta
     let ok = !diags.iter().any(Diagnostic::is_error) && stale.is_none_or(|s| s.is_empty());
     let doc = JsonReport {
         ok,
-        diagnostics: diags
-            .iter()
-            .map(|d| diagnostic::locate(d, source))
-            .collect(),
+        diagnostics: diags.iter().map(|d| diagnostic::locate(d, source)).collect(),
         stale: stale.map(|s| {
             s.iter()
                 .map(|s| JsonStale {
@@ -292,10 +284,7 @@ fn print_json(diags: &[Diagnostic], source: &Source, stale: Option<&[output::Sta
                 .collect()
         }),
     };
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&doc).expect("report serializes")
-    );
+    println!("{}", serde_json::to_string_pretty(&doc).expect("report serializes"));
 }
 
 fn load(input: &InputArgs, format: Format) -> Result<Loaded, u8> {
@@ -308,11 +297,8 @@ fn load(input: &InputArgs, format: Format) -> Result<Loaded, u8> {
         Err((None, _, message)) => {
             if format == Format::Json {
                 let source = Source::new(input.config.display().to_string(), "");
-                let d = Diagnostic::error(
-                    "OC000",
-                    message.lines().next().unwrap_or_default().to_string(),
-                )
-                .with_hint("create one with `ocgen init`, or name it with -c FILE");
+                let d = Diagnostic::error("OC000", message.lines().next().unwrap_or_default().to_string())
+                    .with_hint("create one with `ocgen init`, or name it with -c FILE");
                 print_json(&[d], &source, None);
                 return Err(EXIT_INPUT);
             }
@@ -343,18 +329,12 @@ fn findings(l: &Loaded, deny_warnings: bool) -> (Vec<Diagnostic>, bool) {
 
 fn init(profile: ProfileName, path: &Path) -> u8 {
     let text = crate::render::starter(profile);
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path);
+    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path);
     let mut file = match file {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             return fail(
-                &format!(
-                    "{} already exists; ocgen init never overwrites a file",
-                    path.display()
-                ),
+                &format!("{} already exists; ocgen init never overwrites a file", path.display()),
                 Some("edit it, or write the starter elsewhere: `ocgen init other.toml`"),
             );
         }
@@ -378,7 +358,7 @@ fn init(profile: ProfileName, path: &Path) -> u8 {
     EXIT_OK
 }
 
-fn render(input: &InputArgs, dir: &Path, deny_warnings: bool, quiet: bool) -> u8 {
+fn render(input: &InputArgs, dir: &Path, deny_warnings: bool, quiet: bool, exit_code: bool) -> u8 {
     let l = match load(input, Format::Human) {
         Ok(l) => l,
         Err(code) => return code,
@@ -396,8 +376,9 @@ fn render(input: &InputArgs, dir: &Path, deny_warnings: bool, quiet: bool) -> u8
     let files = crate::render_files(&l.model);
     match output::write_all(dir, &files) {
         Ok(outcomes) => {
+            let changed: Vec<_> = outcomes.iter().filter(|(_, o)| *o != Outcome::Unchanged).collect();
             if !quiet {
-                for (name, outcome) in outcomes {
+                for (name, outcome) in &outcomes {
                     let what = match outcome {
                         Outcome::Created => "created",
                         Outcome::Updated => "updated",
@@ -405,6 +386,15 @@ fn render(input: &InputArgs, dir: &Path, deny_warnings: bool, quiet: bool) -> u8
                     };
                     eprintln!("{what:>9} {}", dir.join(name).display());
                 }
+            }
+            if exit_code && !changed.is_empty() {
+                let names: Vec<_> = changed.iter().map(|(n, _)| n.as_str()).collect();
+                let _ = writeln!(
+                    anstream::stderr(),
+                    "ocgen: regenerated {}; review and stage them",
+                    names.join(", ")
+                );
+                return EXIT_FINDINGS;
             }
             EXIT_OK
         }
@@ -432,10 +422,7 @@ fn check(input: &InputArgs, dir: &Path, deny_warnings: bool, format: Format) -> 
             let _ = write!(out, "{}", s.diff);
         }
         if !stale.is_empty() {
-            let names: Vec<_> = stale
-                .iter()
-                .map(|s| format!("{} ({})", s.name, s.reason))
-                .collect();
+            let names: Vec<_> = stale.iter().map(|s| format!("{} ({})", s.name, s.reason)).collect();
             let _ = writeln!(
                 anstream::stderr(),
                 "error: stale in {}: {}",
@@ -530,16 +517,10 @@ fn migration_plan(input: &InputArgs, to: ProfileName) -> u8 {
     };
     let (diags, _) = findings(&target, false);
     if !diags.is_empty() {
-        let _ = writeln!(
-            anstream::stderr(),
-            "Findings for deploy.toml under profile {to}:"
-        );
+        let _ = writeln!(anstream::stderr(), "Findings for deploy.toml under profile {to}:");
         report(&diags, &target.source, Format::Human);
     }
-    print!(
-        "{}",
-        crate::migration::report(&current.model, &target.model)
-    );
+    print!("{}", crate::migration::report(&current.model, &target.model));
     EXIT_OK
 }
 
@@ -555,13 +536,7 @@ fn explain(code: Option<&str>) -> u8 {
     match code {
         None => {
             for c in crate::lint::CODES {
-                println!(
-                    "{}  {:<7}  {:<32} {}",
-                    c.code,
-                    c.severity.as_str(),
-                    c.name,
-                    c.summary
-                );
+                println!("{}  {:<7}  {:<32} {}", c.code, c.severity.as_str(), c.name, c.summary);
             }
             EXIT_OK
         }
@@ -601,10 +576,7 @@ fn versions() -> u8 {
         } else {
             "not needed"
         };
-        println!(
-            "{:<12} {:<5} {:<22} {}",
-            r.version, r.node_major, fix, retired
-        );
+        println!("{:<12} {:<5} {:<22} {}", r.version, r.node_major, fix, retired);
     }
     EXIT_OK
 }

@@ -148,11 +148,7 @@ pub fn locate<'a>(d: &'a Diagnostic, source: &'a Source) -> Located<'a> {
 
 /// Render diagnostics for a terminal. `color` selects ANSI styling.
 pub fn render_human(diags: &[Diagnostic], source: &Source, color: bool) -> String {
-    let renderer = if color {
-        Renderer::styled()
-    } else {
-        Renderer::plain()
-    };
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
     for d in diags {
         let level = match d.severity {
@@ -175,15 +171,11 @@ pub fn render_human(diags: &[Diagnostic], source: &Source, color: bool) -> Strin
                         .annotation(annotation),
                 )
             }
-            None => title.element(
-                Snippet::<annotate_snippets::Annotation<'_>>::source("").path(source.name.as_str()),
-            ),
+            None => title.element(Snippet::<annotate_snippets::Annotation<'_>>::source("").path(source.name.as_str())),
         };
         groups.push(first);
         if let Some(hint) = &d.hint {
-            groups.push(Group::with_title(
-                Level::HELP.secondary_title(hint.as_str()),
-            ));
+            groups.push(Group::with_title(Level::HELP.secondary_title(hint.as_str())));
         }
         let _ = writeln!(out, "{}", renderer.render(&groups));
     }

@@ -184,9 +184,7 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let raw = &m.raw;
     let spans = &m.spans;
-    let bind_span = spans
-        .value("/gateway/bind")
-        .or_else(|| spans.value("/profile"));
+    let bind_span = spans.value("/gateway/bind").or_else(|| spans.value("/profile"));
     let uses_tailscale = m.profile.tailscale != TailscalePlacement::None;
 
     if m.profile.name == ProfileName::Serve && m.bind != BindMode::Loopback {
@@ -219,10 +217,7 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
                 m.release.version
             )
         } else {
-            format!(
-                "gateway.bind = custom crashes OpenClaw {}",
-                m.release.version
-            )
+            format!("gateway.bind = custom crashes OpenClaw {}", m.release.version)
         };
         out.push(
             diag("OC103", msg)
@@ -234,10 +229,7 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
         out.push(
             diag(
                 "OC104",
-                format!(
-                    "Tailscale image tag `{}` is not a version",
-                    raw.tailscale.tag
-                ),
+                format!("Tailscale image tag `{}` is not a version", raw.tailscale.tag),
             )
             .with_span(spans.value("/tailscale/tag"))
             .with_label("moving tag"),
@@ -256,13 +248,15 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
             .with_label("no outbound access"),
         );
     }
-    if m.profile.tailscale == TailscalePlacement::InContainer
-        && raw.tailscale.networking == TailscaleNetworking::Kernel
+    if m.profile.tailscale == TailscalePlacement::InContainer && raw.tailscale.networking == TailscaleNetworking::Kernel
     {
         out.push(
-            diag("OC106", "kernel networking in serve: the gateway container has no NET_ADMIN, SYS_MODULE or /dev/net/tun")
-                .with_span(spans.value("/tailscale/networking"))
-                .with_label("kernel mode"),
+            diag(
+                "OC106",
+                "kernel networking in serve: the gateway container has no NET_ADMIN, SYS_MODULE or /dev/net/tun",
+            )
+            .with_span(spans.value("/tailscale/networking"))
+            .with_label("kernel mode"),
         );
     }
     if uses_tailscale && raw.tailscale.state == TailscaleState::Ephemeral {
@@ -277,9 +271,15 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
     }
     if !m.profile.publish_port && spans.contains("/gateway/publish_address") {
         out.push(
-            diag("OC108", format!("profile {} does not publish the gateway port; gateway.publish_address is ignored", m.profile.name))
-                .with_span(spans.key("/gateway/publish_address"))
-                .with_label("vestigial"),
+            diag(
+                "OC108",
+                format!(
+                    "profile {} does not publish the gateway port; gateway.publish_address is ignored",
+                    m.profile.name
+                ),
+            )
+            .with_span(spans.key("/gateway/publish_address"))
+            .with_label("vestigial"),
         );
     }
     for key in raw.openclaw.config.keys() {
@@ -317,12 +317,7 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
         }
         out.push(d);
     }
-    if m.profile.publish_port
-        && matches!(
-            raw.gateway.publish_address.as_str(),
-            "0.0.0.0" | "::" | "[::]"
-        )
-    {
+    if m.profile.publish_port && matches!(raw.gateway.publish_address.as_str(), "0.0.0.0" | "::" | "[::]") {
         out.push(
             diag(
                 "OC111",
@@ -374,17 +369,11 @@ mod tests {
     fn every_code_is_unique_and_explained() {
         for (i, c) in CODES.iter().enumerate() {
             assert!(
-                CODES[i + 1..]
-                    .iter()
-                    .all(|o| o.code != c.code && o.name != c.name),
+                CODES[i + 1..].iter().all(|o| o.code != c.code && o.name != c.name),
                 "{}",
                 c.code
             );
-            assert!(
-                c.explanation.contains("Fix:"),
-                "{} explains the fix",
-                c.code
-            );
+            assert!(c.explanation.contains("Fix:"), "{} explains the fix", c.code);
         }
     }
 

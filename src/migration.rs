@@ -10,19 +10,9 @@ use crate::plan::{self, PatchOp, PatchStep};
 /// One `openclaw.json` key that changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyChange {
-    Added {
-        path: String,
-        value: String,
-    },
-    Removed {
-        path: String,
-        value: String,
-    },
-    Changed {
-        path: String,
-        from: String,
-        to: String,
-    },
+    Added { path: String, value: String },
+    Removed { path: String, value: String },
+    Changed { path: String, from: String, to: String },
 }
 
 /// The effect of a patch on each key: `Some(value)` sets it, `None` deletes it.
@@ -68,22 +58,12 @@ pub fn report(current: &Model, target: &Model) -> String {
     let to = plan::plan(target);
     let mut out = String::new();
     let (a, b) = (current.profile.name, target.profile.name);
-    let _ = writeln!(
-        out,
-        "Moving {a} → {b} (OpenClaw {})\n",
-        target.openclaw_version
-    );
+    let _ = writeln!(out, "Moving {a} → {b} (OpenClaw {})\n", target.openclaw_version);
     if a == b {
-        let _ = writeln!(
-            out,
-            "Nothing changes: deploy.toml already uses profile {b}."
-        );
+        let _ = writeln!(out, "Nothing changes: deploy.toml already uses profile {b}.");
         return out;
     }
-    let _ = writeln!(
-        out,
-        "openclaw.json (patched by bootstrap.sh on the next start):"
-    );
+    let _ = writeln!(out, "openclaw.json (patched by bootstrap.sh on the next start):");
     let changes = key_changes(&from.bootstrap.patch, &to.bootstrap.patch);
     for c in &changes {
         let _ = match c {
@@ -141,36 +121,23 @@ mod tests {
 
     fn model(profile: &str, version: &str) -> Model {
         let text = format!("profile = \"{profile}\"\n[openclaw]\nversion = \"{version}\"\n");
-        crate::load_model(
-            &crate::diagnostic::Source::new("d", text),
-            &Default::default(),
-        )
-        .unwrap()
+        crate::load_model(&crate::diagnostic::Source::new("d", text), &Default::default()).unwrap()
     }
 
     #[test]
     fn lan_patch_to_serve_on_the_seed_release() {
-        let r = report(
-            &model("lan-patch", "2026.2.19"),
-            &model("serve", "2026.2.19"),
-        );
+        let r = report(&model("lan-patch", "2026.2.19"), &model("serve", "2026.2.19"));
         assert!(r.contains("~ gateway.bind: \"lan\" → \"loopback\""), "{r}");
         assert!(r.contains("~ gateway.mode: \"remote\" → \"local\""), "{r}");
         assert!(r.contains("+ gateway.tailscale.mode = \"serve\""), "{r}");
         assert!(r.contains("- gateway.remote.url"), "{r}");
         assert!(r.contains("- commands.useAccessGroups (was false)"), "{r}");
-        assert!(
-            r.contains("--allow-unconfigured` → `openclaw gateway run`"),
-            "{r}"
-        );
+        assert!(r.contains("--allow-unconfigured` → `openclaw gateway run`"), "{r}");
         assert!(r.contains("LAN access on the published port ends"), "{r}");
         assert!(r.contains("Enroll the laptop"), "{r}");
         assert!(r.contains("TS_AUTHKEY"), "{r}");
         assert!(r.contains("https://<tailnet hostname>"), "{r}");
-        assert!(
-            r.contains("+FROM openclaw-install AS tailscale-install"),
-            "{r}"
-        );
+        assert!(r.contains("+FROM openclaw-install AS tailscale-install"), "{r}");
     }
 
     #[test]

@@ -61,19 +61,21 @@ pub fn resolve(loaded: Loaded, opts: &LoadOptions) -> Result<Model, Vec<Diagnost
         None => {
             let known = versions::known_versions().join(", ");
             let span = spans.value("/openclaw/version");
-            match (
-                opts.allow_unknown_version,
-                versions::nearest_older(&version),
-            ) {
+            match (opts.allow_unknown_version, versions::nearest_older(&version)) {
                 (true, Some(r)) => {
                     warnings.push(
                         Diagnostic::warning(
                             "OC005",
-                            format!("OpenClaw {version} is not in ocgen's release table; rendering with the rules of {}", r.version),
+                            format!(
+                                "OpenClaw {version} is not in ocgen's release table; rendering with the rules of {}",
+                                r.version
+                            ),
                         )
                         .with_span(span)
                         .with_label("unknown release")
-                        .with_hint(format!("known releases: {known}; check the output against {version} yourself")),
+                        .with_hint(format!(
+                            "known releases: {known}; check the output against {version} yourself"
+                        )),
                     );
                     Some(r)
                 }
@@ -128,10 +130,15 @@ pub fn resolve(loaded: Loaded, opts: &LoadOptions) -> Result<Model, Vec<Diagnost
             .find(|o| key == *o || key.starts_with(&format!("{o}.")))
         {
             errors.push(
-                Diagnostic::error("OC007", format!("`{key}` is set by the profile and cannot be overridden in [openclaw.config]"))
-                    .with_span(spans.key(&format!("/openclaw/config/{}", config::parse::escape_segment(key))))
-                    .with_label("owned by the profile")
-                    .with_hint(format!("`{owned}` follows from `profile` and [gateway]; change those instead")),
+                Diagnostic::error(
+                    "OC007",
+                    format!("`{key}` is set by the profile and cannot be overridden in [openclaw.config]"),
+                )
+                .with_span(spans.key(&format!("/openclaw/config/{}", config::parse::escape_segment(key))))
+                .with_label("owned by the profile")
+                .with_hint(format!(
+                    "`{owned}` follows from `profile` and [gateway]; change those instead"
+                )),
             );
         }
     }
@@ -207,12 +214,7 @@ mod tests {
         let text = "profile = \"serve\"\n[openclaw]\nversion = \"2026.5.1\"\n";
         let e = model(text).err().unwrap();
         assert_eq!(e[0].code, "OC005");
-        assert!(
-            e[0].hint
-                .as_deref()
-                .unwrap()
-                .contains("2026.2.19, 2026.9.6")
-        );
+        assert!(e[0].hint.as_deref().unwrap().contains("2026.2.19, 2026.9.6"));
         let opts = LoadOptions {
             allow_unknown_version: true,
             ..Default::default()
@@ -226,10 +228,7 @@ mod tests {
     fn owned_paths_and_latest_are_refused() {
         let text = "profile = \"serve\"\n[openclaw]\nversion = \"2026.2.19\"\nconfig = { \"gateway.bind\" = \"lan\" }\n[tailscale]\ntag = \"latest\"\n";
         let codes: Vec<_> = model(text).err().unwrap().iter().map(|d| d.code).collect();
-        assert!(
-            codes.contains(&"OC006") && codes.contains(&"OC007"),
-            "{codes:?}"
-        );
+        assert!(codes.contains(&"OC006") && codes.contains(&"OC007"), "{codes:?}");
     }
 
     #[test]

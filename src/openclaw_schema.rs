@@ -12,10 +12,7 @@ use crate::plan;
 /// Release → its exported config schema. Every row of the release table has one
 /// (a unit test checks).
 const SCHEMAS: &[(&str, &str)] = &[
-    (
-        "2026.2.19",
-        include_str!("../schema/openclaw/2026.2.19.json"),
-    ),
+    ("2026.2.19", include_str!("../schema/openclaw/2026.2.19.json")),
     ("2026.9.6", include_str!("../schema/openclaw/2026.9.6.json")),
 ];
 
@@ -66,10 +63,8 @@ fn ecma_patterns_to_rust(v: &mut Value) {
                 *p = fix(p);
             }
             if let Some(Value::Object(props)) = map.get_mut("patternProperties") {
-                let fixed: serde_json::Map<String, Value> = std::mem::take(props)
-                    .into_iter()
-                    .map(|(k, v)| (fix(&k), v))
-                    .collect();
+                let fixed: serde_json::Map<String, Value> =
+                    std::mem::take(props).into_iter().map(|(k, v)| (fix(&k), v)).collect();
                 *props = fixed;
             }
         }
@@ -80,9 +75,7 @@ fn ecma_patterns_to_rust(v: &mut Value) {
 /// The config the bootstrap writes into a fresh volume (token placeholder).
 pub fn written_config(m: &Model) -> Value {
     let plan = plan::plan(m);
-    plan::apply_to_empty(&plan.bootstrap.patch, |var| {
-        format!("<{var} from the environment>")
-    })
+    plan::apply_to_empty(&plan.bootstrap.patch, |var| format!("<{var} from the environment>"))
 }
 
 /// Check the written config against the release's schema.
@@ -90,11 +83,8 @@ pub fn check(m: &Model) -> Vec<Diagnostic> {
     let release = &m.release.version;
     let Some(text) = schema_text(release) else {
         return vec![
-            Diagnostic::warning(
-                "OC008",
-                format!("ocgen has no config schema for OpenClaw {release}"),
-            )
-            .with_span(m.spans.value("/openclaw/version")),
+            Diagnostic::warning("OC008", format!("ocgen has no config schema for OpenClaw {release}"))
+                .with_span(m.spans.value("/openclaw/version")),
         ];
     };
     let schema: Value = match serde_json::from_str(text) {
@@ -126,16 +116,30 @@ pub fn check(m: &Model) -> Vec<Diagnostic> {
             let path = crate::config::dotted(e.instance_path().as_str());
             let message = e.to_string().replace('\n', " ");
             // Point at the [openclaw.config] entry that wrote it, if any; else at the profile.
-            let from_user = m.raw.openclaw.config.keys().find(|k| path == **k || path.starts_with(&format!("{k}.")) || k.starts_with(&format!("{path}.")));
+            let from_user = m
+                .raw
+                .openclaw
+                .config
+                .keys()
+                .find(|k| path == **k || path.starts_with(&format!("{k}.")) || k.starts_with(&format!("{path}.")));
             let span = match from_user {
-                Some(k) => m.spans.key(&format!("/openclaw/config/{}", crate::config::parse::escape_segment(k))),
+                Some(k) => m
+                    .spans
+                    .key(&format!("/openclaw/config/{}", crate::config::parse::escape_segment(k))),
                 None => m.spans.value("/profile"),
             };
-            let at = if path.is_empty() { "openclaw.json".to_string() } else { format!("`{path}`") };
-            Diagnostic::error("OC008", format!("OpenClaw {release} would reject the config: {at}: {message}"))
-                .with_span(span)
-                .with_label("written by the bootstrap")
-                .with_hint("fix the key in [openclaw.config], or report the profile/release combination as an ocgen bug")
+            let at = if path.is_empty() {
+                "openclaw.json".to_string()
+            } else {
+                format!("`{path}`")
+            };
+            Diagnostic::error(
+                "OC008",
+                format!("OpenClaw {release} would reject the config: {at}: {message}"),
+            )
+            .with_span(span)
+            .with_label("written by the bootstrap")
+            .with_hint("fix the key in [openclaw.config], or report the profile/release combination as an ocgen bug")
         })
         .collect()
 }
@@ -145,11 +149,7 @@ mod tests {
     use super::*;
 
     fn model(text: &str) -> Model {
-        crate::load_model(
-            &crate::diagnostic::Source::new("d", text),
-            &Default::default(),
-        )
-        .unwrap()
+        crate::load_model(&crate::diagnostic::Source::new("d", text), &Default::default()).unwrap()
     }
 
     #[test]
@@ -171,11 +171,7 @@ mod tests {
                     "profile = \"{profile}\"\n[openclaw]\nversion = \"{version}\"\n"
                 ));
                 let d = check(&m);
-                assert!(
-                    d.is_empty(),
-                    "{profile} {version}: {d:?}\n{}",
-                    written_config(&m)
-                );
+                assert!(d.is_empty(), "{profile} {version}: {d:?}\n{}", written_config(&m));
             }
         }
     }
@@ -186,13 +182,9 @@ mod tests {
             "profile = \"serve\"\n[openclaw]\nversion = \"2026.9.6\"\nconfig = { \"commands.useAccessGroups\" = false }\n",
         );
         let d = check(&m);
-        assert!(
-            d.iter().any(|d| d.message.contains("useAccessGroups")),
-            "{d:?}"
-        );
-        let m = model(
-            "profile = \"serve\"\n[openclaw]\nversion = \"2026.2.19\"\nconfig = { \"gateway.bnd\" = \"x\" }\n",
-        );
+        assert!(d.iter().any(|d| d.message.contains("useAccessGroups")), "{d:?}");
+        let m =
+            model("profile = \"serve\"\n[openclaw]\nversion = \"2026.2.19\"\nconfig = { \"gateway.bnd\" = \"x\" }\n");
         let d = check(&m);
         assert!(d.iter().any(|d| d.message.contains("bnd")), "{d:?}");
         assert!(d[0].span.is_some());

@@ -41,18 +41,13 @@ pub fn write_all(dir: &Path, files: &[RenderedFile]) -> Result<Vec<(String, Outc
     for f in files {
         let target = dir.join(f.name);
         let outcome = match fs::read(&target) {
-            Ok(existing) if existing == f.contents.as_bytes() && mode_matches(&target, f.mode) => {
-                Outcome::Unchanged
-            }
+            Ok(existing) if existing == f.contents.as_bytes() && mode_matches(&target, f.mode) => Outcome::Unchanged,
             Ok(_) => Outcome::Updated,
             Err(e) if e.kind() == io::ErrorKind::NotFound => Outcome::Created,
             Err(e) => return Err(err(&target, e)),
         };
         if target.is_dir() {
-            return Err(err(
-                &target,
-                io::Error::other("a directory stands where the file goes"),
-            ));
+            return Err(err(&target, io::Error::other("a directory stands where the file goes")));
         }
         outcomes.push((f.name.to_string(), outcome));
         if outcome == Outcome::Unchanged {

@@ -59,8 +59,7 @@ static PROFILES: LazyLock<Vec<Profile>> = LazyLock::new(|| {
     SOURCES
         .iter()
         .map(|(name, text)| {
-            let p: Profile =
-                toml::from_str(text).unwrap_or_else(|e| panic!("embedded profile {name}: {e}"));
+            let p: Profile = toml::from_str(text).unwrap_or_else(|e| panic!("embedded profile {name}: {e}"));
             assert_eq!(p.name.as_str(), *name, "profile file name matches its name");
             p
         })
@@ -83,10 +82,7 @@ mod tests {
         for name in ProfileName::ALL {
             assert_eq!(get(name).name, name);
         }
-        assert_eq!(
-            get(ProfileName::Serve).tailscale,
-            TailscalePlacement::InContainer
-        );
+        assert_eq!(get(ProfileName::Serve).tailscale, TailscalePlacement::InContainer);
         assert!(!get(ProfileName::Serve).publish_port);
     }
 }

@@ -13,30 +13,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         "docker-compose.yaml.j2",
         include_str!("../templates/docker-compose.yaml.j2"),
     ),
-    (
-        "bootstrap.sh.j2",
-        include_str!("../templates/bootstrap.sh.j2"),
-    ),
-    (
-        "coolify.env.j2",
-        include_str!("../templates/coolify.env.j2"),
-    ),
-    (
-        "deploy.toml.j2",
-        include_str!("../templates/deploy.toml.j2"),
-    ),
-    (
-        "parts/header.j2",
-        include_str!("../templates/parts/header.j2"),
-    ),
+    ("bootstrap.sh.j2", include_str!("../templates/bootstrap.sh.j2")),
+    ("coolify.env.j2", include_str!("../templates/coolify.env.j2")),
+    ("deploy.toml.j2", include_str!("../templates/deploy.toml.j2")),
+    ("parts/header.j2", include_str!("../templates/parts/header.j2")),
     (
         "bootstrap/tailscale.sh.j2",
         include_str!("../templates/bootstrap/tailscale.sh.j2"),
     ),
-    (
-        "dockerfile/base.j2",
-        include_str!("../templates/dockerfile/base.j2"),
-    ),
+    ("dockerfile/base.j2", include_str!("../templates/dockerfile/base.j2")),
     (
         "dockerfile/runtimes.j2",
         include_str!("../templates/dockerfile/runtimes.j2"),
@@ -53,10 +38,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "dockerfile/tailscale-install.j2",
         include_str!("../templates/dockerfile/tailscale-install.j2"),
     ),
-    (
-        "dockerfile/final.j2",
-        include_str!("../templates/dockerfile/final.j2"),
-    ),
+    ("dockerfile/final.j2", include_str!("../templates/dockerfile/final.j2")),
 ];
 
 /// The output files: name on disk, template, Unix mode.
@@ -78,9 +60,7 @@ pub struct RenderedFile {
 /// Quote a string for POSIX shells: as it is when it is plainly safe, else
 /// `'…'` with embedded quotes escaped.
 pub fn shell_quote(s: &str) -> String {
-    let safe = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    let safe = !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
     if safe {
         s.to_string()
     } else {
@@ -142,9 +122,7 @@ pub fn starter(profile: crate::config::ProfileName) -> String {
         version => latest,
         publishes => crate::profile::get(profile).publish_port,
     };
-    let text = ENV
-        .get_template("deploy.toml.j2")
-        .and_then(|t| t.render(ctx));
+    let text = ENV.get_template("deploy.toml.j2").and_then(|t| t.render(ctx));
     tidy(&text.unwrap_or_else(|e| panic!("ocgen template bug: {e:#}")))
 }
 

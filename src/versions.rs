@@ -57,9 +57,7 @@ pub fn known_versions() -> Vec<&'static str> {
 
 /// Numeric sort key of `2026.2.19` or `2026.2.21-2`.
 pub fn version_key(v: &str) -> Vec<u64> {
-    v.split(['.', '-'])
-        .map(|p| p.parse().unwrap_or(0))
-        .collect()
+    v.split(['.', '-']).map(|p| p.parse().unwrap_or(0)).collect()
 }
 
 /// The row for exactly this version.
@@ -70,10 +68,7 @@ pub fn find(version: &str) -> Option<&'static Release> {
 /// The newest known release not newer than `version`.
 pub fn nearest_older(version: &str) -> Option<&'static Release> {
     let key = version_key(version);
-    releases()
-        .iter()
-        .rev()
-        .find(|r| version_key(&r.version) <= key)
+    releases().iter().rev().find(|r| version_key(&r.version) <= key)
 }
 
 #[cfg(test)]

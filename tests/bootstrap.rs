@@ -59,11 +59,7 @@ impl Case {
 fn all_cases() -> Vec<Case> {
     PROFILES
         .iter()
-        .flat_map(|&profile| {
-            VERSIONS
-                .iter()
-                .map(move |&version| Case { profile, version })
-        })
+        .flat_map(|&profile| VERSIONS.iter().map(move |&version| Case { profile, version }))
         .collect()
 }
 
@@ -278,11 +274,7 @@ struct Env(BTreeMap<String, String>);
 
 impl Env {
     fn set(&mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> &mut Self {
-        let value = value
-            .as_ref()
-            .to_str()
-            .expect("utf-8 env value")
-            .to_string();
+        let value = value.as_ref().to_str().expect("utf-8 env value").to_string();
         self.0.insert(key.to_string(), value);
         self
     }
@@ -354,13 +346,8 @@ impl Sandbox {
     }
 
     fn read_config(&self) -> Value {
-        let text = fs::read_to_string(self.config()).unwrap_or_else(|e| {
-            panic!(
-                "{}: no config at {}: {e}",
-                self.case.name(),
-                self.config().display()
-            )
-        });
+        let text = fs::read_to_string(self.config())
+            .unwrap_or_else(|e| panic!("{}: no config at {}: {e}", self.case.name(), self.config().display()));
         serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("{}: config is not JSON ({e}):\n{text}", self.case.name()))
     }
@@ -454,11 +441,7 @@ impl Sandbox {
             child,
             start,
             env,
-            paths: RunPaths {
-                stub,
-                stdout,
-                stderr,
-            },
+            paths: RunPaths { stub, stdout, stderr },
         }
     }
 
@@ -555,10 +538,7 @@ struct Invocation {
 impl Invocation {
     /// The tailscale subcommand (first argument that is not a global flag).
     fn subcommand(&self) -> Option<&str> {
-        self.args
-            .iter()
-            .find(|a| !a.starts_with('-'))
-            .map(String::as_str)
+        self.args.iter().find(|a| !a.starts_with('-')).map(String::as_str)
     }
     fn is(&self, prog: &str, sub: &str) -> bool {
         self.prog == prog && self.subcommand() == Some(sub)
@@ -664,11 +644,7 @@ impl Outcome {
     }
 
     fn assert_success(&self) {
-        assert!(
-            self.status.success(),
-            "expected success\n{}",
-            self.describe()
-        );
+        assert!(self.status.success(), "expected success\n{}", self.describe());
     }
 
     fn assert_failure_with(&self, message: &str) {
@@ -698,10 +674,7 @@ impl Outcome {
     }
 
     fn gateway_argv(&self) -> Option<Vec<String>> {
-        self.log()
-            .into_iter()
-            .find(|i| i.prog == "openclaw")
-            .map(|i| i.args)
+        self.log().into_iter().find(|i| i.prog == "openclaw").map(|i| i.args)
     }
 
     fn assert_gateway_not_started(&self) {
@@ -813,11 +786,7 @@ fn patched(case: &Case, mut v: Value) -> Value {
     );
     if case.workaround() {
         set_path(&mut v, "gateway.mode", json!("remote"));
-        set_path(
-            &mut v,
-            "gateway.remote.url",
-            json!(format!("ws://127.0.0.1:{PORT}")),
-        );
+        set_path(&mut v, "gateway.remote.url", json!(format!("ws://127.0.0.1:{PORT}")));
         set_path(&mut v, "gateway.remote.token", json!(TOKEN));
     } else {
         set_path(&mut v, "gateway.mode", json!("local"));
@@ -969,13 +938,7 @@ fn assert_gateway_started(sb: &Sandbox, out: &Outcome, want: &Value) {
     if case.serve() {
         let log = out.log();
         let td: Vec<_> = log.iter().filter(|i| i.prog == "tailscaled").collect();
-        assert_eq!(
-            td.len(),
-            1,
-            "{}: one tailscaled\n{}",
-            out.name(),
-            out.describe()
-        );
+        assert_eq!(td.len(), 1, "{}: one tailscaled\n{}", out.name(), out.describe());
         let state_dir = out
             .env
             .0
@@ -1001,11 +964,7 @@ fn assert_gateway_started(sb: &Sandbox, out: &Outcome, want: &Value) {
             );
         }
         let pid = out.tailscaled_pid().expect("tailscaled pid");
-        assert!(
-            alive(pid),
-            "{}: tailscaled keeps running after the exec",
-            out.name()
-        );
+        assert!(alive(pid), "{}: tailscaled keeps running after the exec", out.name());
     } else {
         assert!(
             out.log().iter().all(|i| i.prog == "openclaw"),
@@ -1054,10 +1013,7 @@ fn stand_ins_are_executable_bash() {
         let meta = fs::metadata(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert_eq!(meta.mode() & 0o777, 0o755, "{} mode", path.display());
         let text = fs::read_to_string(&path).unwrap();
-        assert!(
-            text.starts_with("#!/usr/bin/env bash\n"),
-            "{name}: bash shebang"
-        );
+        assert!(text.starts_with("#!/usr/bin/env bash\n"), "{name}: bash shebang");
         let out = Command::new("bash").arg("-n").arg(&path).output().unwrap();
         assert!(out.status.success(), "{name}: bash -n failed");
     }
@@ -1079,12 +1035,7 @@ fn fresh_volume_gets_the_profile_config_and_starts_the_gateway() {
         );
         assert_gateway_started(&sb, &out, &want);
         let dir_mode = fs::metadata(sb.config_dir()).unwrap().mode() & 0o7777;
-        assert_eq!(
-            dir_mode,
-            0o700,
-            "{}: a new config directory is private",
-            case.name()
-        );
+        assert_eq!(dir_mode, 0o700, "{}: a new config directory is private", case.name());
         if case.serve() {
             // A fresh node logs in with the key.
             let ups = out.calls("tailscale", "up");
@@ -1137,10 +1088,7 @@ fn keys_the_patch_does_not_own_are_preserved() {
         |(c, n, _)| format!("{}/{n}", c.name()),
         |(case, _, base)| {
             let sb = Sandbox::new(case);
-            sb.seed_config(
-                serde_json::to_string_pretty(base).unwrap().as_bytes(),
-                0o644,
-            );
+            sb.seed_config(serde_json::to_string_pretty(base).unwrap().as_bytes(), 0o644);
             let out = sb.run(|_| {});
             let want = patched(case, base.clone());
             assert_gateway_started(&sb, &out, &want);
@@ -1151,16 +1099,10 @@ fn keys_the_patch_does_not_own_are_preserved() {
             assert_eq!(got["gateway"]["auth"], json!({"mode": "token"}));
             if case.retires_keys() {
                 assert!(got["gateway"]["tailscale"].get("resetOnExit").is_none());
-                assert!(
-                    got.get("commands")
-                        .is_none_or(|c| c.get("useAccessGroups").is_none())
-                );
+                assert!(got.get("commands").is_none_or(|c| c.get("useAccessGroups").is_none()));
             }
             if case.workaround() {
-                assert_eq!(
-                    got["gateway"]["remote"]["url"],
-                    json!("ws://127.0.0.1:18789")
-                );
+                assert_eq!(got["gateway"]["remote"]["url"], json!("ws://127.0.0.1:18789"));
                 assert_eq!(got["gateway"]["remote"]["token"], json!(TOKEN));
             } else {
                 assert!(got["gateway"].get("remote").is_none());
@@ -1171,10 +1113,7 @@ fn keys_the_patch_does_not_own_are_preserved() {
 
 #[test]
 fn a_second_run_changes_nothing() {
-    let items: Vec<(Case, bool)> = all_cases()
-        .into_iter()
-        .flat_map(|c| [(c, false), (c, true)])
-        .collect();
+    let items: Vec<(Case, bool)> = all_cases().into_iter().flat_map(|c| [(c, false), (c, true)]).collect();
     each(
         &items,
         |(c, lived)| format!("{}/{}", c.name(), if *lived { "lived-in" } else { "fresh" }),
@@ -1196,12 +1135,7 @@ fn a_second_run_changes_nothing() {
                 &patched(case, if *lived { lived_in_config() } else { json!({}) }),
             );
             let after = sb.snapshot();
-            assert_eq!(
-                after.bytes,
-                before.bytes,
-                "{}: byte-identical config",
-                case.name()
-            );
+            assert_eq!(after.bytes, before.bytes, "{}: byte-identical config", case.name());
             assert_eq!(
                 (after.mtime, after.ino),
                 (before.mtime, before.ino),
@@ -1211,12 +1145,7 @@ fn a_second_run_changes_nothing() {
             sb.assert_no_stray_files();
             if case.serve() {
                 // The node's login persisted on the volume: no second `up`.
-                assert_eq!(
-                    first.calls("tailscale", "up").len(),
-                    1,
-                    "{}",
-                    first.describe()
-                );
+                assert_eq!(first.calls("tailscale", "up").len(), 1, "{}", first.describe());
                 assert!(
                     second.calls("tailscale", "up").is_empty(),
                     "{}: a logged-in node does not log in again\n{}",
@@ -1240,12 +1169,7 @@ fn an_up_to_date_config_with_loose_permissions_ends_0600() {
         fs::set_permissions(sb.config(), fs::Permissions::from_mode(0o644)).unwrap();
         let out = sb.run(|_| {});
         out.assert_success();
-        assert_eq!(
-            fs::read(sb.config()).unwrap(),
-            bytes,
-            "{}: same content",
-            case.name()
-        );
+        assert_eq!(fs::read(sb.config()).unwrap(), bytes, "{}: same content", case.name());
         let mode = fs::metadata(sb.config()).unwrap().mode() & 0o7777;
         assert_eq!(mode, 0o600, "{}: config mode after the run", case.name());
         sb.assert_no_stray_files();
@@ -1286,11 +1210,7 @@ fn a_corrupt_config_stops_the_script_and_stays_byte_for_byte() {
 
 #[test]
 fn an_empty_or_blank_config_starts_from_an_empty_object() {
-    let blanks: [(&str, &[u8]); 3] = [
-        ("empty", b""),
-        ("whitespace", b"  \n\t\n  \n"),
-        ("newline", b"\n"),
-    ];
+    let blanks: [(&str, &[u8]); 3] = [("empty", b""), ("whitespace", b"  \n\t\n  \n"), ("newline", b"\n")];
     let items: Vec<(Case, &str, &[u8])> = all_cases()
         .into_iter()
         .flat_map(|c| blanks.iter().map(move |(n, b)| (c, *n, *b)))
@@ -1315,10 +1235,7 @@ fn an_empty_or_blank_config_starts_from_an_empty_object() {
 
 #[test]
 fn a_missing_token_stops_the_script_before_anything_else() {
-    let items: Vec<(Case, bool)> = all_cases()
-        .into_iter()
-        .flat_map(|c| [(c, false), (c, true)])
-        .collect();
+    let items: Vec<(Case, bool)> = all_cases().into_iter().flat_map(|c| [(c, false), (c, true)]).collect();
     each(
         &items,
         |(c, empty)| format!("{}/{}", c.name(), if *empty { "empty" } else { "unset" }),
@@ -1348,11 +1265,7 @@ fn a_missing_token_stops_the_script_before_anything_else() {
                 assert_eq!(sb.snapshot(), before, "{}: config untouched", case.name());
                 sb.assert_no_stray_files();
             } else {
-                assert!(
-                    !sb.data().exists(),
-                    "{}: the data volume was not touched",
-                    case.name()
-                );
+                assert!(!sb.data().exists(), "{}: the data volume was not touched", case.name());
             }
         },
     );
@@ -1369,10 +1282,7 @@ fn config_location_follows_openclaw_state_dir_and_config_path() {
             "elsewhere/conf/oc.json",
         ),
     ];
-    let items: Vec<(Case, usize)> = all_cases()
-        .into_iter()
-        .flat_map(|c| [(c, 0), (c, 1)])
-        .collect();
+    let items: Vec<(Case, usize)> = all_cases().into_iter().flat_map(|c| [(c, 0), (c, 1)]).collect();
     each(
         &items,
         |(c, i)| format!("{}/{}", c.name(), layouts[*i].0),
@@ -1384,20 +1294,10 @@ fn config_location_follows_openclaw_state_dir_and_config_path() {
             });
             out.assert_success();
             let path = sb.root.join(lands);
-            let text = fs::read_to_string(&path).unwrap_or_else(|e| {
-                panic!(
-                    "{}: no config at {lands}: {e}\n{}",
-                    case.name(),
-                    out.describe()
-                )
-            });
+            let text = fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: no config at {lands}: {e}\n{}", case.name(), out.describe()));
             let got: Value = serde_json::from_str(&text).unwrap();
-            assert_eq!(
-                got,
-                fresh_config(case),
-                "{}: config at {lands}",
-                case.name()
-            );
+            assert_eq!(got, fresh_config(case), "{}: config at {lands}", case.name());
             assert_eq!(fs::metadata(&path).unwrap().mode() & 0o7777, 0o600);
             assert!(
                 !sb.config_dir().exists(),
@@ -1461,11 +1361,7 @@ fn serve_without_an_auth_key_never_runs_up_and_times_out() {
             );
             assert_eq!(sb.snapshot(), before, "{}: config untouched", case.name());
             if !*seeded {
-                assert!(
-                    !sb.config_dir().exists(),
-                    "{}: no config directory",
-                    case.name()
-                );
+                assert!(!sb.config_dir().exists(), "{}: no config directory", case.name());
             }
             out.assert_gateway_not_started();
             out.assert_tailscaled_killed();
@@ -1558,13 +1454,7 @@ fn serve_tailnet_failures_leave_config_untouched_and_no_processes() {
                 f.name,
                 out.describe()
             );
-            assert_eq!(
-                sb.snapshot(),
-                before,
-                "{}/{}: config untouched",
-                case.name(),
-                f.name
-            );
+            assert_eq!(sb.snapshot(), before, "{}/{}: config untouched", case.name(), f.name);
             sb.assert_no_stray_files();
             out.assert_gateway_not_started();
             if f.name == "bad-wait-seconds" {
@@ -1629,19 +1519,14 @@ fn serve_waits_for_a_slow_tailscaled() {
     each_case(&serve_cases(), |case| {
         let sb = Sandbox::new(case);
         let out = sb.run(|env| {
-            env.set("STUB_TS_START_DELAY", "1.5")
-                .set("STUB_TS_UP_DELAY", "0.5");
+            env.set("STUB_TS_START_DELAY", "1.5").set("STUB_TS_UP_DELAY", "0.5");
         });
         assert_gateway_started(&sb, &out, &fresh_config(case));
         assert!(out.elapsed >= Duration::from_millis(1500));
         let log = out.log();
         let up_at = log.iter().position(|i| i.is("tailscale", "up")).unwrap();
         assert!(
-            log[..up_at]
-                .iter()
-                .filter(|i| i.is("tailscale", "status"))
-                .count()
-                >= 3,
+            log[..up_at].iter().filter(|i| i.is("tailscale", "status")).count() >= 3,
             "{}: it kept polling while the socket was missing\n{}",
             case.name(),
             out.describe()
@@ -1659,11 +1544,7 @@ fn serve_proceeds_when_someone_logs_in_interactively() {
         // The script waits on NeedsLogin, polling...
         assert!(
             eventually(Duration::from_secs(8), || {
-                run.log()
-                    .iter()
-                    .filter(|i| i.is("tailscale", "status"))
-                    .count()
-                    >= 3
+                run.log().iter().filter(|i| i.is("tailscale", "status")).count() >= 3
             }),
             "{}: the script never polled tailscale status",
             case.name()
@@ -1717,11 +1598,7 @@ fn serve_honours_ts_state_dir_and_ts_hostname() {
         assert!(!sb.data().join("tailscale").exists());
         let ups = out.calls("tailscale", "up");
         assert_eq!(ups.len(), 1);
-        assert!(
-            ups[0].args.contains(&"--hostname=gw-7".to_string()),
-            "{:?}",
-            ups[0]
-        );
+        assert!(ups[0].args.contains(&"--hostname=gw-7".to_string()), "{:?}", ups[0]);
         assert_up_timeout_within(&ups[0], 7);
     });
 }
@@ -1737,11 +1614,7 @@ fn the_auth_key_never_leaks() {
         // `up` got the key, through the file descriptor.
         let ups = out.calls("tailscale", "up");
         assert_eq!(ups.len(), 1);
-        assert!(
-            ups[0]
-                .args
-                .contains(&"--auth-key=file:/dev/fd/3".to_string())
-        );
+        assert!(ups[0].args.contains(&"--auth-key=file:/dev/fd/3".to_string()));
         assert_eq!(out.authkey_received().as_deref(), Some(AUTH_KEY));
         // Nowhere else: argv, output, children's environments, files.
         assert!(!out.stdout.contains(SECRET) && !out.stderr.contains(SECRET));
@@ -1779,10 +1652,7 @@ fn the_auth_key_never_leaks() {
         let td = out.tailscaled_pid().unwrap();
         for what in ["environ", "cmdline"] {
             let bytes = fs::read(format!("/proc/{td}/{what}")).unwrap_or_default();
-            assert!(
-                !String::from_utf8_lossy(&bytes).contains(SECRET),
-                "tailscaled {what}"
-            );
+            assert!(!String::from_utf8_lossy(&bytes).contains(SECRET), "tailscaled {what}");
         }
     });
 }
@@ -1793,17 +1663,9 @@ fn assert_up_timeout_within(up: &Invocation, wait: u64) {
     let n: u64 = up
         .args
         .iter()
-        .find_map(|a| {
-            a.strip_prefix("--timeout=")?
-                .strip_suffix('s')?
-                .parse()
-                .ok()
-        })
+        .find_map(|a| a.strip_prefix("--timeout=")?.strip_suffix('s')?.parse().ok())
         .unwrap_or_else(|| panic!("no --timeout=Ns: {up:?}"));
-    assert!(
-        (1..=wait).contains(&n),
-        "--timeout={n}s, want 1..={wait}: {up:?}"
-    );
+    assert!((1..=wait).contains(&n), "--timeout={n}s, want 1..={wait}: {up:?}");
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -1850,16 +1712,11 @@ fn writes_nowhere_outside_the_sandbox() {
     drop(f);
     let out = sb
         .spawn_script(&script, |env| {
-            env.set("INSIDE", sb.root.join("inside"))
-                .set("OUTSIDE", &outside);
+            env.set("INSIDE", sb.root.join("inside")).set("OUTSIDE", &outside);
         })
         .wait();
     assert!(!out.status.success(), "the jail let a write through");
-    assert!(
-        out.stderr.contains("Read-only file system"),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains("Read-only file system"), "{}", out.stderr);
     assert!(sb.root.join("inside").exists(), "the sandbox is writable");
     assert!(!outside.exists());
     // The serve bootstrap (the one that writes most: tailscale state, socket,
@@ -1918,11 +1775,7 @@ fn stand_in_tailscale_behaves_like_the_real_cli() {
     assert!(eventually(Duration::from_secs(5), || sock.exists()));
     let status: Value = serde_json::from_str(&stdout(&ts(&["status", "--json"]))).unwrap();
     assert_eq!(status["BackendState"], json!("NeedsLogin"));
-    assert_eq!(
-        ts(&["status"]).status.code(),
-        Some(1),
-        "status exits 1 when logged out"
-    );
+    assert_eq!(ts(&["status"]).status.code(), Some(1), "status exits 1 when logged out");
     assert_ne!(
         ts(&["serve", "--bg", "--yes", "18789"]).status.code(),
         Some(0),
@@ -1948,18 +1801,11 @@ fn stand_in_tailscale_behaves_like_the_real_cli() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(
-        fs::read_to_string(sb.root.join("out/key")).unwrap(),
-        "tskey-auth-fd"
-    );
+    assert_eq!(fs::read_to_string(sb.root.join("out/key")).unwrap(), "tskey-auth-fd");
     let status: Value = serde_json::from_str(&stdout(&ts(&["status", "--json"]))).unwrap();
     assert_eq!(status["BackendState"], json!("Running"));
     assert_eq!(status["Self"]["DNSName"], json!("gw.tailnet-stub.ts.net."));
-    assert!(
-        status["Self"]["TailscaleIPs"]
-            .as_array()
-            .is_some_and(|a| !a.is_empty())
-    );
+    assert!(status["Self"]["TailscaleIPs"].as_array().is_some_and(|a| !a.is_empty()));
 
     // 2026.2.19: `serve --bg --yes PORT` returns and leaves a background route.
     assert_eq!(stdout(&ts(&["serve", "status", "--json"])).trim(), "{}");
@@ -1999,35 +1845,22 @@ fn stand_in_tailscale_behaves_like_the_real_cli() {
     while !seen.contains("Press Ctrl+C to exit.") {
         let mut line = String::new();
         let n = std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
-        assert!(
-            n > 0,
-            "foreground serve ended before its ready marker: {seen}"
-        );
+        assert!(n > 0, "foreground serve ended before its ready marker: {seen}");
         seen.push_str(&line);
     }
     assert!(seen.contains("https://gw.tailnet-stub.ts.net/"), "{seen}");
     std::thread::sleep(Duration::from_millis(300));
     assert!(fg.try_wait().unwrap().is_none(), "foreground serve blocks");
     let cfg: Value = serde_json::from_str(&stdout(&ts(&["serve", "status", "--json"]))).unwrap();
-    assert!(
-        cfg["Foreground"].as_object().is_some_and(|m| m.len() == 1),
-        "{cfg}"
-    );
-    let _ = Command::new("kill")
-        .args(["-TERM", &fg.id().to_string()])
-        .status();
+    assert!(cfg["Foreground"].as_object().is_some_and(|m| m.len() == 1), "{cfg}");
+    let _ = Command::new("kill").args(["-TERM", &fg.id().to_string()]).status();
     let st = fg.wait().unwrap();
     assert!(st.success(), "foreground serve exits 0 on SIGTERM");
     assert_eq!(stdout(&ts(&["serve", "status", "--json"])).trim(), "{}");
 
     // The login persists in --state across a daemon restart; SIGTERM stops it.
-    let _ = Command::new("kill")
-        .args(["-TERM", &daemon.id().to_string()])
-        .status();
-    assert!(
-        daemon.wait().unwrap().success(),
-        "tailscaled exits 0 on SIGTERM"
-    );
+    let _ = Command::new("kill").args(["-TERM", &daemon.id().to_string()]).status();
+    assert!(daemon.wait().unwrap().success(), "tailscaled exits 0 on SIGTERM");
     assert!(!sock.exists(), "the socket goes with the daemon");
     assert!(
         !fs::read_to_string(&state).unwrap().contains("tskey"),
@@ -2047,8 +1880,6 @@ fn stand_in_tailscale_behaves_like_the_real_cli() {
     assert!(eventually(Duration::from_secs(5), || sock.exists()));
     let status: Value = serde_json::from_str(&stdout(&ts(&["status", "--json"]))).unwrap();
     assert_eq!(status["BackendState"], json!("Running"));
-    let _ = Command::new("kill")
-        .args(["-TERM", &daemon.id().to_string()])
-        .status();
+    let _ = Command::new("kill").args(["-TERM", &daemon.id().to_string()]).status();
     assert!(daemon.wait().unwrap().success());
 }

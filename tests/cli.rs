@@ -7,12 +7,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-const OUTPUTS: [&str; 4] = [
-    "Dockerfile",
-    "docker-compose.yaml",
-    "bootstrap.sh",
-    "coolify.env",
-];
+const OUTPUTS: [&str; 4] = ["Dockerfile", "docker-compose.yaml", "bootstrap.sh", "coolify.env"];
 
 fn ocgen(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("ocgen").unwrap();
@@ -87,38 +82,27 @@ fn usage_errors_exit_2() {
 fn init_writes_a_starter_that_renders_and_never_overwrites() {
     for profile in ["lan-patch", "sidecar", "serve"] {
         let d = tempfile::tempdir().unwrap();
-        ocgen(d.path())
-            .args(["init", "--profile", profile])
-            .assert()
-            .success();
+        ocgen(d.path()).args(["init", "--profile", profile]).assert().success();
         let text = fs::read_to_string(d.path().join("deploy.toml")).unwrap();
         assert!(text.contains(&format!("profile = \"{profile}\"")));
         // The starter renders as it is, without errors.
-        ocgen(d.path())
-            .args(["render", "-o", "out"])
-            .assert()
-            .success();
+        ocgen(d.path()).args(["render", "-o", "out"]).assert().success();
         assert_eq!(listing(&d.path().join("out")).len(), 4);
         // A second init refuses and leaves the file alone.
         fs::write(d.path().join("deploy.toml"), "# mine\n").unwrap();
-        ocgen(d.path()).arg("init").assert().code(2).stderr(
-            predicate::str::contains("already exists")
-                .and(predicate::str::contains("never overwrites")),
-        );
-        assert_eq!(
-            fs::read_to_string(d.path().join("deploy.toml")).unwrap(),
-            "# mine\n"
-        );
+        ocgen(d.path())
+            .arg("init")
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("already exists").and(predicate::str::contains("never overwrites")));
+        assert_eq!(fs::read_to_string(d.path().join("deploy.toml")).unwrap(), "# mine\n");
     }
 }
 
 #[test]
 fn init_to_a_path_and_into_a_missing_directory() {
     let d = tempfile::tempdir().unwrap();
-    ocgen(d.path())
-        .args(["init", "custom.toml"])
-        .assert()
-        .success();
+    ocgen(d.path()).args(["init", "custom.toml"]).assert().success();
     assert!(d.path().join("custom.toml").exists());
     ocgen(d.path())
         .args(["init", "no/such/dir/deploy.toml"])
@@ -132,10 +116,7 @@ fn init_to_a_path_and_into_a_missing_directory() {
 #[test]
 fn render_writes_exactly_four_files_with_modes() {
     let d = sandbox(&minimal("serve"));
-    ocgen(d.path())
-        .args(["render", "-o", "out"])
-        .assert()
-        .success();
+    ocgen(d.path()).args(["render", "-o", "out"]).assert().success();
     let out = d.path().join("out");
     let names: Vec<_> = listing(&out)
         .iter()
@@ -152,9 +133,7 @@ fn render_writes_exactly_four_files_with_modes() {
         let text = fs::read_to_string(out.join(name)).unwrap();
         let head: String = text.lines().take(3).collect::<Vec<_>>().join("\n");
         assert!(
-            head.contains("ocgen")
-                && head.contains("profile serve")
-                && head.contains("generated — do not edit"),
+            head.contains("ocgen") && head.contains("profile serve") && head.contains("generated — do not edit"),
             "{name}: {head}"
         );
     }
@@ -176,10 +155,7 @@ fn render_defaults_to_current_directory_and_profile_override() {
 #[test]
 fn render_leaves_unchanged_files_untouched() {
     let d = sandbox(&minimal("sidecar"));
-    ocgen(d.path())
-        .args(["render", "-o", "out"])
-        .assert()
-        .success();
+    ocgen(d.path()).args(["render", "-o", "out"]).assert().success();
     let path = d.path().join("out/Dockerfile");
     let before = fs::metadata(&path).unwrap().modified().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));
@@ -189,11 +165,30 @@ fn render_leaves_unchanged_files_untouched() {
         .success()
         .stderr(predicate::str::contains("unchanged"));
     assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), before);
-    assert_eq!(
-        listing(&d.path().join("out")).len(),
-        4,
-        "no temp files left behind"
-    );
+    assert_eq!(listing(&d.path().join("out")).len(), 4, "no temp files left behind");
+}
+
+#[test]
+fn render_exit_code_reports_changes() {
+    let d = sandbox(&minimal("serve"));
+    ocgen(d.path())
+        .args(["render", "-q", "--exit-code"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "regenerated Dockerfile, docker-compose.yaml, bootstrap.sh, coolify.env",
+        ));
+    ocgen(d.path())
+        .args(["render", "-q", "--exit-code"])
+        .assert()
+        .success()
+        .stderr("");
+    fs::write(d.path().join("coolify.env"), "edited").unwrap();
+    ocgen(d.path())
+        .args(["render", "-q", "--exit-code"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("regenerated coolify.env;"));
 }
 
 #[test]
@@ -214,15 +209,9 @@ fn render_is_byte_for_byte_deterministic_across_directories() {
 /// Each bad input: exit 2, a located error with its code, nothing written.
 fn assert_bad_input(deploy: &str, code: &str, location: &str, also: &[&str]) {
     let d = sandbox(deploy);
-    let assert = ocgen(d.path())
-        .args(["render", "-o", "out"])
-        .assert()
-        .code(2);
+    let assert = ocgen(d.path()).args(["render", "-o", "out"]).assert().code(2);
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
-    assert!(
-        stderr.contains(&format!("error[{code}]")),
-        "want {code}:\n{stderr}"
-    );
+    assert!(stderr.contains(&format!("error[{code}]")), "want {code}:\n{stderr}");
     assert!(
         stderr.contains(&format!("deploy.toml:{location}")),
         "want location {location}:\n{stderr}"
@@ -231,10 +220,7 @@ fn assert_bad_input(deploy: &str, code: &str, location: &str, also: &[&str]) {
         assert!(stderr.contains(s), "want {s:?}:\n{stderr}");
     }
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(
-        !d.path().join("out").exists(),
-        "nothing may be written on bad input"
-    );
+    assert!(!d.path().join("out").exists(), "nothing may be written on bad input");
     // validate reports the same
     ocgen(d.path())
         .arg("validate")
@@ -267,12 +253,7 @@ fn invalid_utf8() {
 #[test]
 fn unknown_key() {
     let text = format!("{}\n[gateway]\nprot = 18789\n", minimal("serve"));
-    assert_bad_input(
-        &text,
-        "OC002",
-        "7:1",
-        &["unknown key `prot`", "did you mean `port`"],
-    );
+    assert_bad_input(&text, "OC002", "7:1", &["unknown key `prot`", "did you mean `port`"]);
     let text = format!("{}\nfoo = 1\n", minimal("serve"));
     assert_bad_input(&text, "OC002", "6:1", &["unknown key `foo` in [openclaw]"]);
 }
@@ -295,29 +276,17 @@ fn wrong_type_and_bad_values() {
         "",
         &["missing required key `openclaw`"],
     );
-    let text = format!(
-        "{}\n[gateway]\npublish_address = \"lan\"\n",
-        minimal("lan-patch")
-    );
+    let text = format!("{}\n[gateway]\npublish_address = \"lan\"\n", minimal("lan-patch"));
     assert_bad_input(&text, "OC003", "7:19", &["not an IP address"]);
-    let text = format!(
-        "{}\n[tailscale]\nhostname = \"Bad_Host\"\n",
-        minimal("serve")
-    );
+    let text = format!("{}\n[tailscale]\nhostname = \"Bad_Host\"\n", minimal("serve"));
     assert_bad_input(&text, "OC003", "7:12", &["`tailscale.hostname`"]);
 }
 
 #[test]
 fn literal_secrets_are_refused_and_not_echoed() {
-    let text = format!(
-        "{}\n[gateway]\ntoken = \"s3cr3t-gateway-token\"\n",
-        minimal("serve")
-    );
+    let text = format!("{}\n[gateway]\ntoken = \"s3cr3t-gateway-token\"\n", minimal("serve"));
     assert_bad_input(&text, "OC004", "7:9", &["literal secret"]);
-    let text = format!(
-        "{}\n[tailscale]\nauth_key = \"tskey-auth-kXYZ\"\n",
-        minimal("serve")
-    );
+    let text = format!("{}\n[tailscale]\nauth_key = \"tskey-auth-kXYZ\"\n", minimal("serve"));
     assert_bad_input(&text, "OC004", "7:12", &["TS_AUTHKEY"]);
     let d = sandbox(&format!(
         "{}\n[tailscale]\nauth_key = \"tskey-auth-kXYZ\"\n",
@@ -333,10 +302,7 @@ fn literal_secrets_are_refused_and_not_echoed() {
         // The line of source shown may contain the key; the snippet is the
         // user's own file. The message and hint must not repeat it.
         let without_snippet: String = all.lines().filter(|l| !l.contains(" | ")).collect();
-        assert!(
-            !without_snippet.contains("kXYZ") || args[0] == "render",
-            "{all}"
-        );
+        assert!(!without_snippet.contains("kXYZ") || args[0] == "render", "{all}");
     }
 }
 
@@ -354,10 +320,7 @@ fn unknown_openclaw_version_and_override() {
         .args(["render", "--allow-unknown-version"])
         .assert()
         .success()
-        .stderr(
-            predicate::str::contains("warning[OC005]")
-                .and(predicate::str::contains("rules of 2026.2.19")),
-        );
+        .stderr(predicate::str::contains("warning[OC005]").and(predicate::str::contains("rules of 2026.2.19")));
     let compose = fs::read_to_string(d.path().join("Dockerfile")).unwrap();
     assert!(
         compose.contains("\"openclaw\":\"2026.5.1\""),
@@ -375,17 +338,19 @@ fn latest_image_is_refused() {
 
 #[test]
 fn profile_owned_config_keys_are_refused() {
-    let text = "profile = \"serve\"\n[openclaw]\nversion = \"2026.9.6\"\n[openclaw.config]\n\"gateway.bind\" = \"lan\"\n";
+    let text =
+        "profile = \"serve\"\n[openclaw]\nversion = \"2026.9.6\"\n[openclaw.config]\n\"gateway.bind\" = \"lan\"\n";
     assert_bad_input(text, "OC007", "5:1", &["owned by the profile"]);
 }
 
 #[test]
 fn missing_config_file() {
     let d = tempfile::tempdir().unwrap();
-    ocgen(d.path()).arg("render").assert().code(2).stderr(
-        predicate::str::contains("cannot read deploy.toml")
-            .and(predicate::str::contains("ocgen init")),
-    );
+    ocgen(d.path())
+        .arg("render")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read deploy.toml").and(predicate::str::contains("ocgen init")));
     ocgen(d.path())
         .args(["validate", "-c", "nope.toml", "--format", "json"])
         .assert()
@@ -403,10 +368,7 @@ fn unwritable_output_leaves_nothing_half_written() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("cannot write"));
-    assert_eq!(
-        fs::read_to_string(d.path().join("out")).unwrap(),
-        "not a dir"
-    );
+    assert_eq!(fs::read_to_string(d.path().join("out")).unwrap(), "not a dir");
 
     // A directory where docker-compose.yaml should be: Dockerfile (before it)
     // must not be written either, and no temp files may remain.
@@ -418,10 +380,7 @@ fn unwritable_output_leaves_nothing_half_written() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("docker-compose.yaml"));
-    assert_eq!(
-        fs::read_to_string(d.path().join("out/Dockerfile")).unwrap(),
-        "old"
-    );
+    assert_eq!(fs::read_to_string(d.path().join("out/Dockerfile")).unwrap(), "old");
     assert_eq!(
         listing(&d.path().join("out")).len(),
         2,
@@ -434,15 +393,11 @@ fn unwritable_output_leaves_nothing_half_written() {
 fn lint_errors_block_render_and_warnings_only_with_deny() {
     let text = format!("{}\n[gateway]\nbind = \"lan\"\n", minimal("serve"));
     let d = sandbox(&text);
-    ocgen(d.path())
-        .args(["render", "-o", "out"])
-        .assert()
-        .code(1)
-        .stderr(
-            predicate::str::contains("error[OC101]")
-                .and(predicate::str::contains("deploy.toml:7:8"))
-                .and(predicate::str::contains("nothing written")),
-        );
+    ocgen(d.path()).args(["render", "-o", "out"]).assert().code(1).stderr(
+        predicate::str::contains("error[OC101]")
+            .and(predicate::str::contains("deploy.toml:7:8"))
+            .and(predicate::str::contains("nothing written")),
+    );
     assert!(!d.path().join("out").exists());
 
     // lan-patch on 0.0.0.0 (the default) warns but renders...
@@ -485,14 +440,8 @@ fn check_reports_stale_and_missing_files_with_a_diff_and_the_fix() {
         .code(1)
         .stderr(predicate::str::contains("missing"));
     assert!(!d.path().join("out").exists(), "check never writes");
-    ocgen(d.path())
-        .args(["render", "-o", "out"])
-        .assert()
-        .success();
-    ocgen(d.path())
-        .args(["check", "-o", "out"])
-        .assert()
-        .success();
+    ocgen(d.path()).args(["render", "-o", "out"]).assert().success();
+    ocgen(d.path()).args(["check", "-o", "out"]).assert().success();
 
     let compose = d.path().join("out/docker-compose.yaml");
     let edited = fs::read_to_string(&compose)
@@ -511,11 +460,7 @@ fn check_reports_stale_and_missing_files_with_a_diff_and_the_fix() {
             predicate::str::contains("docker-compose.yaml (modified)")
                 .and(predicate::str::contains("ocgen render -o out")),
         );
-    assert_eq!(
-        fs::read_to_string(&compose).unwrap(),
-        edited,
-        "check never writes"
-    );
+    assert_eq!(fs::read_to_string(&compose).unwrap(), edited, "check never writes");
 
     // JSON for PR review.
     let out = ocgen(d.path())
@@ -567,9 +512,7 @@ fn validate_checks_the_written_openclaw_json_against_the_release_schema() {
         .arg("validate")
         .assert()
         .success()
-        .stderr(predicate::str::contains(
-            "passes OpenClaw 2026.9.6's schema",
-        ));
+        .stderr(predicate::str::contains("passes OpenClaw 2026.9.6's schema"));
 }
 
 #[test]
@@ -587,10 +530,7 @@ fn validate_ok_and_json_diagnostics() {
         .stdout(predicate::str::contains("\"ok\": true"));
 
     let d = sandbox(&format!("{}\n[gateway]\nprot = 1\n", minimal("serve")));
-    let out = ocgen(d.path())
-        .args(["validate", "--format", "json"])
-        .output()
-        .unwrap();
+    let out = ocgen(d.path()).args(["validate", "--format", "json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let diag = &doc["diagnostics"][0];
@@ -629,11 +569,7 @@ const RULE_CASES: &[(&str, &str, &str)] = &[
     ),
     ("serve", "[tailscale]\nnetworking = \"kernel\"\n", "OC106"),
     ("serve", "[tailscale]\nstate = \"ephemeral\"\n", "OC107"),
-    (
-        "serve",
-        "[gateway]\npublish_address = \"0.0.0.0\"\n",
-        "OC108",
-    ),
+    ("serve", "[gateway]\npublish_address = \"0.0.0.0\"\n", "OC108"),
     (
         "serve",
         "[openclaw.config]\n\"commands.useAccessGroups\" = false\n",
@@ -656,10 +592,7 @@ const RULE_CASES: &[(&str, &str, &str)] = &[
 fn every_lint_rule_fires_and_stays_quiet_on_clean_input() {
     for (profile, extra, code) in RULE_CASES {
         let d = sandbox(&format!("{}\n{extra}", minimal(profile)));
-        let out = ocgen(d.path())
-            .args(["lint", "--format", "json"])
-            .output()
-            .unwrap();
+        let out = ocgen(d.path()).args(["lint", "--format", "json"]).output().unwrap();
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let diags = doc["diagnostics"].as_array().unwrap();
         let hit = diags
@@ -672,14 +605,8 @@ fn every_lint_rule_fires_and_stays_quiet_on_clean_input() {
     }
     // Clean inputs: nothing fires (lan profiles on a LAN address).
     for (profile, extra) in [
-        (
-            "lan-patch",
-            "[gateway]\npublish_address = \"192.168.1.100\"\n",
-        ),
-        (
-            "sidecar",
-            "[gateway]\npublish_address = \"192.168.1.100\"\n",
-        ),
+        ("lan-patch", "[gateway]\npublish_address = \"192.168.1.100\"\n"),
+        ("sidecar", "[gateway]\npublish_address = \"192.168.1.100\"\n"),
         ("serve", ""),
     ] {
         let d = sandbox(&format!("{}\n{extra}", minimal(profile)));
@@ -710,15 +637,11 @@ fn plan_shows_keys_steps_and_diffs_without_writing() {
         .success()
         .stdout(
             predicate::str::contains("Moving lan-patch → serve")
-                .and(predicate::str::contains(
-                    "~ gateway.bind: \"lan\" → \"loopback\"",
-                ))
+                .and(predicate::str::contains("~ gateway.bind: \"lan\" → \"loopback\""))
                 .and(predicate::str::contains(
                     "- gateway.remote.token (was ${OPENCLAW_GATEWAY_TOKEN})",
                 ))
-                .and(predicate::str::contains(
-                    "LAN access on the published port ends",
-                ))
+                .and(predicate::str::contains("LAN access on the published port ends"))
                 .and(predicate::str::contains("+++ serve/docker-compose.yaml")),
         );
     assert_eq!(listing(d.path()).len(), 1, "plan never writes");
@@ -727,10 +650,7 @@ fn plan_shows_keys_steps_and_diffs_without_writing() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Nothing changes"));
-    ocgen(d.path())
-        .args(["plan", "--to", "mars"])
-        .assert()
-        .code(2);
+    ocgen(d.path()).args(["plan", "--to", "mars"]).assert().code(2);
     let bad = sandbox("profile = \"lan-patch\"\n");
     ocgen(bad.path())
         .args(["plan", "--to", "serve"])
@@ -772,13 +692,8 @@ fn explain_codes() {
 fn schema_prints_the_committed_schema() {
     let d = tempfile::tempdir().unwrap();
     let committed =
-        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/deploy.schema.json"))
-            .unwrap();
-    ocgen(d.path())
-        .arg("schema")
-        .assert()
-        .success()
-        .stdout(committed);
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/deploy.schema.json")).unwrap();
+    ocgen(d.path()).arg("schema").assert().success().stdout(committed);
 }
 
 #[test]
@@ -801,8 +716,5 @@ fn completions_for_each_shell() {
             .success()
             .stdout(predicate::str::contains("ocgen"));
     }
-    ocgen(d.path())
-        .args(["completions", "tcsh"])
-        .assert()
-        .code(2);
+    ocgen(d.path()).args(["completions", "tcsh"]).assert().code(2);
 }

@@ -126,9 +126,7 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
                 // Replace the value of some `key = value` line.
                 let text = String::from_utf8_lossy(&s).into_owned();
                 let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-                let candidates: Vec<usize> = (0..lines.len())
-                    .filter(|i| lines[*i].contains(" = "))
-                    .collect();
+                let candidates: Vec<usize> = (0..lines.len()).filter(|i| lines[*i].contains(" = ")).collect();
                 if !candidates.is_empty() {
                     let i = *rng.pick(&candidates);
                     let key = lines[i].split(" = ").next().unwrap().to_string();
@@ -201,20 +199,14 @@ fn in_process_never_panics() {
         match result {
             Ok(Ok(())) => outcomes[0] += 1,
             Ok(Err(diags)) => {
-                assert!(
-                    !diags.is_empty(),
-                    "iteration {i}: rejected without a diagnostic"
-                );
+                assert!(!diags.is_empty(), "iteration {i}: rejected without a diagnostic");
                 assert!(
                     diags.iter().all(|d| d.span.is_some()),
                     "iteration {i}: diagnostic without a location: {diags:?}"
                 );
                 outcomes[1] += 1;
             }
-            Err(_) => panic!(
-                "iteration {i} panicked on input:\n{}",
-                String::from_utf8_lossy(&input)
-            ),
+            Err(_) => panic!("iteration {i} panicked on input:\n{}", String::from_utf8_lossy(&input)),
         }
     }
     // The fuzzer must exercise both sides.
@@ -248,11 +240,7 @@ fn the_binary_exits_0_1_or_2_with_locations_and_untouched_output() {
         } else {
             &["validate"]
         };
-        let output = Command::new(bin)
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
+        let output = Command::new(bin).args(args).current_dir(dir.path()).output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         let code = output.status.code().unwrap_or_else(|| {
             panic!(
@@ -283,10 +271,7 @@ fn the_binary_exits_0_1_or_2_with_locations_and_untouched_output() {
                 }
                 fs::write(out.join("Dockerfile"), "sentinel").unwrap();
             } else {
-                let names: Vec<_> = fs::read_dir(&out)
-                    .unwrap()
-                    .map(|e| e.unwrap().file_name())
-                    .collect();
+                let names: Vec<_> = fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
                 assert_eq!(
                     names,
                     vec![std::ffi::OsString::from("Dockerfile")],
@@ -300,8 +285,5 @@ fn the_binary_exits_0_1_or_2_with_locations_and_untouched_output() {
             }
         }
     }
-    assert!(
-        codes[0] > 20 && codes[2] > 200,
-        "exit codes 0/1/2: {codes:?}"
-    );
+    assert!(codes[0] > 20 && codes[2] > 200, "exit codes 0/1/2: {codes:?}");
 }

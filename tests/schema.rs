@@ -42,14 +42,8 @@ fn schema_rejects_what_ocgen_rejects() {
 fn readme_reference_is_current() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
     let readme = std::fs::read_to_string(&path).unwrap();
-    let begin = readme
-        .find(ocgen::docs::BEGIN)
-        .expect("README has the BEGIN marker");
-    let end = readme
-        .find(ocgen::docs::END)
-        .expect("README has the END marker")
-        + ocgen::docs::END.len()
-        + 1;
+    let begin = readme.find(ocgen::docs::BEGIN).expect("README has the BEGIN marker");
+    let end = readme.find(ocgen::docs::END).expect("README has the END marker") + ocgen::docs::END.len() + 1;
     let generated = ocgen::docs::reference_markdown();
     if std::env::var_os("UPDATE_SCHEMA").is_some() {
         let updated = format!("{}{}{}", &readme[..begin], generated, &readme[end..]);
@@ -68,10 +62,7 @@ fn example_rendering_is_current() {
     let text = std::fs::read_to_string(root.join("examples/deploy.toml")).unwrap();
     let src = ocgen::diagnostic::Source::new("examples/deploy.toml", text);
     let model = ocgen::load_model(&src, &Default::default()).unwrap();
-    let stale = ocgen::output::compare(
-        &root.join("examples/rendered"),
-        &ocgen::render_files(&model),
-    );
+    let stale = ocgen::output::compare(&root.join("examples/rendered"), &ocgen::render_files(&model));
     assert!(
         stale.is_empty(),
         "examples/rendered is stale: run `ocgen render -c examples/deploy.toml -o examples/rendered`"

@@ -6,8 +6,7 @@ use ocgen::model::LoadOptions;
 
 fn render(text: &str) -> Vec<ocgen::render::RenderedFile> {
     let src = Source::new("deploy.toml", text);
-    let model =
-        ocgen::load_model(&src, &LoadOptions::default()).unwrap_or_else(|d| panic!("{d:#?}"));
+    let model = ocgen::load_model(&src, &LoadOptions::default()).unwrap_or_else(|d| panic!("{d:#?}"));
     ocgen::render_files(&model)
 }
 

@@ -61,10 +61,7 @@ fn cases() -> Vec<(String, String)> {
         }
     }
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut entries: Vec<_> = fs::read_dir(fixtures)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut entries: Vec<_> = fs::read_dir(fixtures).unwrap().map(|e| e.unwrap().path()).collect();
     entries.sort();
     for p in entries {
         v.push((
@@ -81,8 +78,7 @@ fn render_all(root: &Path) -> Vec<(String, PathBuf)> {
         .into_iter()
         .map(|(name, toml)| {
             let src = Source::new("deploy.toml", toml);
-            let model = ocgen::load_model(&src, &LoadOptions::default())
-                .unwrap_or_else(|d| panic!("{name}: {d:?}"));
+            let model = ocgen::load_model(&src, &LoadOptions::default()).unwrap_or_else(|d| panic!("{name}: {d:?}"));
             let dir = root.join(&name);
             ocgen::output::write_all(&dir, &ocgen::render_files(&model)).unwrap();
             (name, dir)
@@ -155,9 +151,7 @@ fn docker_compose_config_requires_the_required_secrets() {
             .to_string();
         let filled: String = coolify
             .lines()
-            .filter(|l| {
-                !l.starts_with('#') && l.contains('=') && !l.starts_with(&format!("{token_var}="))
-            })
+            .filter(|l| !l.starts_with('#') && l.contains('=') && !l.starts_with(&format!("{token_var}=")))
             .map(|l| format!("{l}x\n"))
             .collect();
         fs::write(&env, filled).unwrap();
@@ -165,10 +159,7 @@ fn docker_compose_config_requires_the_required_secrets() {
         if token_var.starts_with("SERVICE_") {
             continue; // Coolify generates it: not a required form.
         }
-        assert!(
-            !out.status.success(),
-            "{name}: compose accepted a missing {token_var}"
-        );
+        assert!(!out.status.success(), "{name}: compose accepted a missing {token_var}");
         assert!(text(&out).contains(&token_var), "{name}: {}", text(&out));
     }
 }
@@ -182,9 +173,7 @@ fn every_compose_variable_is_in_coolify_env() {
         let mut rest = compose.as_str();
         while let Some(i) = rest.find("${") {
             let after = &rest[i + 2..];
-            let end = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap();
+            let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap();
             let var = &after[..end];
             assert!(
                 env.lines().any(|l| l.starts_with(&format!("{var}="))),
@@ -193,8 +182,7 @@ fn every_compose_variable_is_in_coolify_env() {
             rest = &after[end..];
         }
         // And the YAML parses with a maintained parser.
-        let _: serde_json::Value =
-            serde_saphyr::from_str(&compose).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let _: serde_json::Value = serde_saphyr::from_str(&compose).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }
 
@@ -234,12 +222,7 @@ fn hadolint(files: &[PathBuf]) -> Vec<serde_json::Value> {
 fn hadolint_finds_no_error_in_any_dockerfile() {
     let root = tempfile::tempdir().unwrap();
     let dirs = render_all(root.path());
-    let findings = hadolint(
-        &dirs
-            .iter()
-            .map(|(_, d)| d.join("Dockerfile"))
-            .collect::<Vec<_>>(),
-    );
+    let findings = hadolint(&dirs.iter().map(|(_, d)| d.join("Dockerfile")).collect::<Vec<_>>());
     let errors: Vec<_> = findings.iter().filter(|f| f["level"] == "error").collect();
     assert!(errors.is_empty(), "hadolint errors: {errors:#?}");
     // Warnings we accept knowingly: DL3008 (apt versions are pinned by the
@@ -296,8 +279,5 @@ fn the_validators_bite() {
     )
     .unwrap();
     let findings = hadolint(&[dir.join("Dockerfile")]);
-    assert!(
-        findings.iter().any(|f| f["level"] == "error"),
-        "{findings:#?}"
-    );
+    assert!(findings.iter().any(|f| f["level"] == "error"), "{findings:#?}");
 }

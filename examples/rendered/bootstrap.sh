@@ -7,12 +7,15 @@
 #   2. start tailscaled (userspace networking), log in with TS_AUTHKEY when it is set,
 #      and wait until the node is Running (on timeout: exit, config untouched);
 #   3. patch openclaw.json with jq (temp file + mv; keys it does not own are kept);
-#   4. exec the gateway (tailscaled keeps running in the background).
+#   4. make sure `openclaw` on PATH is the image's pinned release (restore the link if not);
+#   5. exec the gateway (tailscaled keeps running in the background).
 #
 # Locations come from the environment (defaults are production's):
 #   OPENCLAW_DATA_DIR     data volume                (/data)
 #   OPENCLAW_STATE_DIR    OpenClaw state             ($OPENCLAW_DATA_DIR/.openclaw)
 #   OPENCLAW_CONFIG_PATH  openclaw.json              ($OPENCLAW_STATE_DIR/openclaw.json)
+#   OPENCLAW_IMAGE_DIR    the image's OpenClaw       (/opt/openclaw)
+#   OPENCLAW_BIN          the link on PATH           (/usr/local/bin/openclaw)
 #   TS_STATE_DIR          tailscaled state           ($OPENCLAW_DATA_DIR/tailscale)
 #   TS_SOCKET             tailscaled socket          (/var/run/tailscale/tailscaled.sock)
 #   TS_WAIT_SECONDS       how long to wait for login (30)
@@ -163,7 +166,31 @@ else
 fi
 config_tmp=""
 
-# 4. Start the gateway in this process.
+# 4. The openclaw on PATH must be the image's pinned 2026.9.6: an agent running
+#    `npm install -g openclaw@…` inside the container replaces /usr/local/bin/openclaw.
+#    Compare the version of the package the executable belongs to; restore the link if needed.
+OPENCLAW_IMAGE_DIR="${OPENCLAW_IMAGE_DIR:-/opt/openclaw}"
+OPENCLAW_BIN="${OPENCLAW_BIN:-/usr/local/bin/openclaw}"
+pinned_version=2026.9.6
+package_version() {
+  local real
+  real=$(readlink -f -- "$1" 2>/dev/null) || return 0
+  jq -r '.version // empty' -- "$(dirname -- "$real")/package.json" 2>/dev/null || true
+}
+if [ -d "$OPENCLAW_IMAGE_DIR/node_modules/openclaw" ]; then
+  found=$(command -v openclaw || true)
+  found_version=$(package_version "${found:-/nonexistent}")
+  if [ "$found_version" != "$pinned_version" ]; then
+    log "openclaw on PATH (${found:-none}, version ${found_version:-unknown}) is not the image's $pinned_version: restoring $OPENCLAW_BIN"
+    ln -sfn -- "$OPENCLAW_IMAGE_DIR/node_modules/.bin/openclaw" "$OPENCLAW_BIN"
+    hash -r
+    found=$(command -v openclaw || true)
+    [ "$(package_version "${found:-/nonexistent}")" = "$pinned_version" ] \
+      || die "openclaw on PATH (${found:-none}) is still not $pinned_version after restoring $OPENCLAW_BIN; check PATH"
+  fi
+fi
+
+# 5. Start the gateway in this process.
 trap - EXIT
 log "exec openclaw gateway run"
 exec openclaw gateway run

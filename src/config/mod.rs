@@ -30,8 +30,7 @@ pub fn json_schema_text() -> String {
 /// [`json_schema`]); embedding saves generating it on every run.
 pub const SCHEMA_TEXT: &str = include_str!("../../schema/deploy.schema.json");
 
-static SCHEMA: LazyLock<Value> =
-    LazyLock::new(|| serde_json::from_str(SCHEMA_TEXT).expect("embedded schema parses"));
+static SCHEMA: LazyLock<Value> = LazyLock::new(|| serde_json::from_str(SCHEMA_TEXT).expect("embedded schema parses"));
 static VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
@@ -121,11 +120,9 @@ fn schema_diagnostic(err: &jsonschema::ValidationError<'_>, spans: &SpanIndex) -
                 format!("{key}.{name}")
             };
             let example = match full.as_str() {
-                "profile" => "add `profile = \"lan-patch\"` (or \"sidecar\", \"serve\") at the top"
-                    .to_string(),
+                "profile" => "add `profile = \"lan-patch\"` (or \"sidecar\", \"serve\") at the top".to_string(),
                 "openclaw" | "openclaw.version" => {
-                    "add `[openclaw]` with `version = \"2026.9.6\"` (see `ocgen versions`)"
-                        .to_string()
+                    "add `[openclaw]` with `version = \"2026.9.6\"` (see `ocgen versions`)".to_string()
                 }
                 _ => format!("add `{name} = …` here"),
             };
@@ -184,15 +181,11 @@ fn value_problem(
         ValidationErrorKind::Type { kind } => {
             let expected = match kind {
                 jsonschema::error::TypeKind::Single(t) => t.to_string(),
-                jsonschema::error::TypeKind::Multiple(ts) => ts
-                    .iter()
-                    .map(|t| t.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" or "),
+                jsonschema::error::TypeKind::Multiple(ts) => {
+                    ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" or ")
+                }
             };
-            let expected = expected
-                .replace("object", "table")
-                .replace("integer", "integer");
+            let expected = expected.replace("object", "table").replace("integer", "integer");
             let found = type_name(err.instance());
             (
                 format!("wrong type for {key}: expected {expected}, found {found}"),
@@ -202,12 +195,7 @@ fn value_problem(
         ValidationErrorKind::Enum { options } => {
             let list = options
                 .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|v| v.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
+                .map(|a| a.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "))
                 .unwrap_or_default();
             (
                 format!("invalid value for {key}: expected one of {list}"),
@@ -222,33 +210,24 @@ fn value_problem(
             format!("invalid key in {key}"),
             "keys here are dotted paths such as `agents.defaults.model`".to_string(),
         ),
-        ValidationErrorKind::Minimum { limit }
-        | ValidationErrorKind::ExclusiveMinimum { limit } => (
-            format!("{key} is too small"),
-            format!("must be at least {limit}"),
-        ),
-        ValidationErrorKind::Maximum { limit }
-        | ValidationErrorKind::ExclusiveMaximum { limit } => (
-            format!("{key} is too large"),
-            format!("must be at most {limit}"),
-        ),
-        ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => {
-            match choices(node) {
-                Some(list) => (
-                    format!("invalid value for {key}: expected one of {list}"),
-                    format!("expected one of {list}"),
-                ),
-                None => (
-                    format!("invalid value for {key}"),
-                    "not any of the accepted forms".to_string(),
-                ),
-            }
+        ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            (format!("{key} is too small"), format!("must be at least {limit}"))
         }
-        _ => (
-            format!(
-                "invalid value for {key}: {}",
-                err.to_string().replace('\n', " ")
+        ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            (format!("{key} is too large"), format!("must be at most {limit}"))
+        }
+        ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => match choices(node) {
+            Some(list) => (
+                format!("invalid value for {key}: expected one of {list}"),
+                format!("expected one of {list}"),
             ),
+            None => (
+                format!("invalid value for {key}"),
+                "not any of the accepted forms".to_string(),
+            ),
+        },
+        _ => (
+            format!("invalid value for {key}: {}", err.to_string().replace('\n', " ")),
             "invalid".to_string(),
         ),
     }
@@ -256,14 +235,8 @@ fn value_problem(
 
 /// `"a", "b"` when a schema node is a choice between constants.
 fn choices(node: Option<&Value>) -> Option<String> {
-    let alts = node?
-        .get("oneOf")
-        .or_else(|| node?.get("anyOf"))?
-        .as_array()?;
-    let consts: Option<Vec<String>> = alts
-        .iter()
-        .map(|a| a.get("const").map(|c| c.to_string()))
-        .collect();
+    let alts = node?.get("oneOf").or_else(|| node?.get("anyOf"))?.as_array()?;
+    let consts: Option<Vec<String>> = alts.iter().map(|a| a.get("const").map(|c| c.to_string())).collect();
     consts.map(|c| c.join(", "))
 }
 
@@ -360,10 +333,7 @@ mod tests {
         let d = &errs(&text)[0];
         assert_eq!(d.code, "OC002");
         assert_eq!(&text[d.span.clone().unwrap()], "prot");
-        assert!(
-            d.hint.as_deref().unwrap().contains("did you mean `port`"),
-            "{d:?}"
-        );
+        assert!(d.hint.as_deref().unwrap().contains("did you mean `port`"), "{d:?}");
     }
 
     #[test]
@@ -371,11 +341,7 @@ mod tests {
         let text = format!("{MIN}[gateway]\nport = \"x\"\n");
         let d = &errs(&text)[0];
         assert_eq!(d.code, "OC003");
-        assert!(
-            d.message.contains("expected integer, found string"),
-            "{}",
-            d.message
-        );
+        assert!(d.message.contains("expected integer, found string"), "{}", d.message);
         let d = &errs("profile = \"lan\"\n[openclaw]\nversion = \"2026.2.19\"\n")[0];
         assert!(d.message.contains("\"lan-patch\""), "{}", d.message);
     }

@@ -66,13 +66,10 @@ pub struct Parsed {
 /// Parse TOML text. Syntax errors become one `OC001` diagnostic.
 pub fn parse(text: &str) -> Result<Parsed, Diagnostic> {
     let table = DeTable::parse(text).map_err(|e| {
-        Diagnostic::error(
-            "OC001",
-            format!("invalid TOML: {}", first_line(e.message())),
-        )
-        .with_span(e.span())
-        .with_label("here")
-        .with_hint("fix the TOML syntax; see https://toml.io for the format")
+        Diagnostic::error("OC001", format!("invalid TOML: {}", first_line(e.message())))
+            .with_span(e.span())
+            .with_label("here")
+            .with_hint("fix the TOML syntax; see https://toml.io for the format")
     })?;
     let mut spans = SpanIndex::default();
     let root_span = table.span();

@@ -13,7 +13,8 @@ const OPTIONAL_SECRET_REF_PATTERN: &str = r"^(\$\{[A-Z_][A-Z0-9_]*\})?$";
 const VERSION_PATTERN: &str = r"^[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,2}(-[0-9]+)?$";
 const NAME_PATTERN: &str = r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$";
 const HOSTNAME_PATTERN: &str = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
-const IMAGE_PATTERN: &str = r"^[a-z0-9]+([._/:@-][a-zA-Z0-9_]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$";
+const IMAGE_PATTERN: &str =
+    r"^[a-z0-9]+([._/:@-][a-zA-Z0-9_]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$";
 const TAG_PATTERN: &str = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[a-f0-9]{64})?$";
 const CONFIG_PATH_PATTERN: &str = r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$";
 
@@ -43,9 +44,7 @@ pub struct RawConfig {
 }
 
 /// A deployment profile.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProfileName {
     /// Gateway listens on the LAN; sub-agents reach it over loopback.
@@ -57,11 +56,7 @@ pub enum ProfileName {
 }
 
 impl ProfileName {
-    pub const ALL: [ProfileName; 3] = [
-        ProfileName::LanPatch,
-        ProfileName::Sidecar,
-        ProfileName::Serve,
-    ];
+    pub const ALL: [ProfileName; 3] = [ProfileName::LanPatch, ProfileName::Sidecar, ProfileName::Serve];
 
     pub fn as_str(self) -> &'static str {
         match self {
