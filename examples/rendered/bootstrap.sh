@@ -86,24 +86,26 @@ log "starting tailscaled (userspace networking, socket $TS_SOCKET)"
 tailscaled --tun=userspace-networking --state="$ts_state_arg" --socket="$TS_SOCKET" &
 tailscaled_pid=$!
 
-# Wait for the daemon to settle into a state we can act on.
+# Poll the backend state every 50 ms until it is one of $1 (|-separated); the
+# state seen last is left in $ts_state.
+ts_state=""
 ts_wait_for() {
-  local want=$1 state
+  local want=$1
   while :; do
-    state=$(ts_backend_state)
-    # $want is a |-separated list of states (a `case` pattern from a variable treats | literally).
-    [[ -n "$state" && "|$want|" == *"|$state|"* ]] && return 0
+    ts_state=$(ts_backend_state)
+    # A `case` pattern from a variable would treat | literally: match by hand.
+    [[ -n "$ts_state" && "|$want|" == *"|$ts_state|"* ]] && return 0
     kill -0 "$tailscaled_pid" 2>/dev/null || die "tailscaled exited during start-up"
     if [ "$SECONDS" -ge "$deadline" ]; then
-      log "tailscale is not ready after ${TS_WAIT_SECONDS}s (state: ${state:-no answer})"
+      log "tailscale is not ready after ${TS_WAIT_SECONDS}s (state: ${ts_state:-no answer})"
       return 1
     fi
-    sleep 0.1
+    sleep 0.05
   done
 }
 ts_wait_for 'NeedsLogin|NeedsMachineAuth|Stopped|Running' \
   || die "tailscaled did not answer within ${TS_WAIT_SECONDS}s; config untouched, gateway not started"
-if [ "$(ts_backend_state)" != "Running" ]; then
+if [ "$ts_state" != "Running" ]; then
   if [ -n "$ts_auth_key" ]; then
     log "logging in to the tailnet as $TS_HOSTNAME"
     # The key goes through a file descriptor: never in argv, never on disk.
@@ -112,10 +114,11 @@ if [ "$(ts_backend_state)" != "Running" ]; then
   else
     log "no TS_AUTHKEY: waiting for an interactive login (docker exec … tailscale up)"
   fi
+  ts_auth_key=""
+  ts_wait_for 'Running' \
+    || die "tailscale did not reach Running within ${TS_WAIT_SECONDS}s; config untouched, gateway not started"
 fi
 ts_auth_key=""
-ts_wait_for 'Running' \
-  || die "tailscale did not reach Running within ${TS_WAIT_SECONDS}s; config untouched, gateway not started"
 log "tailscale is Running"
 
 # 3. Patch openclaw.json. What the patch does, and why:
