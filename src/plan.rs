@@ -302,7 +302,7 @@ fn dockerfile(m: &Model) -> Dockerfile {
     }
     Dockerfile {
         base_image: m.raw.image.base.clone(),
-        node_image: format!("docker.io/library/node:{}-bookworm-slim", m.release.node_major),
+        node_image: format!("docker.io/library/node:{}-bookworm-slim", m.release.node),
         node_major: m.release.node_major,
         browser: m.raw.image.browser,
         openclaw_version: m.openclaw_version.clone(),

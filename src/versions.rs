@@ -12,6 +12,8 @@ pub struct Release {
     pub version: String,
     /// Node.js major version of the runtime image.
     pub node_major: u32,
+    /// The exact Node.js release the image copies (`node:<node>-bookworm-slim`).
+    pub node: String,
     /// Whether `bind=lan` needs the `gateway.mode=remote` loopback workaround
     /// for sub-agents (true before 2026.2.22).
     pub lan_subagent_workaround: bool,
@@ -82,6 +84,15 @@ mod tests {
         assert!(!latest.lan_subagent_workaround);
         assert!(latest.is_retired("commands.useAccessGroups"));
         assert_eq!(latest.node_major, 24);
+        for r in releases() {
+            assert!(
+                r.node.starts_with(&format!("{}.", r.node_major)),
+                "{}: node {} is not major {}",
+                r.version,
+                r.node,
+                r.node_major
+            );
+        }
     }
 
     #[test]

@@ -68,3 +68,37 @@ fn example_rendering_is_current() {
         "examples/rendered is stale: run `ocgen render -c examples/deploy.toml -o examples/rendered`"
     );
 }
+
+#[test]
+fn test_tool_installer_matches_the_release_table() {
+    // scripts/install-test-tools.sh installs the Node and OpenClaw releases the
+    // real-gateway tests run; they must be the ones ocgen renders for.
+    let script =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-test-tools.sh")).unwrap();
+    for r in ocgen::versions::releases() {
+        let node = format!("[{}]=\"{}\"", r.node_major, r.node);
+        assert!(
+            script.contains(&node),
+            "install-test-tools.sh lacks Node {node} for OpenClaw {}",
+            r.version
+        );
+        let line = script
+            .lines()
+            .find(|l| l.starts_with("OPENCLAW_VERSIONS=("))
+            .expect("OPENCLAW_VERSIONS line");
+        assert!(
+            line.contains(&r.version),
+            "install-test-tools.sh does not install OpenClaw {}",
+            r.version
+        );
+        let mapping = format!("[{}]={}", r.version, r.node_major);
+        assert!(script.contains(&mapping), "install-test-tools.sh lacks {mapping}");
+        assert!(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("schema/openclaw/{}.json", r.version))
+                .exists(),
+            "schema/openclaw/{}.json is missing: run scripts/export-openclaw-schemas.sh",
+            r.version
+        );
+    }
+}
