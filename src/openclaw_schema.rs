@@ -57,18 +57,15 @@ fn ecma_patterns_to_rust(v: &mut Value) {
     fn fix(p: &str) -> String {
         p.replace("\\0", "\\x00")
     }
-    match v {
-        Value::Object(map) => {
-            if let Some(Value::String(p)) = map.get_mut("pattern") {
-                *p = fix(p);
-            }
-            if let Some(Value::Object(props)) = map.get_mut("patternProperties") {
-                let fixed: serde_json::Map<String, Value> =
-                    std::mem::take(props).into_iter().map(|(k, v)| (fix(&k), v)).collect();
-                *props = fixed;
-            }
+    if let Value::Object(map) = v {
+        if let Some(Value::String(p)) = map.get_mut("pattern") {
+            *p = fix(p);
         }
-        _ => {}
+        if let Some(Value::Object(props)) = map.get_mut("patternProperties") {
+            let fixed: serde_json::Map<String, Value> =
+                std::mem::take(props).into_iter().map(|(k, v)| (fix(&k), v)).collect();
+            *props = fixed;
+        }
     }
 }
 

@@ -185,7 +185,7 @@ fn value_problem(
                     ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" or ")
                 }
             };
-            let expected = expected.replace("object", "table").replace("integer", "integer");
+            let expected = expected.replace("object", "table");
             let found = type_name(err.instance());
             (
                 format!("wrong type for {key}: expected {expected}, found {found}"),
@@ -314,7 +314,7 @@ mod tests {
     use super::*;
 
     fn errs(text: &str) -> Vec<Diagnostic> {
-        load(text).err().expect("expected errors")
+        load(text).expect_err("expected errors")
     }
 
     const MIN: &str = "profile = \"serve\"\n[openclaw]\nversion = \"2026.2.19\"\n";
