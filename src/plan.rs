@@ -551,12 +551,16 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
     patch.push(set(
         "gateway.port",
         &Value::from(port),
-        "the port compose publishes and healthchecks",
+        "the port the gateway listens on (and the healthcheck dials)",
     ));
     patch.push(set(
         "gateway.bind",
         &Value::from(m.bind.as_str()),
-        format!("profile {}", m.profile.name),
+        if m.bind == m.profile.bind {
+            m.profile.bind_why.clone()
+        } else {
+            "set by gateway.bind in deploy.toml".to_string()
+        },
     ));
 
     let workaround = m.profile.lan_workaround && m.bind == BindMode::Lan && release.lan_subagent_workaround;
@@ -603,7 +607,7 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
                 &setting.path,
                 &setting.value,
                 format!(
-                    "retired in OpenClaw {}: the gateway rejects it (wanted because {})",
+                    "OpenClaw {} rejects it; the seed set it because {}",
                     release.version, setting.why
                 ),
             ));

@@ -37,6 +37,8 @@ pub struct Profile {
     pub summary: String,
     /// `gateway.bind` the profile uses.
     pub bind: crate::config::BindMode,
+    /// Why (a comment in bootstrap.sh).
+    pub bind_why: String,
     /// Whether the gateway port is published on the host.
     pub publish_port: bool,
     pub tailscale: TailscalePlacement,

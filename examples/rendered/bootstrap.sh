@@ -123,9 +123,9 @@ log "tailscale is Running"
 
 # 3. Patch openclaw.json. What the patch does, and why:
 #   .gateway.port = 18789
-#       the port compose publishes and healthchecks
+#       the port the gateway listens on (and the healthcheck dials)
 #   .gateway.bind = "loopback"
-#       profile serve
+#       Tailscale Serve requires a loopback gateway; the tailnet reaches it over HTTPS
 #   .gateway.mode = "local"
 #       the gateway refuses to start without mode=local
 #   del(.gateway.remote)
@@ -137,7 +137,7 @@ log "tailscale is Running"
 #   del(.commands.useAccessGroups)
 #       retired in OpenClaw 2026.9.6; an older config may still carry it
 #   not written: gateway.tailscale.resetOnExit
-#       retired in OpenClaw 2026.9.6: the gateway rejects it (wanted because it keeps the Serve configuration across gateway restarts)
+#       OpenClaw 2026.9.6 rejects it; the seed set it because it keeps the Serve configuration across gateway restarts
 JQ_PATCH='.gateway.port = 18789
 | .gateway.bind = "loopback"
 | .gateway.mode = "local"
