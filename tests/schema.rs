@@ -102,3 +102,13 @@ fn test_tool_installer_matches_the_release_table() {
         );
     }
 }
+
+#[test]
+fn every_diagnostic_code_is_in_the_readme() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    for c in ocgen::lint::CODES {
+        let row = readme.lines().find(|l| l.starts_with(&format!("| {} |", c.code)));
+        let row = row.unwrap_or_else(|| panic!("README's code table lacks {}", c.code));
+        assert!(row.contains(c.severity.as_str()), "README gives {} the wrong severity: {row}", c.code);
+    }
+}
