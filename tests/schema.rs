@@ -109,6 +109,10 @@ fn every_diagnostic_code_is_in_the_readme() {
     for c in ocgen::lint::CODES {
         let row = readme.lines().find(|l| l.starts_with(&format!("| {} |", c.code)));
         let row = row.unwrap_or_else(|| panic!("README's code table lacks {}", c.code));
-        assert!(row.contains(c.severity.as_str()), "README gives {} the wrong severity: {row}", c.code);
+        assert!(
+            row.contains(c.severity.as_str()),
+            "README gives {} the wrong severity: {row}",
+            c.code
+        );
     }
 }
