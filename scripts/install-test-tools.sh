@@ -48,7 +48,7 @@ declare -A OPENCLAW_NODE=(
   [2026.2.19]=22
   [2026.9.6]=24
 )
-APT_NEEDS=(jq:jq unshare:util-linux tini:tini) # command:debian-package
+APT_NEEDS=(jq:jq unshare:util-linux nsenter:util-linux ip:iproute2 tini:tini) # command:debian-package
 
 # --- helpers ----------------------------------------------------------------
 log() { printf '[install-test-tools] %s\n' "$*" >&2; }
