@@ -40,7 +40,7 @@ pub enum Command {
     Init {
         /// Profile the starter file selects
         #[arg(long, value_enum, default_value = "lan-patch")]
-        profile: ProfileArg,
+        profile: ProfileName,
         /// Where to write it
         #[arg(default_value = "deploy.toml")]
         path: PathBuf,
@@ -96,7 +96,7 @@ pub enum Command {
         input: InputArgs,
         /// The profile to move to
         #[arg(long, value_enum)]
-        to: ProfileArg,
+        to: ProfileName,
     },
     /// Explain a diagnostic code (e.g. OC101), or list them all
     Explain {
@@ -125,28 +125,11 @@ pub struct InputArgs {
     pub config: PathBuf,
     /// Profile to use instead of the file's `profile`
     #[arg(long, value_enum)]
-    pub profile: Option<ProfileArg>,
+    pub profile: Option<ProfileName>,
     /// Render an OpenClaw version missing from the release table with the
     /// rules of the nearest older known release (warns)
     #[arg(long)]
     pub allow_unknown_version: bool,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug)]
-pub enum ProfileArg {
-    LanPatch,
-    Sidecar,
-    Serve,
-}
-
-impl From<ProfileArg> for ProfileName {
-    fn from(p: ProfileArg) -> Self {
-        match p {
-            ProfileArg::LanPatch => ProfileName::LanPatch,
-            ProfileArg::Sidecar => ProfileName::Sidecar,
-            ProfileArg::Serve => ProfileName::Serve,
-        }
-    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,7 +156,7 @@ fn color() -> bool {
 /// Run a parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
-        Command::Init { profile, path } => init(profile.into(), &path),
+        Command::Init { profile, path } => init(profile, &path),
         Command::Render {
             input,
             output,
@@ -193,7 +176,7 @@ pub fn run(cli: Cli) -> u8 {
             deny_warnings,
             format,
         } => lint(&input, deny_warnings, format),
-        Command::Plan { input, to } => migration_plan(&input, to.into()),
+        Command::Plan { input, to } => migration_plan(&input, to),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Schema { markdown } => {
             if markdown {
@@ -221,17 +204,27 @@ fn fail(message: &str, hint: Option<&str>) -> u8 {
     EXIT_INPUT
 }
 
-fn read_source(path: &Path) -> Result<Source, (Option<Source>, Vec<Diagnostic>, String)> {
+/// Why deploy.toml could not be read.
+enum ReadError {
+    /// Read, but not UTF-8: a located diagnostic.
+    Decode(Source, Vec<Diagnostic>),
+    /// Not readable at all: there is no source to point into.
+    Io(Diagnostic),
+}
+
+fn read_source(path: &Path) -> Result<Source, ReadError> {
     let name = path.display().to_string();
     match std::fs::read(path) {
-        Ok(bytes) => crate::decode(&name, bytes).map_err(|(s, d)| (Some(s), d, String::new())),
+        Ok(bytes) => crate::decode(&name, bytes).map_err(|(s, d)| ReadError::Decode(s, d)),
         Err(e) => {
             let hint = if e.kind() == std::io::ErrorKind::NotFound {
                 "create one with `ocgen init`, or name it with -c FILE"
             } else {
                 "check the path and its permissions"
             };
-            Err((None, vec![], format!("cannot read {name}: {e}\n  help: {hint}")))
+            Err(ReadError::Io(
+                Diagnostic::error("OC000", format!("cannot read {name}: {e}")).with_hint(hint),
+            ))
         }
     }
 }
@@ -290,24 +283,22 @@ fn print_json(diags: &[Diagnostic], source: &Source, stale: Option<&[output::Sta
 fn load(input: &InputArgs, format: Format) -> Result<Loaded, u8> {
     let source = match read_source(&input.config) {
         Ok(s) => s,
-        Err((Some(source), diags, _)) => {
+        Err(ReadError::Decode(source, diags)) => {
             report(&diags, &source, format);
             return Err(EXIT_INPUT);
         }
-        Err((None, _, message)) => {
-            if format == Format::Json {
-                let source = Source::new(input.config.display().to_string(), "");
-                let d = Diagnostic::error("OC000", message.lines().next().unwrap_or_default().to_string())
-                    .with_hint("create one with `ocgen init`, or name it with -c FILE");
-                print_json(&[d], &source, None);
-                return Err(EXIT_INPUT);
+        Err(ReadError::Io(d)) => {
+            match format {
+                Format::Json => print_json(&[d], &Source::new(input.config.display().to_string(), ""), None),
+                Format::Human => {
+                    fail(&d.message, d.hint.as_deref());
+                }
             }
-            let _ = writeln!(anstream::stderr(), "error: {message}");
             return Err(EXIT_INPUT);
         }
     };
     let opts = LoadOptions {
-        profile: input.profile.map(Into::into),
+        profile: input.profile,
         allow_unknown_version: input.allow_unknown_version,
     };
     match crate::load_model(&source, &opts) {
@@ -453,7 +444,7 @@ fn fix_command(input: &InputArgs, dir: &Path) -> String {
         ));
     }
     if let Some(p) = input.profile {
-        cmd.push_str(&format!(" --profile {}", ProfileName::from(p)));
+        cmd.push_str(&format!(" --profile {p}"));
     }
     if input.allow_unknown_version {
         cmd.push_str(" --allow-unknown-version");
@@ -508,7 +499,7 @@ fn migration_plan(input: &InputArgs, to: ProfileName) -> u8 {
         Err(code) => return code,
     };
     let target_input = InputArgs {
-        profile: Some(to_arg(to)),
+        profile: Some(to),
         ..input.clone()
     };
     let target = match load(&target_input, Format::Human) {
@@ -522,14 +513,6 @@ fn migration_plan(input: &InputArgs, to: ProfileName) -> u8 {
     }
     print!("{}", crate::migration::report(&current.model, &target.model));
     EXIT_OK
-}
-
-fn to_arg(p: ProfileName) -> ProfileArg {
-    match p {
-        ProfileName::LanPatch => ProfileArg::LanPatch,
-        ProfileName::Sidecar => ProfileArg::Sidecar,
-        ProfileName::Serve => ProfileArg::Serve,
-    }
 }
 
 fn explain(code: Option<&str>) -> u8 {

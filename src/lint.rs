@@ -29,6 +29,13 @@ macro_rules! code {
 
 pub const CODES: &[Code] = &[
     code!(
+        "OC000",
+        "unreadable-input",
+        Error,
+        "deploy.toml cannot be read",
+        "The file named by -c (default ./deploy.toml) does not exist or cannot be read.\nFix: create one with `ocgen init`, or point -c at it; check its permissions."
+    ),
+    code!(
         "OC001",
         "invalid-toml",
         Error,

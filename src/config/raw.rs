@@ -43,8 +43,10 @@ pub struct RawConfig {
     pub tailscale: TailscaleSection,
 }
 
-/// A deployment profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema)]
+/// A deployment profile (also the value of `--profile` on the command line).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema, clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProfileName {
     /// Gateway listens on the LAN; sub-agents reach it over loopback.
