@@ -69,8 +69,10 @@ pub enum Command {
         /// Directory holding the rendered files
         #[arg(short, long = "output", value_name = "DIR", default_value = ".")]
         output: PathBuf,
+        /// Treat lint warnings as errors
         #[arg(long)]
         deny_warnings: bool,
+        /// Output format of the findings (json: one document on stdout)
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
     },
@@ -78,6 +80,7 @@ pub enum Command {
     Validate {
         #[command(flatten)]
         input: InputArgs,
+        /// Output format of the findings (json: one document on stdout)
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
     },
@@ -85,8 +88,10 @@ pub enum Command {
     Lint {
         #[command(flatten)]
         input: InputArgs,
+        /// Treat lint warnings as errors
         #[arg(long)]
         deny_warnings: bool,
+        /// Output format of the findings (json: one document on stdout)
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
     },

@@ -718,3 +718,29 @@ fn completions_for_each_shell() {
     }
     ocgen(d.path()).args(["completions", "tcsh"]).assert().code(2);
 }
+
+#[test]
+fn every_option_in_help_is_described() {
+    // clap prints an option with no doc comment as a bare flag line; every
+    // option must say what it does.
+    let d = tempfile::tempdir().unwrap();
+    for sub in [
+        "init",
+        "render",
+        "check",
+        "validate",
+        "lint",
+        "plan",
+        "explain",
+        "schema",
+        "versions",
+        "completions",
+    ] {
+        let out = ocgen(d.path()).args([sub, "-h"]).output().unwrap();
+        let help = String::from_utf8(out.stdout).unwrap();
+        for line in help.lines().filter(|l| l.trim_start().starts_with('-')) {
+            let (flag, rest) = line.trim_start().split_once("  ").unwrap_or((line.trim(), ""));
+            assert!(!rest.trim().is_empty(), "`ocgen {sub} -h`: {flag} has no description");
+        }
+    }
+}
