@@ -46,9 +46,6 @@ pub fn write_all(dir: &Path, files: &[RenderedFile]) -> Result<Vec<(String, Outc
             Err(e) if e.kind() == io::ErrorKind::NotFound => Outcome::Created,
             Err(e) => return Err(err(&target, e)),
         };
-        if target.is_dir() {
-            return Err(err(&target, io::Error::other("a directory stands where the file goes")));
-        }
         outcomes.push((f.name.to_string(), outcome));
         if outcome == Outcome::Unchanged {
             continue;
