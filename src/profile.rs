@@ -51,10 +51,11 @@ pub struct Profile {
     pub steps_in: Vec<Step>,
 }
 
-const SOURCES: [(&str, &str); 3] = [
+const SOURCES: [(&str, &str); 4] = [
     ("lan-patch", include_str!("../profiles/lan-patch.toml")),
     ("sidecar", include_str!("../profiles/sidecar.toml")),
     ("serve", include_str!("../profiles/serve.toml")),
+    ("domain", include_str!("../profiles/domain.toml")),
 ];
 
 static PROFILES: LazyLock<Vec<Profile>> = LazyLock::new(|| {
