@@ -26,7 +26,7 @@
 // Usage (one JSON line on stdout; exit 0 ok, 1 refused, 2 usage error):
 //   node gateway-client.mjs --url ws://ADDR:PORT/ [--origin ORIGIN] [--host HOST]
 //       [--token TOKEN] [--request health] [--timeout-ms N] [--device-dir DIR]
-//       [--client-id openclaw-control-ui] [--client-mode webchat]
+//       [--client-id openclaw-control-ui] [--client-mode webchat] [--build-id ID]
 //   node gateway-client.mjs --http-get / --url http://ADDR:PORT/ [--host HOST] [--origin O]
 // --http-get prints {"ok":true,"status":200,"controlUi":true,…}: ok means
 // status 200 and the Control UI's HTML marker (<title>OpenClaw Control</title>).
@@ -52,7 +52,7 @@ function usage(msg) {
 function parseArgs(argv) {
   const known = new Set([
     "url", "origin", "host", "token", "request", "timeout-ms", "device-dir",
-    "http-get", "ws-from", "client-id", "client-mode",
+    "http-get", "ws-from", "client-id", "client-mode", "build-id",
   ]);
   const opts = {};
   for (let i = 0; i < argv.length; i++) {
@@ -158,9 +158,44 @@ function httpGet(opts) {
   req.end();
 }
 
+// The Control UI sends the build id compiled into its own assets
+// (client.buildId); 2026.9.6 refuses a Control UI whose build id differs from
+// the gateway's once the device is paired ("protocol mismatch: Control UI
+// updated; reload this page", message-handler-*.mjs
+// resolveControlUiBuildMismatch). Like a browser, load the page the gateway
+// serves and read the id from the scripts it references; 2026.2.19's assets
+// carry none (then none is sent).
+function fetchText(url, headers, timeoutMs) {
+  return new Promise((resolve) => {
+    const req = http.request(url, { method: "GET", headers, timeout: timeoutMs }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve(res.statusCode === 200 ? body : null));
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(null));
+    req.end();
+  });
+}
+
+async function servedBuildId(opts) {
+  const base = new URL(opts.url.href.replace(/^ws/, "http"));
+  const headers = opts.host ? { Host: opts.host } : {};
+  const page = await fetchText(new URL("/", base), headers, opts.timeoutMs);
+  if (!page) return undefined;
+  const scripts = [...page.matchAll(/(?:src|href)="([^"]+\.js)"/g)].map((m) => m[1]);
+  for (const src of scripts) {
+    const js = await fetchText(new URL(src, new URL("/", base)), headers, opts.timeoutMs);
+    const m = js && js.match(/buildId:[`"']([^`"']+)[`"']/);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
 // --- WebSocket ---------------------------------------------------------------
 
-function wsSession(opts) {
+function wsSession(opts, buildId) {
   const WebSocket = loadWs(opts["ws-from"]);
   const clientId = opts["client-id"] ?? "openclaw-control-ui";
   const clientMode = opts["client-mode"] ?? "webchat";
@@ -190,7 +225,7 @@ function wsSession(opts) {
     const params = {
       minProtocol: 3,
       maxProtocol: 4,
-      client: { id: clientId, version: "ocgen-test", platform: "linux", mode: clientMode },
+      client: { id: clientId, version: "ocgen-test", platform: "linux", mode: clientMode, ...(buildId ? { buildId } : {}) },
       role,
       scopes: SCOPES,
       caps: [],
@@ -255,4 +290,5 @@ function wsSession(opts) {
 
 const opts = parseArgs(process.argv.slice(2));
 if (opts["http-get"] !== undefined) httpGet(opts);
-else wsSession(opts);
+else if (opts["build-id"] !== undefined || (opts["client-id"] ?? "openclaw-control-ui") !== "openclaw-control-ui") wsSession(opts, opts["build-id"]);
+else servedBuildId(opts).then((id) => wsSession(opts, id));

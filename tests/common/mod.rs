@@ -27,6 +27,7 @@
 //! - [`run_all`]: run named jobs at once on threads, once per test binary.
 #![allow(dead_code, unused_imports)]
 
+mod client;
 mod config;
 mod gateway;
 mod jobs;
@@ -37,6 +38,7 @@ mod slots;
 mod tools;
 mod topology;
 
+pub use client::*;
 pub use config::*;
 pub use gateway::*;
 pub use jobs::*;
