@@ -20,7 +20,9 @@
 //!   with no `gateway.controlUi.allowedOrigins` (2026.2.19: Origin host equals
 //!   Host; 2026.9.6: same private host); a foreign Origin is refused; a
 //!   foreign Origin whose Host header matches (a DNS-rebinding page) passes
-//!   2026.2.19's check and is refused by 2026.9.6 (measured, asserted).
+//!   2026.2.19's check and is refused by 2026.9.6, and so is an Origin/Host
+//!   on a public address (a `publish_address` that is not private): 2026.9.6
+//!   accepts same-origin only for private/loopback hosts (measured, asserted).
 //! - **serve**: the gateway is not reachable from the LAN at all.
 //!
 //! Negative control: the 2026.2.19 lan-patch bootstrap without the seed's
@@ -270,6 +272,33 @@ fn check_lan(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
     } else {
         expect_refused(what, &rebind, "connect", "origin not allowed")?
     });
+    // publish_address set to a public address (TEST-NET-3 in the headers;
+    // the traffic still goes to the server's test address).
+    let public_dev = lan.device("public-address");
+    let public = lan.ws(&[
+        "--origin",
+        "http://203.0.113.10:18789",
+        "--host",
+        "203.0.113.10:18789",
+        "--device-dir",
+        &public_dev,
+        "--token",
+        TOKEN,
+    ])?;
+    let what = "Origin = Host = a public address (publish_address 203.0.113.10)";
+    report.push(if case.version == "2026.2.19" {
+        if public.json["code"] != "NOT_PAIRED" {
+            return Err(format!(
+                "{what}: measured on 2026.2.19: the origin check passes and pairing is required; got {}",
+                public.brief()
+            ));
+        }
+        format!("{what}: origin check passes on 2026.2.19, pairing still required")
+    } else {
+        // 2026.9.6 accepts a same-origin Host only for private/loopback
+        // addresses, *.local and *.ts.net (origin-check-*.mjs)
+        expect_refused(what, &public, "connect", "origin not allowed")?
+    });
     Ok(report)
 }
 
@@ -296,15 +325,15 @@ fn check_not_on_lan(t: &Topology, g: &Gateway) -> Result<String, String> {
 // Jobs
 
 fn user_path(case: Case) -> Result<String, String> {
+    user_path_of(case, &render_bootstrap(case))
+}
+
+/// Every check of the case against the gateway `script` starts.
+fn user_path_of(case: Case, script: &str) -> Result<String, String> {
     let name = case.name();
     let t = Topology::new()?;
-    let g = start_gateway(
-        case,
-        &format!("user-{name}"),
-        &render_bootstrap(case),
-        &Net::Named(t.server.clone()),
-    )?
-    .map_err(|n| format!("FINDING: {name}: the real gateway did not come up: {}", n.describe()))?;
+    let g = start_gateway(case, &format!("user-{name}"), script, &Net::Named(t.server.clone()))?
+        .map_err(|n| format!("FINDING: {name}: the real gateway did not come up: {}", n.describe()))?;
     let mut report = vec![format!("gateway listening after {:.1?} in {}", g.after, t.server)];
     let checks = (|| -> Result<(), String> {
         report.push(check_subagent(&g)?);
