@@ -22,6 +22,11 @@
 //!   ([`Gateway::in_server`], the sub-agent's view) until it is stopped.
 //!   At most [`slots`] real OpenClaw processes run at a time; transpile
 //!   caches are shared per release (see `slots.rs`).
+//! - [`Topology::client`] runs `tests/clients/gateway-client.mjs` (OpenClaw's
+//!   connect handshake, or `--http-get /`) on the laptop and parses its JSON
+//!   line ([`ClientResult`]); [`client_argv`] + [`parse_client`] run it
+//!   anywhere else (e.g. `Gateway::in_server`). A long-running helper in the
+//!   server (a proxy): `NsProc::spawn_in(&Net::Named(t.server.clone()), …)`.
 //! - [`stub_config`] / [`validate`]: the `openclaw.json` a bootstrap writes
 //!   (stand-in openclaw) and a release's own verdict on a config.
 //! - [`run_all`]: run named jobs at once on threads, once per test binary.
