@@ -15,7 +15,11 @@
 //!   is refused; a browser with one (a secure context) is asked for pairing,
 //!   the operator approves it once with `openclaw devices approve <id>` in
 //!   the container, and then the token handshake completes and `health`
-//!   answers. A wrong token is refused, before and after pairing.
+//!   answers. A wrong token is refused, before and after pairing. A browser
+//!   through an SSH tunnel (Host/Origin `localhost:PORT`, a secure context,
+//!   but from a non-loopback address as Docker's port proxy delivers it) is
+//!   accepted: 2026.2.19 asks for pairing once; 2026.9.6 pairs it silently
+//!   (it counts such a browser as "container local").
 //! - **origins** (LAN): the LAN origin `http://10.203.N.2:PORT` is accepted
 //!   with no `gateway.controlUi.allowedOrigins` (2026.2.19: Origin host equals
 //!   Host; 2026.9.6: same private host); a foreign Origin is refused; a
@@ -123,6 +127,50 @@ impl Lan<'_> {
     fn device(&self, name: &str) -> String {
         self.g.sb.path(&format!("laptop/{name}")).display().to_string()
     }
+
+    /// A browser with device identity `dev` and the token: its first connect
+    /// must ask for pairing (a LAN client is not local); the operator
+    /// approves the request inside the server (`openclaw devices approve`);
+    /// then the handshake completes and `health` answers.
+    fn pair_and_connect(
+        &self,
+        who: &str,
+        headers: &[&str],
+        dev: &str,
+        report: &mut Vec<String>,
+    ) -> Result<ClientResult, String> {
+        let mut args = headers.to_vec();
+        args.extend_from_slice(&["--token", TOKEN, "--device-dir", dev]);
+        let first = self.ws(&args)?;
+        let request_id = match (first.ok, first.json["details"]["requestId"].as_str()) {
+            (false, Some(id)) if first.json["code"] == "NOT_PAIRED" => id.to_string(),
+            _ => {
+                return Err(format!(
+                    "FINDING: {who}: the first connect should ask for pairing (NOT_PAIRED + requestId), got {}",
+                    first.brief()
+                ));
+            }
+        };
+        report.push(format!("{who}, first connect: pairing required (request {request_id})"));
+        let approve = self
+            .g
+            .openclaw(&["devices", "approve", &request_id, "--json"], &[], CLI_LIMIT)?;
+        if !approve.ok() {
+            return Err(format!(
+                "FINDING: `openclaw devices approve {request_id}` inside the server failed: {}",
+                approve.describe()
+            ));
+        }
+        report.push(format!("operator: `openclaw devices approve {request_id}` ok"));
+        let ok = self.ws(&args)?;
+        if !(ok.ok && ok.json["response"]["ok"] == Value::Bool(true)) {
+            return Err(format!(
+                "FINDING: {who}: paired, with the token, got no answer to health: {}",
+                ok.brief()
+            ));
+        }
+        Ok(ok)
+    }
 }
 
 fn expect_refused(what: &str, r: &ClientResult, stage: &str, needle: &str) -> Result<String, String> {
@@ -185,34 +233,12 @@ fn check_lan(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
         "connect",
         "unauthorized",
     )?);
-    let first = lan.ws(&["--origin", &lan.origin, "--token", TOKEN, "--device-dir", &dev])?;
-    let request_id = match (first.ok, first.json["details"]["requestId"].as_str()) {
-        (false, Some(id)) if first.json["code"] == "NOT_PAIRED" => id.to_string(),
-        _ => {
-            return Err(format!(
-                "FINDING: a LAN browser's first connect should ask for pairing (NOT_PAIRED + requestId), got {}",
-                first.brief()
-            ));
-        }
-    };
-    report.push(format!(
-        "LAN browser, first connect: pairing required (request {request_id})"
-    ));
-    let approve = g.openclaw(&["devices", "approve", &request_id, "--json"], &[], CLI_LIMIT)?;
-    if !approve.ok() {
-        return Err(format!(
-            "FINDING: `openclaw devices approve {request_id}` inside the server failed: {}",
-            approve.describe()
-        ));
-    }
-    report.push(format!("operator: `openclaw devices approve {request_id}` ok"));
-    let ok = lan.ws(&["--origin", &lan.origin, "--token", TOKEN, "--device-dir", &dev])?;
-    if !(ok.ok && ok.json["response"]["ok"] == Value::Bool(true)) {
-        return Err(format!(
-            "FINDING: the paired LAN browser with the token did not get an answer to health: {}",
-            ok.brief()
-        ));
-    }
+    let ok = lan.pair_and_connect(
+        "LAN browser",
+        &["--origin", &lan.origin, "--host", &addr],
+        &dev,
+        &mut report,
+    )?;
     report.push(format!(
         "LAN browser (paired, token, Origin {}): hello-ok protocol {}, health ok",
         lan.origin, ok.json["hello"]["protocol"]
@@ -231,6 +257,39 @@ fn check_lan(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
         "connect",
         "unauthorized",
     )?);
+
+    // A browser through an SSH tunnel to the Docker host
+    // (`ssh -L PORT:127.0.0.1:PORT host`, then http://localhost:PORT, a
+    // secure context): Host and Origin say localhost, but the gateway sees
+    // the connection from Docker's port proxy, not from its own loopback.
+    let local = format!("localhost:{port}");
+    let local_origin = format!("http://{local}");
+    let tunnel_headers = ["--origin", local_origin.as_str(), "--host", local.as_str()];
+    let tunnel_dev = lan.device("tunnel");
+    let what = "browser through an SSH tunnel";
+    let tunnel = if case.version == "2026.2.19" {
+        lan.pair_and_connect(what, &tunnel_headers, &tunnel_dev, &mut report)?
+    } else {
+        // 2026.9.6 counts a Control UI with the shared token, no proxy
+        // headers, a private source address and Host/Origin on loopback as
+        // "browser_container_local" and pairs it silently
+        // (node-connect-reconcile-*.mjs, resolvePairingLocality).
+        let mut args = tunnel_headers.to_vec();
+        args.extend_from_slice(&["--token", TOKEN, "--device-dir", &tunnel_dev]);
+        let r = lan.ws(&args)?;
+        if !(r.ok && r.json["response"]["ok"] == Value::Bool(true)) {
+            return Err(format!(
+                "{what}: measured on 2026.9.6: paired silently (browser_container_local); got {}",
+                r.brief()
+            ));
+        }
+        report.push(format!("{what}: paired silently by 2026.9.6 (no approval)"));
+        r
+    };
+    report.push(format!(
+        "{what} (token, Origin {local_origin}): hello-ok protocol {}, health ok",
+        tunnel.json["hello"]["protocol"]
+    ));
 
     // Origins.
     let foreign = lan.ws(&[
