@@ -393,3 +393,33 @@ fn domain_path_2026_9_6() {
 fn domain_path_2026_2_19() {
     domain_path("2026.2.19", "o", 64);
 }
+
+/// The bootstrap refuses to start the gateway without an https:// domain
+/// (no secure context for the Control UI) and leaves openclaw.json alone.
+#[test]
+fn bootstrap_refuses_a_missing_or_plain_http_domain() {
+    let r = render("2026.9.6", "");
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("bootstrap.sh");
+    std::fs::write(&script, &r.bootstrap).unwrap();
+    for (url, says) in [
+        ("http://openclaw.test", "not https://"),
+        ("", "OPENCLAW_PUBLIC_URL is empty"),
+    ] {
+        let out = std::process::Command::new("bash")
+            .arg(&script)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("OPENCLAW_DATA_DIR", dir.path().join("data"))
+            .env("OPENCLAW_GATEWAY_TOKEN", harness::TOKEN)
+            .env("OPENCLAW_PUBLIC_URL", url)
+            // Given, so that nothing is resolved.
+            .env("OPENCLAW_TRUSTED_PROXIES", "10.203.60.1")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{url:?}: {err}");
+        assert!(err.contains(says), "{url:?}: {err}");
+        assert!(!dir.path().join("data").exists(), "{url:?}: nothing written");
+    }
+}
