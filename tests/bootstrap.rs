@@ -994,6 +994,10 @@ fn assert_gateway_started(sb: &Sandbox, out: &Outcome, want: &Value) {
         out.name(),
         out.describe()
     );
+    let status = out
+        .gateway_status()
+        .unwrap_or_else(|| panic!("the gateway recorded no /proc status\n{}", out.describe()));
+    assert_unprivileged(&status, &format!("{}: the exec'd gateway", out.name()));
     assert_eq!(
         owner_mode(&sb.config()),
         (GATEWAY_UID, GATEWAY_GID, 0o600),
@@ -1008,10 +1012,6 @@ fn assert_gateway_started(sb: &Sandbox, out: &Outcome, want: &Value) {
         out.name()
     );
     sb.assert_no_stray_files();
-    let status = out
-        .gateway_status()
-        .unwrap_or_else(|| panic!("the gateway recorded no /proc status\n{}", out.describe()));
-    assert_unprivileged(&status, &format!("{}: the exec'd gateway", out.name()));
 
     // The last step is `exec openclaw gateway run [...]`: same process, last
     // invocation, and the config on disk is what the gateway read.
@@ -2061,7 +2061,7 @@ fn serve_the_gateway_user_may_drive_tailscale_serve_and_no_one_else() {
                     env.set("STUB_TS_INITIAL_STATE", "Running");
                 }
             });
-            assert_gateway_started(&sb, &out, &fresh_config(case));
+            out.assert_success();
             assert_eq!(
                 out.calls("tailscale", "up").is_empty(),
                 *logged_in,
@@ -2111,6 +2111,8 @@ fn serve_the_gateway_user_may_drive_tailscale_serve_and_no_one_else() {
                 "{}",
                 text(&other)
             );
+            // And the rest of a good start (argv, uid, files).
+            assert_gateway_started(&sb, &out, &fresh_config(case));
         },
     );
 }
