@@ -1097,12 +1097,18 @@ fn assert_gateway_started(sb: &Sandbox, out: &Outcome, want: &Value) {
             "{}: tailscaled runs as root",
             out.name()
         );
-        // The gateway's user is tailscaled's operator (OpenClaw runs `tailscale serve` as it).
-        let sets = out.calls("tailscale", "set");
+        // The gateway's user is tailscaled's operator (OpenClaw runs `tailscale
+        // serve` as it): named by the script's `up`, else by `set` once Running.
+        let operator = format!("--operator={}", gateway_user_name());
+        let named: Vec<_> = out
+            .log()
+            .into_iter()
+            .filter(|i| (i.is("tailscale", "up") || i.is("tailscale", "set")) && i.args.contains(&operator))
+            .collect();
         assert_eq!(
-            sets.last().map(|i| i.args[1..].to_vec()),
-            Some(vec!["set".to_string(), format!("--operator={}", gateway_user_name())]),
-            "{}: tailscale set --operator\n{}",
+            named.len(),
+            1,
+            "{}: {operator} once, by up or set\n{}",
             out.name(),
             out.describe()
         );
