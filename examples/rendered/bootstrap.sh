@@ -182,16 +182,17 @@ ts_wait_for 'NeedsLogin|NeedsMachineAuth|Stopped|Running' \
   || die "tailscaled did not answer within ${TS_WAIT_SECONDS}s; config untouched, gateway not started"
 # OpenClaw runs `tailscale serve` as the gateway's user. tailscaled lets only root, its own
 # user and its operator change its state (Tailscale's ipn/ipnauth IsReadonlyConn); anyone
-# else gets "Access denied: serve config denied". Make that user the operator (kept in the
-# node's prefs; set on every start, so a node logged in by an older deploy gets it too).
-ts set --operator="$gateway_user" \
-  || die "tailscale set --operator=$gateway_user failed; config untouched, gateway not started"
+# else gets "Access denied: serve config denied". So that user becomes the operator (a pref
+# kept with the node): with `up --operator` when this script logs in, else with `tailscale
+# set --operator` once Running (a node logged in before, e.g. by an older deploy, or by hand).
+operator_set=""
 if [ "$ts_state" != "Running" ]; then
   if [ -n "$ts_auth_key" ]; then
     log "logging in to the tailnet as $TS_HOSTNAME"
     # The key goes through a file descriptor: never in argv, never on disk.
     ts up --auth-key=file:/dev/fd/3 --hostname="$TS_HOSTNAME" --operator="$gateway_user" --timeout="$((deadline > SECONDS ? deadline - SECONDS : 1))s" --advertise-tags=tag:server 3<<<"$ts_auth_key" \
       || die "tailscale up failed; config untouched, gateway not started"
+    operator_set=1
   else
     log "no TS_AUTHKEY: waiting for an interactive login (docker exec … tailscale up)"
   fi
@@ -200,6 +201,10 @@ if [ "$ts_state" != "Running" ]; then
     || die "tailscale did not reach Running within ${TS_WAIT_SECONDS}s; config untouched, gateway not started"
 fi
 ts_auth_key=""
+if [ -z "$operator_set" ]; then
+  ts set --operator="$gateway_user" \
+    || die "tailscale set --operator=$gateway_user failed; config untouched, gateway not started"
+fi
 log "tailscale is Running"
 
 # 3. The OpenClaw state directories belong to the gateway's user: create them for it,
