@@ -132,7 +132,15 @@ export OPENCLAW_GATEWAY_TOKEN
 # Steps 2-4 need root (tailscaled, the ownership of the volume, /usr/local/bin).
 [ "$EUID" -eq 0 ] \
   || die "bootstrap.sh runs as uid $EUID: it must start as root and drops to uid $GATEWAY_UID itself; remove \`user:\` from the compose service"
-gateway_user=$(getent passwd "$GATEWAY_UID" | cut -d: -f1) && [ -n "$gateway_user" ] \
+# The gateway user's name (tailscaled's operator) and home, and root's home, from /etc/passwd.
+gateway_user="" gateway_home="" root_home=""
+while IFS=: read -r name _ uid _ _ home _; do
+  case "$uid" in
+    0) [ -n "$root_home" ] || root_home=$home ;;
+    "$GATEWAY_UID") [ -n "$gateway_user" ] || { gateway_user=$name; gateway_home=$home; } ;;
+  esac
+done </etc/passwd
+[ -n "$gateway_user" ] \
   || die "no user with uid $GATEWAY_UID in /etc/passwd: the image creates it (rebuild it from the rendered Dockerfile)"
 
 # 2. Tailscale: tailscaled in this container, userspace networking, default socket
@@ -255,9 +263,8 @@ fi
 
 # 6. Start the gateway in this process, as its user. Docker gives root's HOME (/root),
 #    which the gateway cannot write: it gets its own.
-if [ -z "${HOME:-}" ] || [ "$HOME" = "$(getent passwd 0 | cut -d: -f6)" ]; then
-  HOME=$(getent passwd "$GATEWAY_UID" | cut -d: -f6)
-  export HOME
+if [ -z "${HOME:-}" ] || [ "$HOME" = "$root_home" ]; then
+  export HOME="$gateway_home"
 fi
 trap - EXIT
 log "exec openclaw gateway run as $gateway_user (uid $GATEWAY_UID, gid $GATEWAY_GID)"
