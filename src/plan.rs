@@ -11,6 +11,25 @@ use crate::profile::TailscalePlacement;
 /// Where the image keeps its own copy of OpenClaw.
 pub const OPENCLAW_HOME: &str = "/opt/openclaw";
 
+/// The unprivileged user the gateway runs as: uid/gid 1000 `node`, as in
+/// OpenClaw's official image. Fixed: the bootstrap hands the data volume's
+/// state to this uid, so nothing on the deployment side needs another.
+pub const GATEWAY_USER: GatewayUser = GatewayUser {
+    name: "node",
+    uid: 1000,
+    gid: 1000,
+    home: "/home/node",
+};
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct GatewayUser {
+    /// Name the image gives the user when its base has no uid `uid`.
+    pub name: &'static str,
+    pub uid: u32,
+    pub gid: u32,
+    pub home: &'static str,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     pub header: Header,
@@ -44,6 +63,7 @@ pub struct Dockerfile {
     /// The stage each stage builds on, in order.
     pub stages: Vec<Stage>,
     pub port: u16,
+    pub gateway_user: GatewayUser,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -157,6 +177,8 @@ pub struct Bootstrap {
     /// The public origin and proxy addresses (`domain` only).
     pub domain: Option<crate::domain::BootstrapDomain>,
     pub exec: Vec<String>,
+    /// Who the gateway runs as (the bootstrap drops to it before `exec`).
+    pub gateway_user: GatewayUser,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -321,6 +343,7 @@ fn dockerfile(m: &Model) -> Dockerfile {
         tailscale_image: in_container.then(|| tailscale_image(m)),
         stages,
         port: m.raw.gateway.port,
+        gateway_user: GATEWAY_USER,
     }
 }
 
@@ -668,6 +691,7 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         tailscale,
         domain,
         exec,
+        gateway_user: GATEWAY_USER,
     }
 }
 
