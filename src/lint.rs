@@ -1,7 +1,7 @@
 //! Domain lint: the pitfalls the seed research documents, as rules with
 //! stable codes. `render` and `check` refuse to write on an error.
 
-use crate::config::{BindMode, ProfileName, TailscaleNetworking, TailscaleState};
+use crate::config::{BindMode, LabelsMode, ProfileName, TailscaleNetworking, TailscaleState};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::profile::TailscalePlacement;
@@ -137,8 +137,8 @@ pub const CODES: &[Code] = &[
         "OC108",
         "serve-published-port",
         Warning,
-        "a published gateway port in serve",
-        "In serve the gateway listens on the container's loopback only; a published port leads nowhere, so ocgen does not publish it and ignores gateway.publish_address.\nFix: remove `gateway.publish_address`, or use the sidecar profile to keep LAN access."
+        "a published gateway port in serve or domain",
+        "In serve the gateway listens on the container's loopback only, and in domain only Coolify's proxy reaches it; a published port leads nowhere (serve) or bypasses the proxy (domain), so ocgen does not publish it and ignores gateway.publish_address.\nFix: remove `gateway.publish_address`, or use the sidecar profile to keep LAN access."
     ),
     code!(
         "OC109",
@@ -167,6 +167,27 @@ pub const CODES: &[Code] = &[
         Warning,
         "a LAN profile with the gateway bound to loopback",
         "The port is published, but a gateway on the container's loopback refuses connections arriving on the container's network interface.\nFix: remove `gateway.bind` (the profile sets lan), or use the serve profile."
+    ),
+    code!(
+        "OC113",
+        "domain-without-route",
+        Error,
+        "the domain profile with neither a domain nor Coolify's FQDN variable",
+        "With `coolify.labels = \"traefik\"` ocgen writes the Traefik labels itself instead of declaring `SERVICE_FQDN_OPENCLAW_<port>`, so Coolify writes none; without `coolify.domain` there is no Host rule to write, and no route reaches the gateway (it publishes no port).\nFix: set `coolify.domain = \"openclaw.example.com\"`, or remove `coolify.labels` so that Coolify routes the domain entered in its UI."
+    ),
+    code!(
+        "OC114",
+        "published-port-beside-domain",
+        Warning,
+        "a domain beside a published gateway port",
+        "`coolify.domain` is only used by the domain profile. This profile publishes the gateway's port in plain HTTP on the host, and no proxy routes the domain to it: browsers get no secure context, and the port bypasses the proxy.\nFix: use `profile = \"domain\"` (no published port), or remove `coolify.domain`."
+    ),
+    code!(
+        "OC115",
+        "plain-http-domain",
+        Error,
+        "a plain http:// domain",
+        "Coolify writes an HTTPS router and a Let's Encrypt certificate only for an https:// domain. Over plain HTTP the browser gives the Control UI no secure context (no device identity), the gateway refuses it, and the token crosses the network in clear.\nFix: write the domain as `openclaw.example.com` or `https://openclaw.example.com`."
     ),
 ];
 
@@ -339,6 +360,40 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
                     .or_else(|| spans.value("/profile")),
             )
             .with_label("all interfaces"),
+        );
+    }
+    let domain_span = || spans.value("/coolify/domain").or_else(|| spans.value("/profile"));
+    if m.profile.name == ProfileName::Domain
+        && raw.coolify.labels == LabelsMode::Traefik
+        && raw.coolify.domain.is_none()
+    {
+        out.push(
+            diag(
+                "OC113",
+                "coolify.labels = \"traefik\" without coolify.domain: no route reaches the gateway",
+            )
+            .with_span(spans.value("/coolify/labels"))
+            .with_label("no Host rule to write"),
+        );
+    }
+    if m.profile.publish_port && raw.coolify.domain.is_some() {
+        out.push(
+            diag(
+                "OC114",
+                format!(
+                    "profile {} publishes port {} in plain HTTP; coolify.domain is not used",
+                    m.profile.name, raw.gateway.port
+                ),
+            )
+            .with_span(domain_span())
+            .with_label("no proxy routes it"),
+        );
+    }
+    if let Some(domain) = raw.coolify.domain.as_deref().filter(|d| d.starts_with("http://")) {
+        out.push(
+            diag("OC115", format!("coolify.domain `{domain}` is plain http://"))
+                .with_span(domain_span())
+                .with_label("no HTTPS, no secure context"),
         );
     }
     if m.profile.publish_port && m.bind == BindMode::Loopback {

@@ -47,6 +47,13 @@ pub const OWNED_PATHS: &[&str] = &[
     "gateway.auth.token",
 ];
 
+/// Further paths the `domain` profile decides.
+pub const DOMAIN_OWNED_PATHS: &[&str] = &[
+    "gateway.trustedProxies",
+    "gateway.controlUi.allowedOrigins",
+    "gateway.auth.mode",
+];
+
 pub fn resolve(loaded: Loaded, opts: &LoadOptions) -> Result<Model, Vec<Diagnostic>> {
     let Loaded { mut raw, spans } = loaded;
     if let Some(p) = opts.profile {
@@ -125,8 +132,14 @@ pub fn resolve(loaded: Loaded, opts: &LoadOptions) -> Result<Model, Vec<Diagnost
     }
 
     for key in raw.openclaw.config.keys() {
+        let domain_owned = if raw.profile == ProfileName::Domain {
+            DOMAIN_OWNED_PATHS
+        } else {
+            &[]
+        };
         if let Some(owned) = OWNED_PATHS
             .iter()
+            .chain(domain_owned)
             .find(|o| key == *o || key.starts_with(&format!("{o}.")))
         {
             errors.push(

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::config::{BindMode, TailscaleNetworking, TailscaleState};
+use crate::config::{BindMode, ProfileName, TailscaleNetworking, TailscaleState};
 use crate::model::Model;
 use crate::profile::TailscalePlacement;
 
@@ -83,6 +83,8 @@ pub struct Service {
     pub devices: Vec<&'static str>,
     pub security_opt: Vec<&'static str>,
     pub healthcheck: Option<Healthcheck>,
+    /// Container labels (`key=value`), e.g. the Traefik labels of `domain`.
+    pub labels: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -152,6 +154,8 @@ pub struct Bootstrap {
     /// Settings the seed wanted that this release rejects.
     pub omitted: Vec<PatchStep>,
     pub tailscale: Option<BootstrapTailscale>,
+    /// The public origin and proxy addresses (`domain` only).
+    pub domain: Option<crate::domain::BootstrapDomain>,
     pub exec: Vec<String>,
 }
 
@@ -172,6 +176,8 @@ pub enum PatchOp {
     Set(Value),
     /// Set the value of an environment variable of the container.
     SetEnv(String),
+    /// Set a list: the comma-separated value of an environment variable.
+    SetEnvList(String),
     Delete,
 }
 
@@ -181,6 +187,7 @@ impl PatchStep {
         let jq = match &op {
             PatchOp::Set(v) => format!("{p} = {v}"),
             PatchOp::SetEnv(var) => format!("{p} = $ENV.{var}"),
+            PatchOp::SetEnvList(var) => format!("{p} = ($ENV.{var} | split(\",\"))"),
             PatchOp::Delete => format!("del({p})"),
         };
         PatchStep {
@@ -202,6 +209,9 @@ pub fn apply_to_empty(steps: &[PatchStep], env: impl Fn(&str) -> String) -> Valu
         let value = match &step.op {
             PatchOp::Set(v) => Some(v.clone()),
             PatchOp::SetEnv(var) => Some(Value::String(env(var))),
+            PatchOp::SetEnvList(var) => Some(Value::Array(
+                env(var).split(',').map(|s| Value::String(s.to_string())).collect(),
+            )),
             PatchOp::Delete => None,
         };
         let mut node = &mut root;
@@ -314,7 +324,7 @@ fn dockerfile(m: &Model) -> Dockerfile {
     }
 }
 
-fn push_env(env: &mut Vec<EnvVar>, var: EnvVar) -> String {
+pub(crate) fn push_env(env: &mut Vec<EnvVar>, var: EnvVar) -> String {
     let reference = match (var.secret, var.required, var.name.starts_with("SERVICE_")) {
         // Coolify generates SERVICE_* variables itself.
         (_, _, true) => format!("${{{}}}", var.name),
@@ -381,6 +391,7 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
         devices: vec![],
         security_opt: vec!["no-new-privileges:true"],
         healthcheck: Some(healthcheck(m)),
+        labels: vec![],
     };
     let mut services = Vec::new();
     let mut volumes = vec![raw.coolify.data_volume.clone()];
@@ -388,6 +399,9 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
         TailscalePlacement::None => {
             if m.profile.publish_port {
                 openclaw.ports.push(published);
+            }
+            if m.profile.name == ProfileName::Domain {
+                crate::domain::compose(m, &mut openclaw, env);
             }
         }
         TailscalePlacement::InContainer => {
@@ -461,6 +475,7 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
                     retries: 3,
                     start_period: "60s",
                 }),
+                labels: vec![],
             };
             if persistent {
                 sidecar
@@ -527,6 +542,10 @@ pub fn jq_path(path: &str) -> String {
             }
         })
         .collect()
+}
+
+pub(crate) fn set_env_list(path: &str, var: &str, why: impl Into<String>) -> PatchStep {
+    PatchStep::new(path, PatchOp::SetEnvList(var.into()), why)
 }
 
 fn set(path: &str, value: &Value, why: impl Into<String>) -> PatchStep {
@@ -615,6 +634,7 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
             patch.push(set(&setting.path, &setting.value, setting.why.clone()));
         }
     }
+    let domain = (m.profile.name == ProfileName::Domain).then(|| crate::domain::bootstrap(m, &mut patch));
     for (path, value) in &m.raw.openclaw.config {
         patch.push(set(path, value, "[openclaw.config] in deploy.toml"));
     }
@@ -646,6 +666,7 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         jq_program,
         omitted,
         tailscale,
+        domain,
         exec,
     }
 }

@@ -51,14 +51,15 @@ pub struct Profile {
     pub steps_in: Vec<Step>,
 }
 
-const SOURCES: [(&str, &str); 3] = [
+const SOURCES: [(&str, &str); 4] = [
     ("lan-patch", include_str!("../profiles/lan-patch.toml")),
     ("sidecar", include_str!("../profiles/sidecar.toml")),
     ("serve", include_str!("../profiles/serve.toml")),
+    ("domain", include_str!("../profiles/domain.toml")),
 ];
 
 /// Each profile is parsed on first use: a render needs only its own.
-static PROFILES: [OnceLock<Profile>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+static PROFILES: [OnceLock<Profile>; ProfileName::ALL.len()] = [const { OnceLock::new() }; ProfileName::ALL.len()];
 
 pub fn get(name: ProfileName) -> &'static Profile {
     let i = ProfileName::ALL

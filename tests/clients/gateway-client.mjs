@@ -1,0 +1,294 @@
+#!/usr/bin/env node
+// A browser-like client of the OpenClaw gateway, for the user-path tests.
+//
+// Written from the protocol as the installed `openclaw` packages define it:
+// - server: dist/gateway-cli-*.js (2026.2.19, `attachGatewayWsMessageHandler`)
+//   and dist/message-handler-*.mjs + dist/origin-check-*.mjs (2026.9.6);
+// - clients: dist/client-*.js `GatewayClient.sendConnect` (2026.2.19) and the
+//   Control UI's own client, dist/control-ui/assets/index-*.js (2026.2.19),
+//   control-ui-core-*.js (2026.9.6).
+// The exchange: the server sends the event `connect.challenge` {nonce, ts};
+// the first request must be `connect` {minProtocol, maxProtocol, client
+// {id, version, platform, mode}, role, scopes, caps, auth {token}, device?};
+// the response `hello-ok` (ok: true) or an error {code, message, details}
+// and close 1008; then requests {type:"req", id, method, params} get
+// {type:"res", id, ok, payload|error}.
+// Protocol versions: 2026.2.19 speaks 3 only, 2026.9.6 requires 4
+// (version-*.mjs: PROTOCOL_VERSION = 4, MIN_CLIENT_PROTOCOL_VERSION = 4);
+// this client offers 3..4.
+// Device identity (what a browser in a secure context has, crypto.subtle):
+// an Ed25519 key; device id = hex sha256 of the raw 32-byte public key;
+// publicKey = base64url(raw); signature = base64url(ed25519 over
+// "v2|deviceId|clientId|clientMode|role|scopes,…|signedAtMs|token|nonce").
+// Without --device-dir the client is a browser in an INSECURE context
+// (plain http to a LAN address): no crypto.subtle, so no device identity.
+//
+// Usage (one JSON line on stdout; exit 0 ok, 1 refused, 2 usage error):
+//   node gateway-client.mjs --url ws://ADDR:PORT/ [--origin ORIGIN] [--host HOST]
+//       [--token TOKEN] [--request health] [--timeout-ms N] [--device-dir DIR]
+//       [--client-id openclaw-control-ui] [--client-mode webchat] [--build-id ID]
+//   node gateway-client.mjs --http-get / --url http://ADDR:PORT/ [--host HOST] [--origin O]
+// --http-get prints {"ok":true,"status":200,"controlUi":true,…}: ok means
+// status 200 and the Control UI's HTML marker (<title>OpenClaw Control</title>).
+// The `ws` package comes from the OpenClaw install: --ws-from NODE_MODULES, or
+// $OCGEN_TOOLS_DIR/openclaw/<version>/node_modules (the first that has ws).
+
+import crypto from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const CONTROL_UI_MARKER = "<title>OpenClaw Control</title>";
+const SCOPES = ["operator.admin", "operator.approvals", "operator.pairing", "operator.read", "operator.write"];
+
+function usage(msg) {
+  process.stderr.write(`gateway-client: ${msg}\n`);
+  process.stdout.write(`${JSON.stringify({ ok: false, stage: "usage", error: msg })}\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const known = new Set([
+    "url", "origin", "host", "token", "request", "timeout-ms", "device-dir",
+    "http-get", "ws-from", "client-id", "client-mode", "build-id",
+  ]);
+  const opts = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith("--")) usage(`unexpected argument ${JSON.stringify(a)}`);
+    const eq = a.indexOf("=");
+    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    if (!known.has(name)) usage(`unknown option --${name}`);
+    const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+    if (value === undefined) usage(`--${name} needs a value`);
+    opts[name] = value;
+  }
+  if (!opts.url) usage("--url is required");
+  let url;
+  try {
+    url = new URL(opts.url);
+  } catch {
+    usage(`--url ${JSON.stringify(opts.url)} is not a URL`);
+  }
+  const timeoutMs = opts["timeout-ms"] === undefined ? 10000 : Number(opts["timeout-ms"]);
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) usage("--timeout-ms must be a positive integer");
+  return { ...opts, url, timeoutMs, request: opts.request ?? "health" };
+}
+
+function done(result) {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(result.ok ? 0 : 1);
+}
+
+function loadWs(from) {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [];
+  if (from) candidates.push(from);
+  const tools = process.env.OCGEN_TOOLS_DIR || path.join(here, "../../target/tools");
+  const root = path.join(tools, "openclaw");
+  try {
+    for (const v of fs.readdirSync(root).sort().reverse()) candidates.push(path.join(root, v, "node_modules"));
+  } catch {}
+  for (const dir of candidates) {
+    if (fs.existsSync(path.join(dir, "ws", "package.json"))) {
+      return createRequire(path.join(dir, "noop.js"))("ws");
+    }
+  }
+  usage(`no ws package found (looked in ${candidates.join(", ") || "nothing"}); pass --ws-from NODE_MODULES`);
+}
+
+// --- device identity (as the Control UI keeps it in a secure context) -------
+
+const b64url = (buf) => Buffer.from(buf).toString("base64url");
+
+function loadOrCreateDevice(dir) {
+  const file = path.join(dir, "device.json");
+  try {
+    const d = JSON.parse(fs.readFileSync(file, "utf8"));
+    if (d.deviceId && d.publicKeyPem && d.privateKeyPem) return d;
+  } catch {}
+  const { publicKey, privateKey } = crypto.generateKeyPairSync("ed25519");
+  const spki = publicKey.export({ type: "spki", format: "der" });
+  const raw = spki.subarray(spki.length - 32);
+  const d = {
+    deviceId: crypto.createHash("sha256").update(raw).digest("hex"),
+    publicKeyRaw: b64url(raw),
+    publicKeyPem: publicKey.export({ type: "spki", format: "pem" }),
+    privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }),
+  };
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(d, null, 2)}\n`, { mode: 0o600 });
+  return d;
+}
+
+function signedDevice(dev, { clientId, clientMode, role, scopes, token, nonce, signedAt }) {
+  const payload = ["v2", dev.deviceId, clientId, clientMode, role, scopes.join(","), String(signedAt), token ?? "", nonce ?? ""].join("|");
+  const signature = b64url(crypto.sign(null, Buffer.from(payload, "utf8"), crypto.createPrivateKey(dev.privateKeyPem)));
+  return { id: dev.deviceId, publicKey: dev.publicKeyRaw, signature, signedAt, nonce };
+}
+
+// --- HTTP ------------------------------------------------------------------
+
+function httpGet(opts) {
+  const target = new URL(opts["http-get"], opts.url);
+  const headers = {};
+  if (opts.host) headers.Host = opts.host;
+  if (opts.origin) headers.Origin = opts.origin;
+  const req = http.request(target, { method: "GET", headers, timeout: opts.timeoutMs }, (res) => {
+    let body = "";
+    res.setEncoding("utf8");
+    res.on("data", (c) => (body += c));
+    res.on("end", () => {
+      const controlUi = body.includes(CONTROL_UI_MARKER);
+      const ok = res.statusCode === 200 && controlUi;
+      done({
+        ok,
+        stage: "http",
+        url: target.href,
+        status: res.statusCode,
+        controlUi,
+        ...(ok ? {} : { error: body.slice(0, 400) }),
+      });
+    });
+  });
+  req.on("timeout", () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
+  req.on("error", (e) => done({ ok: false, stage: "http", url: target.href, error: String(e.message ?? e) }));
+  req.end();
+}
+
+// The Control UI sends the build id compiled into its own assets
+// (client.buildId); 2026.9.6 refuses a Control UI whose build id differs from
+// the gateway's once the device is paired ("protocol mismatch: Control UI
+// updated; reload this page", message-handler-*.mjs
+// resolveControlUiBuildMismatch). Like a browser, load the page the gateway
+// serves and read the id from the scripts it references; 2026.2.19's assets
+// carry none (then none is sent).
+function fetchText(url, headers, timeoutMs) {
+  return new Promise((resolve) => {
+    const req = http.request(url, { method: "GET", headers, timeout: timeoutMs }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve(res.statusCode === 200 ? body : null));
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(null));
+    req.end();
+  });
+}
+
+async function servedBuildId(opts) {
+  const base = new URL(opts.url.href.replace(/^ws/, "http"));
+  const headers = opts.host ? { Host: opts.host } : {};
+  const page = await fetchText(new URL("/", base), headers, opts.timeoutMs);
+  if (!page) return undefined;
+  const scripts = [...page.matchAll(/(?:src|href)="([^"]+\.js)"/g)].map((m) => m[1]);
+  for (const src of scripts) {
+    const js = await fetchText(new URL(src, new URL("/", base)), headers, opts.timeoutMs);
+    const m = js && js.match(/buildId:[`"']([^`"']+)[`"']/);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+// --- WebSocket ---------------------------------------------------------------
+
+function wsSession(opts, buildId) {
+  const WebSocket = loadWs(opts["ws-from"]);
+  const clientId = opts["client-id"] ?? "openclaw-control-ui";
+  const clientMode = opts["client-mode"] ?? "webchat";
+  const role = "operator";
+  const device = opts["device-dir"] ? loadOrCreateDevice(opts["device-dir"]) : null;
+  const headers = {};
+  if (opts.host) headers.Host = opts.host;
+  const ws = new WebSocket(opts.url.href, { headers, ...(opts.origin ? { origin: opts.origin } : {}), handshakeTimeout: opts.timeoutMs });
+  let stage = "upgrade";
+  let hello = null;
+  let connectTimer = null;
+  let connectSent = false;
+  const timer = setTimeout(() => fail({ error: `no answer within ${opts.timeoutMs} ms` }), opts.timeoutMs);
+  function fail(extra) {
+    clearTimeout(timer);
+    try {
+      ws.terminate();
+    } catch {}
+    done({ ok: false, stage, ...(device ? { deviceId: device.deviceId } : {}), ...extra });
+  }
+  function sendConnect(nonce, challengeTs) {
+    if (connectSent) return;
+    connectSent = true;
+    clearTimeout(connectTimer);
+    stage = "connect";
+    const signedAt = typeof challengeTs === "number" ? challengeTs : Date.now();
+    const params = {
+      minProtocol: 3,
+      maxProtocol: 4,
+      client: { id: clientId, version: "ocgen-test", platform: "linux", mode: clientMode, ...(buildId ? { buildId } : {}) },
+      role,
+      scopes: SCOPES,
+      caps: [],
+      ...(opts.token ? { auth: { token: opts.token } } : {}),
+      ...(device ? { device: signedDevice(device, { clientId, clientMode, role, scopes: SCOPES, token: opts.token, nonce, signedAt }) } : {}),
+      userAgent: "ocgen-gateway-client",
+      locale: "en-US",
+    };
+    ws.send(JSON.stringify({ type: "req", id: "connect-1", method: "connect", params }));
+  }
+  ws.on("unexpected-response", (_req, res) => {
+    let body = "";
+    res.setEncoding("utf8");
+    res.on("data", (c) => (body += c));
+    res.on("end", () => fail({ status: res.statusCode, error: body.slice(0, 400) || `HTTP ${res.statusCode}` }));
+  });
+  ws.on("error", (e) => fail({ error: String(e.message ?? e) }));
+  ws.on("open", () => {
+    stage = "connect";
+    // The server opens with connect.challenge; without one, connect anyway
+    // after the delay the OpenClaw clients use (750 ms).
+    connectTimer = setTimeout(() => sendConnect(undefined, undefined), 750);
+  });
+  ws.on("close", (code, reason) => {
+    if (stage !== "done") fail({ error: `closed ${code}: ${String(reason)}`, closeCode: code });
+  });
+  ws.on("message", (data) => {
+    let frame;
+    try {
+      frame = JSON.parse(String(data));
+    } catch {
+      return;
+    }
+    if (frame.type === "event") {
+      if (frame.event === "connect.challenge" && frame.payload && typeof frame.payload.nonce === "string") {
+        sendConnect(frame.payload.nonce, frame.payload.ts);
+      }
+      return;
+    }
+    if (frame.type !== "res") return;
+    if (frame.id === "connect-1") {
+      if (!frame.ok) return fail({ error: frame.error?.message ?? "connect refused", code: frame.error?.code, details: frame.error?.details });
+      hello = frame.payload;
+      stage = "request";
+      ws.send(JSON.stringify({ type: "req", id: "req-1", method: opts.request, params: {} }));
+      return;
+    }
+    if (frame.id === "req-1") {
+      if (!frame.ok) return fail({ error: frame.error?.message ?? "request refused", code: frame.error?.code, details: frame.error?.details });
+      stage = "done";
+      clearTimeout(timer);
+      ws.close(1000);
+      done({
+        ok: true,
+        ...(device ? { deviceId: device.deviceId } : {}),
+        hello: { type: hello?.type, protocol: hello?.protocol, auth: hello?.auth ? { role: hello.auth.role, scopes: hello.auth.scopes, deviceToken: Boolean(hello.auth.deviceToken) } : undefined },
+        response: frame.payload,
+      });
+    }
+  });
+}
+
+const opts = parseArgs(process.argv.slice(2));
+if (opts["http-get"] !== undefined) httpGet(opts);
+else if (opts["build-id"] !== undefined || (opts["client-id"] ?? "openclaw-control-ui") !== "openclaw-control-ui") wsSession(opts, opts["build-id"]);
+else servedBuildId(opts).then((id) => wsSession(opts, id));

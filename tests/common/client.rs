@@ -1,0 +1,92 @@
+//! `tests/clients/gateway-client.mjs` (a browser-like OpenClaw gateway
+//! client, run with the private Node 24) from the laptop or anywhere else.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::proc::Ran;
+use super::tools::{clients_dir, tools};
+use super::topology::Topology;
+
+/// Bound on one client run (its own `--timeout-ms` is shorter).
+pub const CLIENT_LIMIT: Duration = Duration::from_secs(40);
+/// How long a gateway that listens may still answer "gateway starting".
+pub const READY_LIMIT: Duration = Duration::from_secs(90);
+
+/// `node gateway-client.mjs ARGS…` (an argv for any runner).
+pub fn client_argv(args: &[&str]) -> Result<Vec<OsString>, String> {
+    let tools = tools()?;
+    let mut argv: Vec<OsString> = vec![tools.node().into(), clients_dir().join("gateway-client.mjs").into()];
+    argv.extend(args.iter().map(OsString::from));
+    Ok(argv)
+}
+
+/// The environment the client needs (where the `ws` package is).
+pub fn client_env() -> Result<Vec<(&'static str, String)>, String> {
+    Ok(vec![("OCGEN_TOOLS_DIR", tools()?.dir.display().to_string())])
+}
+
+/// What the client printed: its JSON line, and whether it exited 0 (ok) or 1
+/// (refused); anything else (usage error, crash, no JSON) is an `Err`.
+#[derive(Debug, Clone)]
+pub struct ClientResult {
+    pub ok: bool,
+    pub json: Value,
+    pub ran: Ran,
+}
+
+impl ClientResult {
+    pub fn error(&self) -> &str {
+        self.json["error"].as_str().unwrap_or("")
+    }
+    pub fn stage(&self) -> &str {
+        self.json["stage"].as_str().unwrap_or("")
+    }
+    /// One line for reports (long payloads cut).
+    pub fn brief(&self) -> String {
+        let mut s = self.json.to_string();
+        if s.len() > 300 {
+            s.truncate(300);
+            s.push('…');
+        }
+        s
+    }
+}
+
+pub fn parse_client(ran: Ran) -> Result<ClientResult, String> {
+    let line = ran.stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or("");
+    let json: Value = serde_json::from_str(line)
+        .map_err(|e| format!("gateway-client printed no JSON line ({e}): {}", ran.describe()))?;
+    let ok = match (ran.code(), json["ok"].as_bool()) {
+        (Some(0), Some(true)) => true,
+        (Some(1), Some(false)) => false,
+        _ => return Err(format!("gateway-client: unexpected exit/verdict: {}", ran.describe())),
+    };
+    Ok(ClientResult { ok, json, ran })
+}
+
+impl Topology {
+    /// The gateway client on the laptop.
+    pub fn client(&self, args: &[&str], scratch: &Path) -> Result<ClientResult, String> {
+        let argv = client_argv(args)?;
+        let env = client_env()?;
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        parse_client(self.on_laptop(&argv, &env, CLIENT_LIMIT, scratch)?)
+    }
+
+    /// The client on the laptop, repeated while the gateway answers
+    /// "gateway starting" (2026.9.6 listens before it admits clients).
+    pub fn client_when_ready(&self, args: &[&str], scratch: &Path) -> Result<ClientResult, String> {
+        let end = Instant::now() + READY_LIMIT;
+        loop {
+            let r = self.client(args, scratch)?;
+            if !r.error().contains("gateway starting") || Instant::now() >= end {
+                return Ok(r);
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+}

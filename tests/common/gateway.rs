@@ -1,0 +1,306 @@
+//! The real gateway, started by a rendered `bootstrap.sh` with the real
+//! `openclaw` first on PATH (the stand-in tailscale CLI and daemon behind
+//! it, the CLI's default socket being the bootstrap's `TS_SOCKET`), in its
+//! own PID and mount namespaces and a private or named network namespace.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::os::unix::fs::symlink;
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::Case;
+use super::net::{check_listeners, show};
+use super::proc::{Net, NsProc, Ran, run_bounded};
+use super::sandbox::{Sandbox, tail};
+use super::slots::{Slot, acquire_slot, warm_gate, warm_marker};
+use super::tools::{SYS_PATH, stubs_dir, tools};
+
+/// A gateway that listens as its profile says, until [`Gateway::stop`] (or drop).
+pub struct Gateway {
+    pub case: Case,
+    pub sb: Sandbox,
+    p: NsProc,
+    /// The bootstrap's environment (what the gateway and its sub-agents see).
+    pub env: Vec<(String, String)>,
+    /// From starting bootstrap.sh to listening.
+    pub after: Duration,
+    /// When port 18789 first listened (and, for serve, serve was set up).
+    pub table: Vec<SocketAddr>,
+    /// `tailscale serve …` calls the gateway made (no --socket).
+    pub serve_claims: Vec<String>,
+    /// Proxy targets of the stand-in's serve config.
+    pub serve_proxies: Vec<String>,
+    _slot: Slot,
+}
+
+/// What a stopped gateway left.
+#[derive(Debug)]
+pub struct Stopped {
+    /// Listeners just before the run was stopped.
+    pub final_table: Vec<SocketAddr>,
+    pub output: String,
+}
+
+#[derive(Debug)]
+pub struct NotListening {
+    pub reason: String,
+    pub exit: Option<ExitStatus>,
+    pub table: Vec<SocketAddr>,
+    pub output: String,
+    pub config: Option<String>,
+}
+
+impl NotListening {
+    pub fn describe(&self) -> String {
+        format!(
+            "{}\nlisteners: {}\nopenclaw.json: {}\n{}",
+            self.reason,
+            show(&self.table),
+            self.config.as_deref().unwrap_or("(none)"),
+            self.output
+        )
+    }
+}
+
+/// `tailscale serve|funnel …` calls made without --socket (the bootstrap's
+/// own calls all pass --socket), not counting `status`/`reset`.
+fn serve_claims(sb: &Sandbox) -> Vec<String> {
+    sb.stub_log()
+        .into_iter()
+        .filter(|inv| {
+            inv.first().map(String::as_str) == Some("tailscale")
+                && !inv
+                    .iter()
+                    .any(|a| a.starts_with("--socket") || a.starts_with("-socket"))
+                && matches!(inv.get(1).map(String::as_str), Some("serve" | "funnel"))
+                && !matches!(inv.get(2).map(String::as_str), Some("status" | "reset"))
+        })
+        .map(|inv| inv.join(" "))
+        .collect()
+}
+
+/// `nsenter` into the run's network, PID and mount namespaces.
+fn nsenter(p: &NsProc) -> Result<Command, String> {
+    let init = p.init_pid().ok_or("the namespace has no init process")?;
+    let mut cmd = Command::new("nsenter");
+    cmd.args(["-t", &init.to_string(), "--pid", "--mount", "--net", "--"]);
+    Ok(cmd)
+}
+
+/// The stand-in's serve config, asked from inside the namespaces through the
+/// CLI's default socket (as OpenClaw asks).
+fn serve_status(p: &NsProc, sb: &Sandbox) -> Result<Value, String> {
+    let out = nsenter(p)?
+        .args(["tailscale", "serve", "status", "--json"])
+        .env_clear()
+        .env("PATH", format!("{}:{SYS_PATH}", stubs_dir().display()))
+        .env("STUB_DEFAULT_SOCKET", sb.socket())
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("nsenter: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "tailscale serve status --json: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("serve status is not JSON: {e}"))
+}
+
+fn proxies(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                match (k.as_str(), v) {
+                    ("Proxy", Value::String(s)) => out.push(s.clone()),
+                    _ => proxies(v, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|v| proxies(v, out)),
+        _ => {}
+    }
+}
+
+/// Loopback ports the serve config proxies to.
+fn proxy_port(proxy: &str) -> Option<u16> {
+    let rest = proxy.strip_prefix("http://")?;
+    let (host, port) = rest.trim_end_matches('/').rsplit_once(':')?;
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+        .then(|| port.parse().ok())
+        .flatten()
+}
+
+/// Start `script` (a rendered bootstrap.sh, maybe mutated) with the real
+/// gateway of `case.version` first on PATH, in `net`, and wait until it
+/// listens on port 18789 as `case.expect()` says (and, with `serve`, until it
+/// has set up `tailscale serve` to a listening loopback port).
+pub fn start_gateway(
+    case: Case,
+    label: &str,
+    script_text: &str,
+    net: &Net,
+) -> Result<Result<Gateway, NotListening>, String> {
+    let tools = tools()?;
+    let version = case.version;
+    let sb = Sandbox::new(label)?;
+    sb.link_caches(version)?;
+    let script = sb.write_script(script_text)?;
+    symlink(tools.launcher(version), sb.path("bin/openclaw")).map_err(|e| e.to_string())?;
+    let env = sb.env(case, &sb.path("bin"));
+
+    let (warm_guard, limit) = warm_gate(version);
+    let slot = acquire_slot();
+    let mut p = NsProc::spawn_in(
+        net,
+        &["bash".as_ref(), script.as_os_str()],
+        &env,
+        &sb.path("cwd"),
+        sb.path("out/stdout"),
+        sb.path("out/stderr"),
+    )?;
+    let start = Instant::now();
+    let expect = case.expect();
+    let mut table = Vec::new();
+    let verdict = loop {
+        if let Some(status) = p.exited() {
+            break Err((
+                format!(
+                    "bootstrap.sh exited with {status} after {:.1?}, before the gateway listened as expected",
+                    start.elapsed()
+                ),
+                Some(status),
+            ));
+        }
+        if let Some(t) = p.listeners() {
+            table = t;
+        }
+        let check = check_listeners(expect, &table);
+        if check.is_ok() {
+            if !case.serve() {
+                break Ok((Vec::new(), Vec::new()));
+            }
+            let claims = serve_claims(&sb);
+            if !claims.is_empty() {
+                if let Ok(status) = serve_status(&p, &sb) {
+                    let mut found = Vec::new();
+                    proxies(&status, &mut found);
+                    let live = found
+                        .iter()
+                        .filter_map(|px| proxy_port(px))
+                        .any(|port| table.contains(&SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port)));
+                    if live {
+                        break Ok((claims, found));
+                    }
+                }
+            }
+        }
+        if start.elapsed() > limit {
+            let why = match check {
+                Err(e) => e,
+                Ok(()) => "it listened, but never ran `tailscale serve` (without --socket) \
+                           to a listening loopback port"
+                    .into(),
+            };
+            break Err((format!("not listening as expected after {limit:?}: {why}"), None));
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    let after = start.elapsed();
+    match verdict {
+        Ok((serve_claims, serve_proxies)) => {
+            if warm_guard.is_some() {
+                let _ = fs::write(warm_marker(version), "");
+            }
+            drop(warm_guard);
+            Ok(Ok(Gateway {
+                case,
+                sb,
+                p,
+                env,
+                after,
+                table,
+                serve_claims,
+                serve_proxies,
+                _slot: slot,
+            }))
+        }
+        Err((reason, exit)) => {
+            drop(warm_guard);
+            let output = format!(
+                "{}\n--- stand-in tailscale log ---\n{}",
+                p.output(),
+                tail(&sb.path("out/stub.log"), 30)
+            );
+            p.stop().map_err(|e| format!("{label}: {e}"))?;
+            Ok(Err(NotListening {
+                reason,
+                exit,
+                table,
+                output,
+                config: fs::read_to_string(sb.config()).ok(),
+            }))
+        }
+    }
+}
+
+impl Gateway {
+    /// Listeners now (None once the run has ended).
+    pub fn listeners(&mut self) -> Option<Vec<SocketAddr>> {
+        self.p.listeners()
+    }
+
+    /// The gateway's log so far (stdout/stderr tails).
+    pub fn output(&self) -> String {
+        self.p.output()
+    }
+
+    /// The config the gateway runs with.
+    pub fn config(&self) -> Option<Value> {
+        fs::read_to_string(self.sb.config())
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+    }
+
+    /// Run `argv` inside the server (the gateway's network, PID and mount
+    /// namespaces), with the gateway's environment plus what the bootstrap
+    /// exports (`OPENCLAW_STATE_DIR`, `OPENCLAW_CONFIG_PATH`) plus `extra`:
+    /// what a sub-agent or `docker exec` in the container sees.
+    pub fn in_server<S: AsRef<OsStr>>(
+        &self,
+        argv: &[S],
+        extra: &[(&str, &str)],
+        limit: Duration,
+    ) -> Result<Ran, String> {
+        let state = self.sb.path("data/.openclaw");
+        let mut cmd = nsenter(&self.p)?;
+        cmd.args(argv)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .env("OPENCLAW_STATE_DIR", &state)
+            .env("OPENCLAW_CONFIG_PATH", self.sb.config())
+            .envs(extra.iter().copied())
+            .current_dir(self.sb.path("cwd"));
+        run_bounded(cmd, limit, &self.sb.path("out/runs"))
+    }
+
+    /// `openclaw ARGS…` (the release the gateway runs) inside the server.
+    pub fn openclaw(&self, args: &[&str], extra: &[(&str, &str)], limit: Duration) -> Result<Ran, String> {
+        let bin = self.sb.path("bin/openclaw");
+        let mut argv: Vec<&OsStr> = vec![bin.as_os_str()];
+        argv.extend(args.iter().map(OsStr::new));
+        self.in_server(&argv, extra, limit)
+    }
+
+    /// Kill everything and prove nothing of the run is left.
+    pub fn stop(mut self) -> Result<Stopped, String> {
+        let final_table = self.p.listeners().unwrap_or_else(|| self.table.clone());
+        let output = self.p.output();
+        self.p.stop()?;
+        Ok(Stopped { final_table, output })
+    }
+}

@@ -1,0 +1,122 @@
+//! A temporary tree for one run: HOME, TMPDIR, the data volume, run/, out/.
+
+use std::fs;
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+
+use super::slots::cache_dir;
+use super::tools::{SYS_PATH, stubs_dir};
+use super::{AUTH_KEY, Case, TOKEN};
+
+pub struct Sandbox {
+    pub root: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Sandbox {
+    pub fn new(label: &str) -> Result<Sandbox, String> {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!(
+                "ocgen-real-gw-{}-",
+                label.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "-")
+            ))
+            .tempdir()
+            .map_err(|e| format!("tempdir: {e}"))?;
+        let root = dir.path().canonicalize().map_err(|e| e.to_string())?;
+        for sub in ["home", "bin", "run", "out", "tmp", "cwd"] {
+            fs::create_dir_all(root.join(sub)).map_err(|e| e.to_string())?;
+        }
+        // OCGEN_KEEP_SANDBOX=1 keeps it for a post-mortem.
+        let keep = std::env::var_os("OCGEN_KEEP_SANDBOX").is_some_and(|v| v == "1");
+        Ok(Sandbox {
+            root,
+            _dir: if keep {
+                let _ = dir.keep();
+                None
+            } else {
+                Some(dir)
+            },
+        })
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    pub fn write_script(&self, contents: &str) -> Result<PathBuf, String> {
+        let script = self.path("bootstrap.sh");
+        fs::write(&script, contents).map_err(|e| e.to_string())?;
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+        Ok(script)
+    }
+
+    /// `TMPDIR/jiti` and `TMPDIR/node-compile-cache` → the release's shared cache.
+    pub fn link_caches(&self, version: &str) -> Result<(), String> {
+        for name in ["jiti", "node-compile-cache"] {
+            let shared = cache_dir(version).join(name);
+            fs::create_dir_all(&shared).map_err(|e| format!("{}: {e}", shared.display()))?;
+            symlink(&shared, self.path("tmp").join(name)).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.path("run/tailscaled.sock")
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.path("data/.openclaw/openclaw.json")
+    }
+
+    /// The production container's environment, pointed at the sandbox.
+    pub fn env(&self, case: Case, path_head: &Path) -> Vec<(String, String)> {
+        let s = |p: PathBuf| p.display().to_string();
+        let mut env = vec![
+            (
+                "PATH".into(),
+                format!("{}:{}:{SYS_PATH}", path_head.display(), stubs_dir().display()),
+            ),
+            ("HOME".into(), s(self.path("home"))),
+            ("TMPDIR".into(), s(self.path("tmp"))),
+            ("LANG".into(), "C.UTF-8".into()),
+            ("OPENCLAW_DATA_DIR".into(), s(self.path("data"))),
+            ("OPENCLAW_GATEWAY_TOKEN".into(), TOKEN.into()),
+            ("STUB_LOG".into(), s(self.path("out/stub.log"))),
+            ("STUB_PIDFILE".into(), s(self.path("out/pids"))),
+        ];
+        if case.serve() {
+            // The CLI's default socket (what OpenClaw's `tailscale serve`
+            // without --socket reaches) is the socket the bootstrap starts
+            // tailscaled on, as /var/run/tailscale/tailscaled.sock is in
+            // production.
+            env.extend([
+                ("TS_SOCKET".into(), s(self.socket())),
+                ("STUB_DEFAULT_SOCKET".into(), s(self.socket())),
+                ("TS_AUTHKEY".into(), AUTH_KEY.into()),
+                ("TS_WAIT_SECONDS".into(), "45".into()),
+            ]);
+        }
+        env
+    }
+
+    /// The stand-ins' invocation log, one argv per line.
+    pub fn stub_log(&self) -> Vec<Vec<String>> {
+        fs::read_to_string(self.path("out/stub.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| l.split_whitespace().map(str::to_string).collect())
+            .collect()
+    }
+}
+
+/// The last `lines` lines of a file.
+pub fn tail(path: &Path, lines: usize) -> String {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    let from = all.len().saturating_sub(lines);
+    let mut out = all[from..].join("\n");
+    if from > 0 {
+        out.insert_str(0, &format!("[… {from} earlier lines]\n"));
+    }
+    out
+}

@@ -1,0 +1,581 @@
+//! Every profile on its users' path (issue 9), against the REAL gateway that
+//! the rendered `bootstrap.sh` starts in a "server" network namespace with a
+//! LAN address of its own (`10.203.N.2`), reached from a "laptop" namespace
+//! (`10.203.N.1`) — see `tests/common/` for the machinery. One gateway per
+//! profile × release; every check of the case runs against it:
+//!
+//! - **sub-agent path** (all profiles): inside the server, with the
+//!   container's environment, `openclaw gateway call health --json` answers
+//!   `ok` — the path `sessions_spawn`, `cron` and `config.patch` take.
+//! - **LAN browser** (lan-patch, sidecar), from the laptop to the server's
+//!   address and the port the rendered compose file publishes, with
+//!   `tests/clients/gateway-client.mjs` (OpenClaw's connect handshake):
+//!   `GET /` serves the Control UI; a browser without a device identity
+//!   (plain `http://` to a LAN address is no secure context, so no WebCrypto)
+//!   is refused; a browser with one (a secure context) is asked for pairing,
+//!   the operator approves it once with `openclaw devices approve <id>` in
+//!   the container, and then the token handshake completes and `health`
+//!   answers. A wrong token is refused, before and after pairing. A browser
+//!   through an SSH tunnel (Host/Origin `localhost:PORT`, a secure context,
+//!   but from a non-loopback address as Docker's port proxy delivers it) is
+//!   accepted: 2026.2.19 asks for pairing once; 2026.9.6 pairs it silently
+//!   (it counts such a browser as "container local").
+//! - **origins** (LAN): the LAN origin `http://10.203.N.2:PORT` is accepted
+//!   with no `gateway.controlUi.allowedOrigins` (2026.2.19: Origin host equals
+//!   Host; 2026.9.6: same private host); a foreign Origin is refused; a
+//!   foreign Origin whose Host header matches (a DNS-rebinding page) passes
+//!   2026.2.19's check and is refused by 2026.9.6, and so is an Origin/Host
+//!   on a public address (a `publish_address` that is not private): 2026.9.6
+//!   accepts same-origin only for private/loopback hosts (measured, asserted).
+//! - **serve**: the gateway is not reachable from the LAN at all.
+//!
+//! Negative control: the 2026.2.19 lan-patch bootstrap without the seed's
+//! workaround (`mode=local`, no `remote.url`) in the same topology: the
+//! sub-agent call fails with the plaintext-`ws://` SECURITY ERROR.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+mod common;
+use common::*;
+
+/// One `openclaw …` CLI call inside the server.
+const CLI_LIMIT: Duration = Duration::from_secs(90);
+
+// ---------------------------------------------------------------------------
+// Checks
+
+/// `openclaw gateway call health --json` inside the server, retried while
+/// the gateway is still starting.
+fn subagent_health(g: &Gateway) -> Result<Ran, String> {
+    let end = Instant::now() + READY_LIMIT;
+    loop {
+        // (the CLI's default 10 s timeout is too short while 2026.9.6 is
+        // still starting on a shared 2-core machine)
+        let ran = g.openclaw(
+            &["gateway", "call", "health", "--json", "--timeout", "60000"],
+            &[],
+            CLI_LIMIT,
+        )?;
+        let starting = format!("{}{}", ran.stdout, ran.stderr).contains("gateway starting");
+        if !starting || Instant::now() >= end {
+            return Ok(ran);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn json_of(text: &str) -> Option<Value> {
+    text.find('{').and_then(|i| serde_json::from_str(&text[i..]).ok())
+}
+
+/// The sub-agent's call answers `{"ok": true, …}`.
+fn check_subagent(g: &Gateway) -> Result<String, String> {
+    let ran = subagent_health(g)?;
+    let answer = json_of(&ran.stdout);
+    if ran.ok() && answer.as_ref().is_some_and(|a| a["ok"] == Value::Bool(true)) {
+        Ok(format!(
+            "sub-agent: `openclaw gateway call health` ok in {:.1?}",
+            ran.took
+        ))
+    } else {
+        Err(format!(
+            "FINDING: the sub-agent path fails: `openclaw gateway call health --json` inside the server: {}",
+            ran.describe()
+        ))
+    }
+}
+
+/// The host port the rendered compose file publishes for the gateway's port.
+fn published_port(case: Case) -> Result<u16, String> {
+    let compose = render_file(case, "docker-compose.yaml");
+    let doc: Value = serde_saphyr::from_str(&compose).map_err(|e| format!("docker-compose.yaml: {e}"))?;
+    let services = doc["services"].as_object().ok_or("compose has no services")?;
+    for svc in services.values() {
+        for p in svc["ports"].as_array().into_iter().flatten() {
+            let Some(s) = p.as_str() else { continue };
+            let parts: Vec<&str> = s.rsplitn(3, ':').collect();
+            // "ADDR:HOST:CONTAINER" or "HOST:CONTAINER"
+            if parts.first().and_then(|c| c.parse::<u16>().ok()) == Some(PORT) {
+                return parts
+                    .get(1)
+                    .and_then(|h| h.parse().ok())
+                    .ok_or_else(|| format!("cannot read the host port of {s:?}"));
+            }
+        }
+    }
+    Err(format!("{}: the compose file publishes no port to {PORT}", case.name()))
+}
+
+struct Lan<'a> {
+    t: &'a Topology,
+    g: &'a Gateway,
+    url: String,
+    origin: String,
+    scratch: std::path::PathBuf,
+}
+
+impl Lan<'_> {
+    fn ws(&self, extra: &[&str]) -> Result<ClientResult, String> {
+        let mut args = vec!["--url", &self.url, "--timeout-ms", "15000"];
+        args.extend_from_slice(extra);
+        self.t.client_when_ready(&args, &self.scratch)
+    }
+
+    fn device(&self, name: &str) -> String {
+        self.g.sb.path(&format!("laptop/{name}")).display().to_string()
+    }
+
+    /// A browser with device identity `dev` and the token: its first connect
+    /// must ask for pairing (a LAN client is not local); the operator
+    /// approves the request inside the server (`openclaw devices approve`);
+    /// then the handshake completes and `health` answers.
+    fn pair_and_connect(
+        &self,
+        who: &str,
+        headers: &[&str],
+        dev: &str,
+        report: &mut Vec<String>,
+    ) -> Result<ClientResult, String> {
+        let mut args = headers.to_vec();
+        args.extend_from_slice(&["--token", TOKEN, "--device-dir", dev]);
+        let first = self.ws(&args)?;
+        let request_id = match (first.ok, first.json["details"]["requestId"].as_str()) {
+            (false, Some(id)) if first.json["code"] == "NOT_PAIRED" => id.to_string(),
+            _ => {
+                return Err(format!(
+                    "FINDING: {who}: the first connect should ask for pairing (NOT_PAIRED + requestId), got {}",
+                    first.brief()
+                ));
+            }
+        };
+        report.push(format!("{who}, first connect: pairing required (request {request_id})"));
+        let approve = self
+            .g
+            .openclaw(&["devices", "approve", &request_id, "--json"], &[], CLI_LIMIT)?;
+        if !approve.ok() {
+            return Err(format!(
+                "FINDING: `openclaw devices approve {request_id}` inside the server failed: {}",
+                approve.describe()
+            ));
+        }
+        report.push(format!("operator: `openclaw devices approve {request_id}` ok"));
+        let ok = self.ws(&args)?;
+        if !(ok.ok && ok.json["response"]["ok"] == Value::Bool(true)) {
+            return Err(format!(
+                "FINDING: {who}: paired, with the token, got no answer to health: {}",
+                ok.brief()
+            ));
+        }
+        Ok(ok)
+    }
+}
+
+fn expect_refused(what: &str, r: &ClientResult, stage: &str, needle: &str) -> Result<String, String> {
+    if !r.ok && r.stage() == stage && r.error().contains(needle) {
+        Ok(format!("{what}: refused as it must be: {}", r.error()))
+    } else {
+        Err(format!(
+            "FINDING: {what}: expected a refusal at `{stage}` mentioning {needle:?}, got {}",
+            r.brief()
+        ))
+    }
+}
+
+fn check_lan(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
+    let case = g.case;
+    let mut report = Vec::new();
+    let port = published_port(case)?;
+    let addr = format!("{}:{port}", t.server_addr());
+    let lan = Lan {
+        t,
+        g,
+        url: format!("ws://{addr}/"),
+        origin: format!("http://{addr}"),
+        scratch: g.sb.path("out/laptop"),
+    };
+
+    // GET / serves the Control UI.
+    let page = t.client(&["--http-get", "/", "--url", &format!("http://{addr}/")], &lan.scratch)?;
+    if !page.ok {
+        return Err(format!("FINDING: GET http://{addr}/ from the laptop: {}", page.brief()));
+    }
+    report.push(format!(
+        "LAN: GET http://{addr}/ -> {} (Control UI)",
+        page.json["status"]
+    ));
+
+    // A browser without device identity (plain http: no secure context).
+    let insecure = lan.ws(&["--origin", &lan.origin, "--token", TOKEN])?;
+    report.push(expect_refused(
+        "LAN browser without device identity (insecure context)",
+        &insecure,
+        "connect",
+        "secure context",
+    )?);
+
+    // A browser with a device identity: wrong token refused, right token
+    // asks for pairing; the operator approves once inside the server.
+    let dev = lan.device("browser");
+    let wrong = lan.ws(&[
+        "--origin",
+        &lan.origin,
+        "--token",
+        "not-the-token",
+        "--device-dir",
+        &dev,
+    ])?;
+    report.push(expect_refused(
+        "wrong token (unpaired device)",
+        &wrong,
+        "connect",
+        "unauthorized",
+    )?);
+    let ok = lan.pair_and_connect(
+        "LAN browser",
+        &["--origin", &lan.origin, "--host", &addr],
+        &dev,
+        &mut report,
+    )?;
+    report.push(format!(
+        "LAN browser (paired, token, Origin {}): hello-ok protocol {}, health ok",
+        lan.origin, ok.json["hello"]["protocol"]
+    ));
+    let wrong = lan.ws(&[
+        "--origin",
+        &lan.origin,
+        "--token",
+        "not-the-token",
+        "--device-dir",
+        &dev,
+    ])?;
+    report.push(expect_refused(
+        "wrong token (paired device)",
+        &wrong,
+        "connect",
+        "unauthorized",
+    )?);
+
+    // A browser through an SSH tunnel to the Docker host
+    // (`ssh -L PORT:127.0.0.1:PORT host`, then http://localhost:PORT, a
+    // secure context): Host and Origin say localhost, but the gateway sees
+    // the connection from Docker's port proxy, not from its own loopback.
+    let local = format!("localhost:{port}");
+    let local_origin = format!("http://{local}");
+    let tunnel_headers = ["--origin", local_origin.as_str(), "--host", local.as_str()];
+    let tunnel_dev = lan.device("tunnel");
+    let what = "browser through an SSH tunnel";
+    let tunnel = if case.version == "2026.2.19" {
+        lan.pair_and_connect(what, &tunnel_headers, &tunnel_dev, &mut report)?
+    } else {
+        // 2026.9.6 counts a Control UI with the shared token, no proxy
+        // headers, a private source address and Host/Origin on loopback as
+        // "browser_container_local" and pairs it silently
+        // (node-connect-reconcile-*.mjs, resolvePairingLocality).
+        let mut args = tunnel_headers.to_vec();
+        args.extend_from_slice(&["--token", TOKEN, "--device-dir", &tunnel_dev]);
+        let r = lan.ws(&args)?;
+        if !(r.ok && r.json["response"]["ok"] == Value::Bool(true)) {
+            return Err(format!(
+                "{what}: measured on 2026.9.6: paired silently (browser_container_local); got {}",
+                r.brief()
+            ));
+        }
+        report.push(format!("{what}: paired silently by 2026.9.6 (no approval)"));
+        r
+    };
+    report.push(format!(
+        "{what} (token, Origin {local_origin}): hello-ok protocol {}, health ok",
+        tunnel.json["hello"]["protocol"]
+    ));
+
+    // Origins.
+    let foreign = lan.ws(&[
+        "--origin",
+        "http://evil.example",
+        "--device-dir",
+        &dev,
+        "--token",
+        TOKEN,
+    ])?;
+    report.push(expect_refused(
+        "foreign Origin http://evil.example",
+        &foreign,
+        "connect",
+        "origin not allowed",
+    )?);
+    let rebind_dev = lan.device("rebinding-page");
+    let rebind = lan.ws(&[
+        "--origin",
+        "http://evil.example:18789",
+        "--host",
+        "evil.example:18789",
+        "--device-dir",
+        &rebind_dev,
+        "--token",
+        TOKEN,
+    ])?;
+    let what = "foreign Origin with a matching Host (DNS rebinding)";
+    report.push(if case.version == "2026.2.19" {
+        // 2026.2.19 accepts any Origin whose host equals the Host header;
+        // what stops the page is pairing.
+        if rebind.json["code"] != "NOT_PAIRED" {
+            return Err(format!(
+                "{what}: measured on 2026.2.19: the origin check passes and pairing is required; got {}",
+                rebind.brief()
+            ));
+        }
+        format!("{what}: origin check passes on 2026.2.19, pairing still required")
+    } else {
+        expect_refused(what, &rebind, "connect", "origin not allowed")?
+    });
+    // publish_address set to a public address (TEST-NET-3 in the headers;
+    // the traffic still goes to the server's test address).
+    let public_dev = lan.device("public-address");
+    let public = lan.ws(&[
+        "--origin",
+        "http://203.0.113.10:18789",
+        "--host",
+        "203.0.113.10:18789",
+        "--device-dir",
+        &public_dev,
+        "--token",
+        TOKEN,
+    ])?;
+    let what = "Origin = Host = a public address (publish_address 203.0.113.10)";
+    report.push(if case.version == "2026.2.19" {
+        if public.json["code"] != "NOT_PAIRED" {
+            return Err(format!(
+                "{what}: measured on 2026.2.19: the origin check passes and pairing is required; got {}",
+                public.brief()
+            ));
+        }
+        format!("{what}: origin check passes on 2026.2.19, pairing still required")
+    } else {
+        // 2026.9.6 accepts a same-origin Host only for private/loopback
+        // addresses, *.local and *.ts.net (origin-check-*.mjs)
+        expect_refused(what, &public, "connect", "origin not allowed")?
+    });
+    Ok(report)
+}
+
+/// serve: nothing listens on the LAN address.
+fn check_not_on_lan(t: &Topology, g: &Gateway) -> Result<String, String> {
+    let addr = t.server_addr();
+    let probe = format!("exec 3<>/dev/tcp/{addr}/{PORT}");
+    let ran = t.on_laptop(
+        &["bash", "-c", &probe],
+        &[],
+        Duration::from_secs(10),
+        &g.sb.path("out/laptop"),
+    )?;
+    if ran.ok() {
+        Err(format!(
+            "FINDING: serve: {addr}:{PORT} accepts connections from the LAN"
+        ))
+    } else {
+        Ok(format!("LAN: {addr}:{PORT} refuses the laptop (loopback only)"))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Jobs
+
+fn user_path(case: Case) -> Result<String, String> {
+    user_path_of(case, &render_bootstrap(case))
+}
+
+/// Every check of the case against the gateway `script` starts.
+fn user_path_of(case: Case, script: &str) -> Result<String, String> {
+    let name = case.name();
+    let t = Topology::new()?;
+    let g = start_gateway(case, &format!("user-{name}"), script, &Net::Named(t.server.clone()))?
+        .map_err(|n| format!("FINDING: {name}: the real gateway did not come up: {}", n.describe()))?;
+    let mut report = vec![format!("gateway listening after {:.1?} in {}", g.after, t.server)];
+    let checks = (|| -> Result<(), String> {
+        report.push(check_subagent(&g)?);
+        if case.serve() {
+            report.push(check_not_on_lan(&t, &g)?);
+        } else {
+            report.extend(check_lan(&t, &g)?);
+        }
+        Ok(())
+    })();
+    let output = g.output();
+    let stopped = g.stop();
+    checks.map_err(|e| format!("{name}: {e}\n--- gateway ---\n{output}"))?;
+    stopped.map_err(|e| format!("{name}: {e}"))?;
+    Ok(report.join("\n"))
+}
+
+/// The 2026.2.19 lan-patch bootstrap without the seed's workaround.
+fn lan_patch_2026_2_19_without_workaround() -> Result<String, String> {
+    let case = case("lan-patch", "2026.2.19");
+    let text = render_bootstrap(case);
+    let workaround = "\n| .gateway.mode = \"remote\"\n| .gateway.remote.url = \"ws://127.0.0.1:18789\"\n| .gateway.remote.token = $ENV.OPENCLAW_GATEWAY_TOKEN\n";
+    if text.matches(workaround).count() != 1 {
+        return Err(format!(
+            "{}: the bootstrap has no single workaround block to remove",
+            case.name()
+        ));
+    }
+    let broken = text.replacen(workaround, "\n| .gateway.mode = \"local\"\n| del(.gateway.remote)\n", 1);
+    let t = Topology::new()?;
+    let g = start_gateway(case, "user-noworkaround", &broken, &Net::Named(t.server.clone()))?.map_err(|n| {
+        format!(
+            "without the workaround the gateway did not even listen: {}",
+            n.describe()
+        )
+    })?;
+    let config = g.config();
+    let result = (|| {
+        let mode = config.as_ref().map(|c| c["gateway"]["mode"].clone());
+        if mode != Some(Value::String("local".into())) {
+            return Err(format!("the mutated bootstrap did not write mode=local: {config:?}"));
+        }
+        let ran = subagent_health(&g)?;
+        let both = format!("{}\n{}", ran.stdout, ran.stderr);
+        let url = format!("ws://{}:{PORT}", t.server_addr());
+        if !ran.ok() && both.contains("SECURITY ERROR") && both.contains(&url) {
+            let line = both.lines().find(|l| l.contains("SECURITY ERROR")).unwrap_or("");
+            Ok(format!("sub-agent call fails as it must: {}", line.trim()))
+        } else {
+            Err(format!(
+                "without the workaround, expected the sub-agent call to fail with SECURITY ERROR for {url}; got {}",
+                ran.describe()
+            ))
+        }
+    })();
+    let stopped = g.stop();
+    let r = result?;
+    stopped?;
+    Ok(r)
+}
+
+macro_rules! case_job {
+    ($p:literal, $v:literal) => {
+        (format!("{}@{}", $p, $v), (|| user_path(case($p, $v))) as JobFn)
+    };
+}
+
+fn jobs() -> Vec<Job> {
+    vec![
+        case_job!("lan-patch", "2026.9.6"),
+        case_job!("sidecar", "2026.9.6"),
+        case_job!("serve", "2026.9.6"),
+        case_job!("lan-patch", "2026.2.19"),
+        case_job!("sidecar", "2026.2.19"),
+        case_job!("serve", "2026.2.19"),
+        ("no-workaround@2026.2.19".into(), lan_patch_2026_2_19_without_workaround),
+    ]
+}
+
+fn results() -> &'static Results {
+    static RESULTS: OnceLock<Results> = OnceLock::new();
+    RESULTS.get_or_init(|| run_all("user_path", jobs()))
+}
+
+fn outcome(job: &str) {
+    common::outcome(results(), job)
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+
+#[test]
+fn lan_patch_2026_2_19() {
+    outcome("lan-patch@2026.2.19");
+}
+
+#[test]
+fn lan_patch_2026_9_6() {
+    outcome("lan-patch@2026.9.6");
+}
+
+#[test]
+fn sidecar_2026_2_19() {
+    outcome("sidecar@2026.2.19");
+}
+
+#[test]
+fn sidecar_2026_9_6() {
+    outcome("sidecar@2026.9.6");
+}
+
+#[test]
+fn serve_2026_2_19() {
+    outcome("serve@2026.2.19");
+}
+
+#[test]
+fn serve_2026_9_6() {
+    outcome("serve@2026.9.6");
+}
+
+#[test]
+fn lan_patch_2026_2_19_without_the_workaround_fails_the_subagent_path() {
+    outcome("no-workaround@2026.2.19");
+}
+
+/// The topology joins laptop and server and nothing else, and goes away; the
+/// client's page check refuses a page that is not the Control UI.
+#[test]
+fn topology_joins_laptop_and_server() {
+    let tools = tools().unwrap_or_else(|e| panic!("{e}"));
+    let sb = Sandbox::new("topology").unwrap();
+    let t = Topology::new().unwrap();
+    let (srv, lap) = (t.server.clone(), t.laptop.clone());
+    let addr = t.server_addr().to_string();
+    let js = format!(
+        "require('http').createServer((q, r) => r.end('from-server ' + q.socket.remoteAddress)).listen(8080, '{addr}')"
+    );
+    let node = tools.node();
+    let env = vec![("PATH".to_string(), SYS_PATH.to_string())];
+    let mut server = NsProc::spawn_in(
+        &Net::Named(srv.clone()),
+        &[node.as_os_str(), "-e".as_ref(), js.as_ref()],
+        &env,
+        &sb.path("cwd"),
+        sb.path("out/server.stdout"),
+        sb.path("out/server.stderr"),
+    )
+    .unwrap();
+    let get = format!(
+        "for i in $(seq 50); do exec 3<>/dev/tcp/{addr}/8080 && break; sleep 0.1; done; \
+         printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3"
+    );
+    let ran = t
+        .on_laptop(&["bash", "-c", &get], &[], Duration::from_secs(20), &sb.path("out"))
+        .unwrap();
+    assert!(ran.ok(), "{}", ran.describe());
+    let want = format!("from-server {}", t.laptop_addr());
+    assert!(
+        ran.stdout.contains(&want),
+        "the server sees the laptop's address: want {want:?}\n{}",
+        ran.describe()
+    );
+    let page = t
+        .client(
+            &["--http-get", "/", "--url", &format!("http://{addr}:8080/")],
+            &sb.path("out"),
+        )
+        .unwrap();
+    assert!(
+        !page.ok && page.json["status"] == 200 && page.json["controlUi"] == false,
+        "a 200 that is not the Control UI is refused: {}",
+        page.brief()
+    );
+    server.stop().unwrap();
+    drop(t);
+    let left = std::fs::read_dir("/run/netns")
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .filter(|n| *n == srv || *n == lap)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    assert!(left.is_empty(), "namespaces left: {left:?}");
+}
