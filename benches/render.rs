@@ -5,6 +5,9 @@
 //! - `process/<profile>`: the release binary run as a user runs it, writing
 //!   into a directory (files unchanged after the first run, as in a
 //!   pre-commit hook) — this is the number the target is about.
+//!
+//! Issue 13's targets (instructions per whole-process render, and the ratio to
+//! minijinja-cli side by side) are measured by `scripts/bench-render.sh`.
 
 use std::path::Path;
 use std::process::Command;

@@ -5,6 +5,7 @@
 //! [`lint`] → [`plan`] (every decision, typed) → [`render`] (templates) →
 //! [`output`] (atomic writes, staleness).
 
+pub mod arena;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;

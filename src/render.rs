@@ -92,10 +92,9 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
         }
     });
     env.add_filter("sq", |s: String| shell_quote(&s));
-    for (name, source) in TEMPLATES {
-        env.add_template(name, source)
-            .unwrap_or_else(|e| panic!("embedded template {name}: {e}"));
-    }
+    // Compiled on first use: a render compiles only the templates it includes
+    // (never deploy.toml.j2, nor the profile's unused parts).
+    env.set_loader(|name| Ok(TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, s)| s.to_string())));
     env
 });
 
