@@ -10,6 +10,7 @@
 //! (To move into tests/common/ once the shared topology lands.)
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -282,6 +283,15 @@ pub fn start_gateway(
     for sub in ["home", "data", "tmp", "bin"] {
         fs::create_dir_all(root.join(sub)).unwrap();
     }
+    // The bootstrap runs the gateway as uid 1000: the tree must be reachable, and
+    // HOME and TMPDIR writable, by it (root's tempdir is 0700).
+    let mode = |p: &Path, m: u32| fs::set_permissions(p, fs::Permissions::from_mode(m)).unwrap();
+    for p in [dir, root.as_path()] {
+        mode(p, 0o755);
+    }
+    for sub in ["home", "tmp"] {
+        mode(&root.join(sub), 0o777);
+    }
     std::os::unix::fs::symlink(
         tools().join(format!("bin/openclaw-{version}")),
         root.join("bin/openclaw"),
@@ -294,6 +304,12 @@ pub fn start_gateway(
             .join(version)
             .join(name);
         fs::create_dir_all(&shared).unwrap();
+        // Shared by root (validation elsewhere) and uid 1000 (the gateway).
+        Command::new("chmod")
+            .args(["-R", "a+rwX"])
+            .arg(&shared)
+            .status()
+            .unwrap();
         std::os::unix::fs::symlink(&shared, root.join("tmp").join(name)).unwrap();
     }
     fs::write(root.join("bootstrap.sh"), bootstrap).unwrap();
