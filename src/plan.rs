@@ -657,6 +657,9 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
             patch.push(set(&setting.path, &setting.value, setting.why.clone()));
         }
     }
+    if m.profile.tailscale == TailscalePlacement::InContainer {
+        serve_trusted_proxies(m, &mut patch, &mut notes);
+    }
     let domain = (m.profile.name == ProfileName::Domain).then(|| crate::domain::bootstrap(m, &mut patch));
     for (path, value) in &m.raw.openclaw.config {
         patch.push(set(path, value, "[openclaw.config] in deploy.toml"));
@@ -692,6 +695,30 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         domain,
         exec,
         gateway_user: GATEWAY_USER,
+    }
+}
+
+/// The proxy Tailscale Serve runs inside the container connects from loopback.
+pub const SERVE_PROXIES: [&str; 2] = ["127.0.0.1", "::1"];
+
+/// serve: Tailscale Serve forwards tailnet clients to the loopback gateway with
+/// `X-Forwarded-For`. Whether the gateway must trust loopback as a proxy for
+/// that depends on the release (measured: `tests/tailnet_path.rs`,
+/// `tests/user_path.rs`).
+fn serve_trusted_proxies(m: &Model, patch: &mut Vec<PatchStep>, notes: &mut Vec<String>) {
+    let v = &m.release.version;
+    if m.release.proxy_attribution_required {
+        patch.push(set(
+            "gateway.trustedProxies",
+            &Value::from(SERVE_PROXIES.to_vec()),
+            format!(
+                "Tailscale Serve proxies from loopback: only it may say who the tailnet client is (X-Forwarded-For); OpenClaw {v} refuses proxied requests (HTTP 403) otherwise"
+            ),
+        ));
+    } else {
+        notes.push(format!(
+            "OpenClaw {v} serves what Tailscale Serve proxies without gateway.trustedProxies; trusting loopback would make its own CLI and sub-agents non-local (pairing required), so it is not set."
+        ));
     }
 }
 

@@ -344,6 +344,18 @@ fn profile_owned_config_keys_are_refused() {
 }
 
 #[test]
+fn serve_owns_trusted_proxies() {
+    // Which proxies serve trusts depends on the release (loopback for Tailscale
+    // Serve on 2026.9.6; none on 2026.2.19, where it would break sub-agents).
+    for version in ["2026.2.19", "2026.9.6"] {
+        let text = format!(
+            "profile = \"serve\"\n[openclaw]\nversion = \"{version}\"\n[openclaw.config]\n\"gateway.trustedProxies\" = [\"0.0.0.0/0\"]\n"
+        );
+        assert_bad_input(&text, "OC007", "5:1", &["owned by the profile"]);
+    }
+}
+
+#[test]
 fn missing_config_file() {
     let d = tempfile::tempdir().unwrap();
     ocgen(d.path())

@@ -80,6 +80,8 @@ private_dir() {
 #       only remote mode reads it
 #   .gateway.tailscale.mode = "serve"
 #       OpenClaw runs `tailscale serve` to publish the loopback gateway to the tailnet over HTTPS
+#   .gateway.trustedProxies = ["127.0.0.1","::1"]
+#       Tailscale Serve proxies from loopback: only it may say who the tailnet client is (X-Forwarded-For); OpenClaw 2026.9.6 refuses proxied requests (HTTP 403) otherwise
 #   del(.gateway.tailscale.resetOnExit)
 #       retired in OpenClaw 2026.9.6; an older config may still carry it
 #   del(.commands.useAccessGroups)
@@ -91,6 +93,7 @@ JQ_PATCH='.gateway.port = 18789
 | .gateway.mode = "local"
 | del(.gateway.remote)
 | .gateway.tailscale.mode = "serve"
+| .gateway.trustedProxies = ["127.0.0.1","::1"]
 | del(.gateway.tailscale.resetOnExit)
 | del(.commands.useAccessGroups)'
 # Runs as the gateway's user (step 5), in the directory step 3 gave it.
