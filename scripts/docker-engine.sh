@@ -75,7 +75,8 @@ start() {
     stop
   fi
   log "starting dockerd (data root $DATA_ROOT, socket $SOCK, log $LOG)"
-  # setsid: its own session, so it outlives the caller and is stopped only by PID.
+  # setsid: its own session, so it outlives the caller and is stopped only by PID;
+  # 8>&-: it must not inherit (and hold forever) the start lock.
   # Own containerd namespaces: even a shared system containerd keeps the two apart.
   HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY='' \
     http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 no_proxy='' \
@@ -93,7 +94,7 @@ start() {
     --userland-proxy=false \
     --log-driver=json-file \
     --log-opt=max-size=10m \
-    </dev/null >>"$LOG" 2>&1 &
+    </dev/null >>"$LOG" 2>&1 8>&- &
   local waited=0
   until answers; do
     if ! kill -0 $! 2>/dev/null; then
