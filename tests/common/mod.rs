@@ -35,6 +35,7 @@
 
 mod client;
 mod config;
+pub mod docker;
 mod gateway;
 mod jobs;
 pub mod mutate;
