@@ -189,6 +189,13 @@ pub const CODES: &[Code] = &[
         "a plain http:// domain",
         "Coolify writes an HTTPS router and a Let's Encrypt certificate only for an https:// domain. Over plain HTTP the browser gives the Control UI no secure context (no device identity), the gateway refuses it, and the token crosses the network in clear.\nFix: write the domain as `openclaw.example.com` or `https://openclaw.example.com`."
     ),
+    code!(
+        "OC116",
+        "sidecar-tailnet-looks-local",
+        Warning,
+        "sidecar with userspace networking: tailnet clients reach the gateway from 127.0.0.1",
+        "In userspace mode tailscaled has no network interface: it accepts a tailnet peer's connection to the node's address itself and dials 127.0.0.1:<port> in the namespace the gateway shares (tailscale wgengine/netstack/netstack.go, acceptTCP: `case isTailscaleIP: dialIP = ipv4Loopback`). The gateway then sees every tailnet client as a loopback client, and OpenClaw gives local clients trust it gives no remote one (device pairing is approved without the operator). Anyone on the tailnet who has the token gets that trust.\nFix: `tailscale.networking = \"kernel\"` (a TUN device: the gateway sees the peer's 100.x address and asks for pairing; needs NET_ADMIN and /dev/net/tun, which ocgen then adds), restrict the node's port with a tailnet ACL, or use the serve profile (HTTPS through Tailscale Serve with the proxy attributed)."
+    ),
 ];
 
 pub fn find(code: &str) -> Option<&'static Code> {
@@ -394,6 +401,17 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
             diag("OC115", format!("coolify.domain `{domain}` is plain http://"))
                 .with_span(domain_span())
                 .with_label("no HTTPS, no secure context"),
+        );
+    }
+    if m.profile.tailscale == TailscalePlacement::Sidecar && raw.tailscale.networking == TailscaleNetworking::Userspace
+    {
+        out.push(
+            diag(
+                "OC116",
+                "tailscale.networking = userspace: tailnet clients reach the gateway from 127.0.0.1 and count as local",
+            )
+            .with_span(spans.value("/tailscale/networking").or_else(|| spans.value("/profile")))
+            .with_label("tailnet peers look local"),
         );
     }
     if m.profile.publish_port && m.bind == BindMode::Loopback {

@@ -610,6 +610,7 @@ const RULE_CASES: &[(&str, &str, &str)] = &[
         "OC115",
     ),
     ("domain", "[gateway]\npublish_address = \"0.0.0.0\"\n", "OC108"),
+    ("sidecar", "[gateway]\npublish_address = \"10.0.0.2\"\n", "OC116"),
 ];
 
 #[test]
@@ -630,7 +631,10 @@ fn every_lint_rule_fires_and_stays_quiet_on_clean_input() {
     // Clean inputs: nothing fires (lan profiles on a LAN address).
     for (profile, extra) in [
         ("lan-patch", "[gateway]\npublish_address = \"192.168.1.100\"\n"),
-        ("sidecar", "[gateway]\npublish_address = \"192.168.1.100\"\n"),
+        (
+            "sidecar",
+            "[gateway]\npublish_address = \"192.168.1.100\"\n[tailscale]\nnetworking = \"kernel\"\n",
+        ),
         ("serve", ""),
         ("domain", ""),
         (

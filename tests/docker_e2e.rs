@@ -499,8 +499,8 @@ fn a_bootstrap_that_does_not_exec_fails_the_signal_check() {
     mutate(
         dir.path(),
         "bootstrap.sh",
-        "exec openclaw gateway run",
-        "openclaw gateway run",
+        "\nexec \"${as_gateway[@]}\" openclaw gateway run",
+        "\n\"${as_gateway[@]}\" openclaw gateway run",
     );
     let image = engine()
         .build(dir.path(), "ocgen-e2e/broken:no-exec")
