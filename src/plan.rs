@@ -102,6 +102,8 @@ pub struct Service {
     pub cap_add: Vec<&'static str>,
     pub devices: Vec<&'static str>,
     pub security_opt: Vec<&'static str>,
+    /// How long `docker stop` waits after SIGTERM before SIGKILL.
+    pub stop_grace_period: Option<&'static str>,
     pub healthcheck: Option<Healthcheck>,
     /// Container labels (`key=value`), e.g. the Traefik labels of `domain`.
     pub labels: Vec<String>,
@@ -413,6 +415,10 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
         cap_add: vec![],
         devices: vec![],
         security_opt: vec!["no-new-privileges:true"],
+        // OpenClaw 2026.9.6 takes ~8 s to shut down cleanly after SIGTERM (measured in
+        // tests/docker_e2e.rs); Docker's default 10 s would SIGKILL it mid-shutdown on a
+        // busy host.
+        stop_grace_period: Some("30s"),
         healthcheck: Some(healthcheck(m)),
         labels: vec![],
     };
@@ -483,6 +489,7 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
                     vec![]
                 },
                 security_opt: vec!["no-new-privileges:true"],
+                stop_grace_period: None,
                 healthcheck: Some(Healthcheck {
                     test: [
                         "CMD",
