@@ -907,6 +907,12 @@ fn patched(case: &Case, mut v: Value) -> Value {
         if !case.retires_keys() {
             set_path(&mut v, "gateway.tailscale.resetOnExit", json!(false));
         }
+        // 2026.9.6 refuses what Tailscale Serve proxies from loopback unless
+        // loopback is a trusted proxy (tests/tailnet_path.rs); 2026.2.19 must
+        // not get it (its CLI and sub-agents would stop being local).
+        if case.version == "2026.9.6" {
+            set_path(&mut v, "gateway.trustedProxies", json!(["127.0.0.1", "::1"]));
+        }
     } else if !case.retires_keys() {
         set_path(&mut v, "commands.useAccessGroups", json!(false));
     }
@@ -945,7 +951,8 @@ fn fresh_config(case: &Case) -> Value {
                 "port": 18789,
                 "bind": "loopback",
                 "mode": "local",
-                "tailscale": {"mode": "serve"}
+                "tailscale": {"mode": "serve"},
+                "trustedProxies": ["127.0.0.1", "::1"]
             }
         }),
         _ => unreachable!(),
