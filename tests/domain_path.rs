@@ -95,8 +95,11 @@ impl Rig {
     }
 
     /// Wait until the gateway answers on its own loopback (a local request).
+    /// In a fresh clone this file is the first to start real gateways, with the
+    /// transpile caches cold and both releases starting at once on 2 cores:
+    /// 2026.9.6 once took over 180 s there.
     fn wait_ready(&self, gw: &harness::Gateway) {
-        harness::wait_for(Duration::from_secs(180), "the gateway to answer on 127.0.0.1", || {
+        harness::wait_for(Duration::from_secs(420), "the gateway to answer on 127.0.0.1", || {
             assert!(
                 !gw.log_text().contains("[bootstrap] error"),
                 "bootstrap failed:\n{}",
