@@ -165,6 +165,16 @@ ensure_openclaw() {
     stamp_set "openclaw-$version" "$key"
   fi
   write_launcher "$version" "$major"
+  # --ignore-scripts leaves the package's lifecycle pending (2026.9.x writes
+  # .openclaw-lifecycle-pending); its first run completes it by writing into the
+  # package, which the tests' gateways (uid 1000, as in production) cannot: do it
+  # now, as the installing user.
+  local pending="$dir/node_modules/openclaw/.openclaw-lifecycle-pending"
+  if [[ -e "$pending" ]]; then
+    log "openclaw $version: completing the package lifecycle"
+    "$TOOLS/bin/openclaw-$version" --version >/dev/null
+    [[ ! -e "$pending" ]] || die "openclaw $version: package lifecycle still pending after a first run"
+  fi
 }
 
 # target/tools/bin/openclaw-<version>: the package's own bin entry on its private node
