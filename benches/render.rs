@@ -20,7 +20,13 @@ fn deploy(profile: &str) -> String {
     } else {
         "[gateway]\npublish_address = \"192.168.1.100\"\n"
     };
-    format!("profile = \"{profile}\"\n[openclaw]\nversion = \"2026.9.6\"\n{publish}")
+    // (kernel networking: the userspace default draws lint warning OC116)
+    let tailscale = if profile == "sidecar" {
+        "[tailscale]\nnetworking = \"kernel\"\n"
+    } else {
+        ""
+    };
+    format!("profile = \"{profile}\"\n[openclaw]\nversion = \"2026.9.6\"\n{publish}{tailscale}")
 }
 
 fn in_process(c: &mut Criterion) {
