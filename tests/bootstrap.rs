@@ -2468,6 +2468,26 @@ fn stand_in_tailscale_behaves_like_the_real_cli() {
     assert!(st.success(), "foreground serve exits 0 on SIGTERM");
     assert_eq!(stdout(&ts(&["serve", "status", "--json"])).trim(), "{}");
 
+    // A foreground claim whose CLI dies with the container (SIGKILL, no
+    // cleanup) is still in the config the daemon persists ...
+    let mut fg = Command::new(stubs_dir().join("tailscale"))
+        .args(["serve", "--yes", "--bg=false", "18789"])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("STUB_DEFAULT_SOCKET", &sock)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(eventually(Duration::from_secs(5), || {
+        stdout(&ts(&["serve", "status", "--json"])).contains("Foreground")
+    }));
+    fg.kill().unwrap();
+    fg.wait().unwrap();
+    assert!(eventually(Duration::from_secs(5), || {
+        fs::read_to_string(format!("{}.serve.json", state.display())).is_ok_and(|s| s.contains("Foreground"))
+    }));
+
     // The login persists in --state across a daemon restart; SIGTERM stops it.
     let _ = Command::new("kill").args(["-TERM", &daemon.id().to_string()]).status();
     assert!(daemon.wait().unwrap().success(), "tailscaled exits 0 on SIGTERM");
@@ -2490,6 +2510,10 @@ fn stand_in_tailscale_behaves_like_the_real_cli() {
     assert!(eventually(Duration::from_secs(5), || sock.exists()));
     let status: Value = serde_json::from_str(&stdout(&ts(&["status", "--json"]))).unwrap();
     assert_eq!(status["BackendState"], json!("Running"));
+    // ... but no foreground session outlives the daemon (ipnlocal
+    // reloadServeConfigLocked drops sessions without a watcher): a restarted
+    // gateway may claim :443 again.
+    assert_eq!(stdout(&ts(&["serve", "status", "--json"])).trim(), "{}");
     let _ = Command::new("kill").args(["-TERM", &daemon.id().to_string()]).status();
     assert!(daemon.wait().unwrap().success());
 }
