@@ -1,7 +1,7 @@
 //! Domain lint: the pitfalls the seed research documents, as rules with
 //! stable codes. `render` and `check` refuse to write on an error.
 
-use crate::config::{BindMode, ProfileName, TailscaleNetworking, TailscaleState};
+use crate::config::{BindMode, GatewayTls, ProfileName, TailscaleNetworking, TailscaleState};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::profile::TailscalePlacement;
@@ -167,6 +167,20 @@ pub const CODES: &[Code] = &[
         Warning,
         "a LAN profile with the gateway bound to loopback",
         "The port is published, but a gateway on the container's loopback refuses connections arriving on the container's network interface.\nFix: remove `gateway.bind` (the profile sets lan), or use the serve profile."
+    ),
+    code!(
+        "OC120",
+        "lan-browser-without-https",
+        Warning,
+        "a LAN profile on plain http: LAN browsers cannot use the Control UI",
+        "A browser treats a page on plain http:// to a LAN address as no secure context: it has no WebCrypto, so the Control UI has no device identity, and OpenClaw (2026.2.19 and 2026.9.6, measured) refuses its session (\"control ui requires device identity (use HTTPS or localhost secure context)\" or \"control ui requires HTTPS or localhost (secure context)\"). The page loads; logging in does not. Sub-agents, the CLI in the container and browsers through an SSH tunnel to http://localhost:PORT are not affected.\nFix: set `tls = \"self-signed\"` in [gateway]: the gateway serves https://<LAN IP>:<port>/ with a self-signed certificate on the data volume; accept it once per browser and approve each browser once (`openclaw devices approve`). Write `tls = \"off\"` to keep plain http (e.g. SSH tunnels only) and silence this warning."
+    ),
+    code!(
+        "OC121",
+        "tls-with-serve",
+        Error,
+        "[gateway] tls in the serve profile",
+        "In serve, Tailscale Serve terminates HTTPS for the tailnet and proxies to the gateway on the container's loopback; ocgen manages gateway TLS only for the LAN profiles (lan-patch, sidecar), where the browser connects to the gateway's own port.\nFix: remove `tls` from [gateway] (serve already gives browsers https://<hostname>.<tailnet>.ts.net/), or use lan-patch or sidecar."
     ),
 ];
 
@@ -340,6 +354,29 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
             )
             .with_label("all interfaces"),
         );
+    }
+    let tls_span = spans.value("/gateway/tls");
+    match (m.profile.publish_port, raw.gateway.tls) {
+        (true, GatewayTls::Off) if !spans.contains("/gateway/tls") => out.push(
+            diag(
+                "OC120",
+                format!(
+                    "profile {} serves the Control UI on plain http://: LAN browsers load the page but cannot log in (no secure context)",
+                    m.profile.name
+                ),
+            )
+            .with_span(spans.value("/profile"))
+            .with_label("no [gateway] tls"),
+        ),
+        (false, GatewayTls::SelfSigned) => out.push(
+            diag(
+                "OC121",
+                format!("[gateway] tls is for lan-patch and sidecar, not {}", m.profile.name),
+            )
+            .with_span(tls_span)
+            .with_label("Tailscale Serve already provides HTTPS"),
+        ),
+        _ => {}
     }
     if m.profile.publish_port && m.bind == BindMode::Loopback {
         out.push(

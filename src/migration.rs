@@ -84,8 +84,10 @@ pub fn report(current: &Model, target: &Model) -> String {
         );
     }
     let _ = writeln!(out, "\nOperator steps:");
-    for (i, step) in target.profile.steps_in.iter().enumerate() {
-        let _ = writeln!(out, "  {}. {}", i + 1, step.text);
+    let tls_steps = crate::tls::steps(target);
+    let steps = target.profile.steps_in.iter().map(|s| s.text.as_str());
+    for (i, step) in steps.chain(tls_steps.iter().map(String::as_str)).enumerate() {
+        let _ = writeln!(out, "  {}. {}", i + 1, step);
     }
     let new_vars: Vec<_> = to
         .env

@@ -124,9 +124,16 @@ pub fn resolve(loaded: Loaded, opts: &LoadOptions) -> Result<Model, Vec<Diagnost
         }
     }
 
+    // With [gateway] tls, the bootstrap writes gateway.tls too.
+    let tls_owned: &[&str] = if raw.gateway.tls == config::GatewayTls::SelfSigned {
+        &["gateway.tls"]
+    } else {
+        &[]
+    };
     for key in raw.openclaw.config.keys() {
         if let Some(owned) = OWNED_PATHS
             .iter()
+            .chain(tls_owned)
             .find(|o| key == *o || key.starts_with(&format!("{o}.")))
         {
             errors.push(
