@@ -143,6 +143,19 @@ mod tests {
     }
 
     #[test]
+    fn moving_with_tls_lists_the_certificate_steps() {
+        let text = "profile = \"sidecar\"\n[openclaw]\nversion = \"2026.9.6\"\n[gateway]\ntls = \"self-signed\"\n";
+        let target = crate::load_model(&crate::diagnostic::Source::new("d", text), &Default::default()).unwrap();
+        let r = report(&model("lan-patch", "2026.9.6"), &target);
+        assert!(r.contains("+ gateway.tls.enabled = true"), "{r}");
+        assert!(r.contains("becomes https://<host LAN IP>:18789/"), "{r}");
+        assert!(r.contains("accept the self-signed certificate"), "{r}");
+        assert!(r.contains("openclaw devices approve"), "{r}");
+        let plain = report(&model("lan-patch", "2026.9.6"), &model("sidecar", "2026.9.6"));
+        assert!(!plain.contains("self-signed"), "{plain}");
+    }
+
+    #[test]
     fn same_profile_changes_nothing() {
         let r = report(&model("serve", "2026.9.6"), &model("serve", "2026.9.6"));
         assert!(r.contains("Nothing changes"));

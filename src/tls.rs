@@ -42,7 +42,24 @@ pub fn enabled(m: &Model) -> bool {
 /// The `gateway.tls` steps of the patch.
 pub fn patch(m: &Model) -> Vec<PatchStep> {
     if !enabled(m) {
-        return Vec::new();
+        // Switching back to plain http must not leave the gateway on TLS
+        // (and 2026.2.19's sub-agents on a ws:// URL it no longer answers);
+        // `gateway.tls` set by hand goes through [openclaw.config].
+        let by_hand = m
+            .raw
+            .openclaw
+            .config
+            .keys()
+            .any(|k| k == "gateway.tls" || k.starts_with("gateway.tls."));
+        return if by_hand {
+            Vec::new()
+        } else {
+            vec![PatchStep::new(
+                "gateway.tls",
+                PatchOp::Delete,
+                "[gateway] tls = \"off\": plain http; a gateway.tls left from tls = \"self-signed\" would keep TLS on",
+            )]
+        };
     }
     vec![
         PatchStep::new(
@@ -72,11 +89,18 @@ pub fn patch(m: &Model) -> Vec<PatchStep> {
 /// sub-agent workaround of releases that need it).
 pub fn remote_steps(m: &Model, port: u16) -> Vec<PatchStep> {
     if !enabled(m) {
-        return vec![PatchStep::new(
-            "gateway.remote.url",
-            PatchOp::Set(Value::from(format!("ws://127.0.0.1:{port}"))),
-            "loopback passes the plaintext ws:// check",
-        )];
+        return vec![
+            PatchStep::new(
+                "gateway.remote.url",
+                PatchOp::Set(Value::from(format!("ws://127.0.0.1:{port}"))),
+                "loopback passes the plaintext ws:// check",
+            ),
+            PatchStep::new(
+                "gateway.remote.tlsFingerprint",
+                PatchOp::Delete,
+                "a pinned certificate with a ws:// URL fails every sub-agent call (left from tls = \"self-signed\")",
+            ),
+        ];
     }
     vec![
         PatchStep::new(

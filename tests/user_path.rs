@@ -593,7 +593,7 @@ fn user_path_of(case: Case, script: &str) -> Result<String, String> {
 fn lan_patch_2026_2_19_without_workaround() -> Result<String, String> {
     let case = case("lan-patch", "2026.2.19");
     let text = render_bootstrap(case);
-    let workaround = "\n| .gateway.mode = \"remote\"\n| .gateway.remote.url = \"ws://127.0.0.1:18789\"\n| .gateway.remote.token = $ENV.OPENCLAW_GATEWAY_TOKEN\n";
+    let workaround = "\n| .gateway.mode = \"remote\"\n| .gateway.remote.url = \"ws://127.0.0.1:18789\"\n| del(.gateway.remote.tlsFingerprint)\n| .gateway.remote.token = $ENV.OPENCLAW_GATEWAY_TOKEN\n";
     if text.matches(workaround).count() != 1 {
         return Err(format!(
             "{}: the bootstrap has no single workaround block to remove",

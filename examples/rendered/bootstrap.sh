@@ -130,6 +130,8 @@ log "tailscale is Running"
 #       the gateway refuses to start without mode=local
 #   del(.gateway.remote)
 #       only remote mode reads it
+#   del(.gateway.tls)
+#       [gateway] tls = "off": plain http; a gateway.tls left from tls = "self-signed" would keep TLS on
 #   .gateway.tailscale.mode = "serve"
 #       OpenClaw runs `tailscale serve` to publish the loopback gateway to the tailnet over HTTPS
 #   del(.gateway.tailscale.resetOnExit)
@@ -142,6 +144,7 @@ JQ_PATCH='.gateway.port = 18789
 | .gateway.bind = "loopback"
 | .gateway.mode = "local"
 | del(.gateway.remote)
+| del(.gateway.tls)
 | .gateway.tailscale.mode = "serve"
 | del(.gateway.tailscale.resetOnExit)
 | del(.commands.useAccessGroups)'
