@@ -28,10 +28,22 @@
 //!   on a public address (a `publish_address` that is not private): 2026.9.6
 //!   accepts same-origin only for private/loopback hosts (measured, asserted).
 //! - **serve**: the gateway is not reachable from the LAN at all.
+//! - **`[gateway] tls = "self-signed"`** (lan-patch, sidecar; `*_tls_*`): the
+//!   certificate is on the data volume (0600, named by `gateway.tls`, its
+//!   fingerprint logged); from the laptop `GET /` over https serves the
+//!   Control UI with that certificate and plain http gets nothing; a browser
+//!   on `https://ADDR` (a secure context: device identity) over `wss://`,
+//!   accepting exactly that certificate, is asked for pairing, approved once,
+//!   then answers `health`; wrong token and foreign Origin refused; the
+//!   sub-agent path works (2026.2.19: `wss://127.0.0.1` pinned); the rendered
+//!   compose healthcheck passes inside the server and the plain-http one
+//!   fails.
 //!
-//! Negative control: the 2026.2.19 lan-patch bootstrap without the seed's
+//! Negative controls: the 2026.2.19 lan-patch bootstrap without the seed's
 //! workaround (`mode=local`, no `remote.url`) in the same topology: the
-//! sub-agent call fails with the plaintext-`ws://` SECURITY ERROR.
+//! sub-agent call fails with the plaintext-`ws://` SECURITY ERROR; its TLS
+//! render with the plain `ws://127.0.0.1` workaround URL: the call fails
+//! (the gateway closes the connection).
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
