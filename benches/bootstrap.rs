@@ -36,6 +36,8 @@ fn bench(c: &mut Criterion) {
     let stubs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stubs");
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
+    // The bootstrap runs its config patch and the gateway as uid 1000.
+    fs::set_permissions(root, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     fs::write(root.join("bootstrap.sh"), serve_bootstrap()).unwrap();
     let mut group = c.benchmark_group("bootstrap");
     group.sample_size(20).measurement_time(Duration::from_secs(10));

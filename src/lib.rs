@@ -5,10 +5,12 @@
 //! [`lint`] → [`plan`] (every decision, typed) → [`render`] (templates) →
 //! [`output`] (atomic writes, staleness).
 
+pub mod arena;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod docs;
+pub mod domain;
 pub mod lint;
 pub mod migration;
 pub mod model;

@@ -1,7 +1,7 @@
 //! Domain lint: the pitfalls the seed research documents, as rules with
 //! stable codes. `render` and `check` refuse to write on an error.
 
-use crate::config::{BindMode, GatewayTls, ProfileName, TailscaleNetworking, TailscaleState};
+use crate::config::{BindMode, GatewayTls, LabelsMode, ProfileName, TailscaleNetworking, TailscaleState};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::profile::TailscalePlacement;
@@ -137,8 +137,8 @@ pub const CODES: &[Code] = &[
         "OC108",
         "serve-published-port",
         Warning,
-        "a published gateway port in serve",
-        "In serve the gateway listens on the container's loopback only; a published port leads nowhere, so ocgen does not publish it and ignores gateway.publish_address.\nFix: remove `gateway.publish_address`, or use the sidecar profile to keep LAN access."
+        "a published gateway port in serve or domain",
+        "In serve the gateway listens on the container's loopback only, and in domain only Coolify's proxy reaches it; a published port leads nowhere (serve) or bypasses the proxy (domain), so ocgen does not publish it and ignores gateway.publish_address.\nFix: remove `gateway.publish_address`, or use the sidecar profile to keep LAN access."
     ),
     code!(
         "OC109",
@@ -169,6 +169,34 @@ pub const CODES: &[Code] = &[
         "The port is published, but a gateway on the container's loopback refuses connections arriving on the container's network interface.\nFix: remove `gateway.bind` (the profile sets lan), or use the serve profile."
     ),
     code!(
+        "OC113",
+        "domain-without-route",
+        Error,
+        "the domain profile with neither a domain nor Coolify's FQDN variable",
+        "With `coolify.labels = \"traefik\"` ocgen writes the Traefik labels itself instead of declaring `SERVICE_FQDN_OPENCLAW_<port>`, so Coolify writes none; without `coolify.domain` there is no Host rule to write, and no route reaches the gateway (it publishes no port).\nFix: set `coolify.domain = \"openclaw.example.com\"`, or remove `coolify.labels` so that Coolify routes the domain entered in its UI."
+    ),
+    code!(
+        "OC114",
+        "published-port-beside-domain",
+        Warning,
+        "a domain beside a published gateway port",
+        "`coolify.domain` is only used by the domain profile. This profile publishes the gateway's port in plain HTTP on the host, and no proxy routes the domain to it: browsers get no secure context, and the port bypasses the proxy.\nFix: use `profile = \"domain\"` (no published port), or remove `coolify.domain`."
+    ),
+    code!(
+        "OC115",
+        "plain-http-domain",
+        Error,
+        "a plain http:// domain",
+        "Coolify writes an HTTPS router and a Let's Encrypt certificate only for an https:// domain. Over plain HTTP the browser gives the Control UI no secure context (no device identity), the gateway refuses it, and the token crosses the network in clear.\nFix: write the domain as `openclaw.example.com` or `https://openclaw.example.com`."
+    ),
+    code!(
+        "OC116",
+        "sidecar-tailnet-looks-local",
+        Warning,
+        "sidecar with userspace networking: tailnet clients reach the gateway from 127.0.0.1",
+        "In userspace mode tailscaled has no network interface: it accepts a tailnet peer's connection to the node's address itself and dials 127.0.0.1:<port> in the namespace the gateway shares (tailscale wgengine/netstack/netstack.go, acceptTCP: `case isTailscaleIP: dialIP = ipv4Loopback`). The gateway then sees every tailnet client as a loopback client, and OpenClaw gives local clients trust it gives no remote one (device pairing is approved without the operator). Anyone on the tailnet who has the token gets that trust.\nFix: `tailscale.networking = \"kernel\"` (a TUN device: the gateway sees the peer's 100.x address and asks for pairing; needs NET_ADMIN and /dev/net/tun, which ocgen then adds), restrict the node's port with a tailnet ACL, or use the serve profile (HTTPS through Tailscale Serve with the proxy attributed)."
+    ),
+    code!(
         "OC120",
         "lan-browser-without-https",
         Warning,
@@ -177,10 +205,10 @@ pub const CODES: &[Code] = &[
     ),
     code!(
         "OC121",
-        "tls-with-serve",
+        "tls-without-published-port",
         Error,
-        "[gateway] tls in the serve profile",
-        "In serve, Tailscale Serve terminates HTTPS for the tailnet and proxies to the gateway on the container's loopback; ocgen manages gateway TLS only for the LAN profiles (lan-patch, sidecar), where the browser connects to the gateway's own port.\nFix: remove `tls` from [gateway] (serve already gives browsers https://<hostname>.<tailnet>.ts.net/), or use lan-patch or sidecar."
+        "[gateway] tls in a profile that publishes no gateway port (serve, domain)",
+        "In serve, Tailscale Serve terminates HTTPS for the tailnet, and in domain Coolify's proxy does, each proxying plain HTTP to the gateway; ocgen manages gateway TLS only for the LAN profiles (lan-patch, sidecar), where the browser connects to the gateway's own port.\nFix: remove `tls` from [gateway] (serve and domain already give browsers HTTPS), or use lan-patch or sidecar."
     ),
 ];
 
@@ -355,6 +383,51 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
             .with_label("all interfaces"),
         );
     }
+    let domain_span = || spans.value("/coolify/domain").or_else(|| spans.value("/profile"));
+    if m.profile.name == ProfileName::Domain
+        && raw.coolify.labels == LabelsMode::Traefik
+        && raw.coolify.domain.is_none()
+    {
+        out.push(
+            diag(
+                "OC113",
+                "coolify.labels = \"traefik\" without coolify.domain: no route reaches the gateway",
+            )
+            .with_span(spans.value("/coolify/labels"))
+            .with_label("no Host rule to write"),
+        );
+    }
+    if m.profile.publish_port && raw.coolify.domain.is_some() {
+        out.push(
+            diag(
+                "OC114",
+                format!(
+                    "profile {} publishes port {} in plain HTTP; coolify.domain is not used",
+                    m.profile.name, raw.gateway.port
+                ),
+            )
+            .with_span(domain_span())
+            .with_label("no proxy routes it"),
+        );
+    }
+    if let Some(domain) = raw.coolify.domain.as_deref().filter(|d| d.starts_with("http://")) {
+        out.push(
+            diag("OC115", format!("coolify.domain `{domain}` is plain http://"))
+                .with_span(domain_span())
+                .with_label("no HTTPS, no secure context"),
+        );
+    }
+    if m.profile.tailscale == TailscalePlacement::Sidecar && raw.tailscale.networking == TailscaleNetworking::Userspace
+    {
+        out.push(
+            diag(
+                "OC116",
+                "tailscale.networking = userspace: tailnet clients reach the gateway from 127.0.0.1 and count as local",
+            )
+            .with_span(spans.value("/tailscale/networking").or_else(|| spans.value("/profile")))
+            .with_label("tailnet peers look local"),
+        );
+    }
     let tls_span = spans.value("/gateway/tls");
     match (m.profile.publish_port, raw.gateway.tls) {
         (true, GatewayTls::Off) if !spans.contains("/gateway/tls") => out.push(
@@ -374,7 +447,7 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
                 format!("[gateway] tls is for lan-patch and sidecar, not {}", m.profile.name),
             )
             .with_span(tls_span)
-            .with_label("Tailscale Serve already provides HTTPS"),
+            .with_label("HTTPS comes from Tailscale Serve or the proxy"),
         ),
         _ => {}
     }

@@ -23,6 +23,7 @@ fn effects(steps: &[PatchStep]) -> BTreeMap<String, Option<String>> {
             let value = match &s.op {
                 PatchOp::Delete => None,
                 PatchOp::SetEnv(var) => Some(format!("${{{var}}}")),
+                PatchOp::SetEnvList(var) => Some(format!("[${{{var}}}, comma-separated]")),
                 PatchOp::Set(v) => Some(v.to_string()),
             };
             (s.path.clone(), value)

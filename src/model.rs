@@ -47,6 +47,17 @@ pub const OWNED_PATHS: &[&str] = &[
     "gateway.auth.token",
 ];
 
+/// Further paths the `serve` profile decides: whether loopback (Tailscale
+/// Serve) is a trusted proxy depends on the release (`plan::serve_trusted_proxies`).
+pub const SERVE_OWNED_PATHS: &[&str] = &["gateway.trustedProxies"];
+
+/// Further paths the `domain` profile decides.
+pub const DOMAIN_OWNED_PATHS: &[&str] = &[
+    "gateway.trustedProxies",
+    "gateway.controlUi.allowedOrigins",
+    "gateway.auth.mode",
+];
+
 pub fn resolve(loaded: Loaded, opts: &LoadOptions) -> Result<Model, Vec<Diagnostic>> {
     let Loaded { mut raw, spans } = loaded;
     if let Some(p) = opts.profile {
@@ -131,9 +142,15 @@ pub fn resolve(loaded: Loaded, opts: &LoadOptions) -> Result<Model, Vec<Diagnost
         &[]
     };
     for key in raw.openclaw.config.keys() {
+        let domain_owned = match raw.profile {
+            ProfileName::Domain => DOMAIN_OWNED_PATHS,
+            ProfileName::Serve => SERVE_OWNED_PATHS,
+            _ => &[],
+        };
         if let Some(owned) = OWNED_PATHS
             .iter()
             .chain(tls_owned)
+            .chain(domain_owned)
             .find(|o| key == *o || key.starts_with(&format!("{o}.")))
         {
             errors.push(

@@ -4,12 +4,31 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::config::{BindMode, TailscaleNetworking, TailscaleState};
+use crate::config::{BindMode, ProfileName, TailscaleNetworking, TailscaleState};
 use crate::model::Model;
 use crate::profile::TailscalePlacement;
 
 /// Where the image keeps its own copy of OpenClaw.
 pub const OPENCLAW_HOME: &str = "/opt/openclaw";
+
+/// The unprivileged user the gateway runs as: uid/gid 1000 `node`, as in
+/// OpenClaw's official image. Fixed: the bootstrap hands the data volume's
+/// state to this uid, so nothing on the deployment side needs another.
+pub const GATEWAY_USER: GatewayUser = GatewayUser {
+    name: "node",
+    uid: 1000,
+    gid: 1000,
+    home: "/home/node",
+};
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct GatewayUser {
+    /// Name the image gives the user when its base has no uid `uid`.
+    pub name: &'static str,
+    pub uid: u32,
+    pub gid: u32,
+    pub home: &'static str,
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
@@ -46,6 +65,7 @@ pub struct Dockerfile {
     pub port: u16,
     /// Install `openssl` (bootstrap.sh makes the gateway's TLS certificate).
     pub tls: bool,
+    pub gateway_user: GatewayUser,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -84,7 +104,11 @@ pub struct Service {
     pub cap_add: Vec<&'static str>,
     pub devices: Vec<&'static str>,
     pub security_opt: Vec<&'static str>,
+    /// How long `docker stop` waits after SIGTERM before SIGKILL.
+    pub stop_grace_period: Option<&'static str>,
     pub healthcheck: Option<Healthcheck>,
+    /// Container labels (`key=value`), e.g. the Traefik labels of `domain`.
+    pub labels: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -159,9 +183,13 @@ pub struct Bootstrap {
     /// Settings the seed wanted that this release rejects.
     pub omitted: Vec<PatchStep>,
     pub tailscale: Option<BootstrapTailscale>,
+    /// The public origin and proxy addresses (`domain` only).
+    pub domain: Option<crate::domain::BootstrapDomain>,
     pub exec: Vec<String>,
     /// Make the gateway's self-signed TLS certificate before the patch.
     pub tls: bool,
+    /// Who the gateway runs as (the bootstrap drops to it before `exec`).
+    pub gateway_user: GatewayUser,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -181,6 +209,8 @@ pub enum PatchOp {
     Set(Value),
     /// Set the value of an environment variable of the container.
     SetEnv(String),
+    /// Set a list: the comma-separated value of an environment variable.
+    SetEnvList(String),
     Delete,
 }
 
@@ -190,6 +220,7 @@ impl PatchStep {
         let jq = match &op {
             PatchOp::Set(v) => format!("{p} = {v}"),
             PatchOp::SetEnv(var) => format!("{p} = $ENV.{var}"),
+            PatchOp::SetEnvList(var) => format!("{p} = ($ENV.{var} | split(\",\"))"),
             PatchOp::Delete => format!("del({p})"),
         };
         PatchStep {
@@ -211,6 +242,9 @@ pub fn apply_to_empty(steps: &[PatchStep], env: impl Fn(&str) -> String) -> Valu
         let value = match &step.op {
             PatchOp::Set(v) => Some(v.clone()),
             PatchOp::SetEnv(var) => Some(Value::String(env(var))),
+            PatchOp::SetEnvList(var) => Some(Value::Array(
+                env(var).split(',').map(|s| Value::String(s.to_string())).collect(),
+            )),
             PatchOp::Delete => None,
         };
         let mut node = &mut root;
@@ -321,10 +355,11 @@ fn dockerfile(m: &Model) -> Dockerfile {
         stages,
         port: m.raw.gateway.port,
         tls: crate::tls::enabled(m),
+        gateway_user: GATEWAY_USER,
     }
 }
 
-fn push_env(env: &mut Vec<EnvVar>, var: EnvVar) -> String {
+pub(crate) fn push_env(env: &mut Vec<EnvVar>, var: EnvVar) -> String {
     let reference = match (var.secret, var.required, var.name.starts_with("SERVICE_")) {
         // Coolify generates SERVICE_* variables itself.
         (_, _, true) => format!("${{{}}}", var.name),
@@ -390,7 +425,12 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
         cap_add: vec![],
         devices: vec![],
         security_opt: vec!["no-new-privileges:true"],
+        // OpenClaw 2026.9.6 takes ~8 s to shut down cleanly after SIGTERM (measured in
+        // tests/docker_e2e.rs); Docker's default 10 s would SIGKILL it mid-shutdown on a
+        // busy host.
+        stop_grace_period: Some("30s"),
         healthcheck: Some(healthcheck(m)),
+        labels: vec![],
     };
     let mut services = Vec::new();
     let mut volumes = vec![raw.coolify.data_volume.clone()];
@@ -398,6 +438,9 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
         TailscalePlacement::None => {
             if m.profile.publish_port {
                 openclaw.ports.push(published);
+            }
+            if m.profile.name == ProfileName::Domain {
+                crate::domain::compose(m, &mut openclaw, env);
             }
         }
         TailscalePlacement::InContainer => {
@@ -456,6 +499,7 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
                     vec![]
                 },
                 security_opt: vec!["no-new-privileges:true"],
+                stop_grace_period: None,
                 healthcheck: Some(Healthcheck {
                     test: [
                         "CMD",
@@ -471,6 +515,7 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
                     retries: 3,
                     start_period: "60s",
                 }),
+                labels: vec![],
             };
             if persistent {
                 sidecar
@@ -537,6 +582,10 @@ pub fn jq_path(path: &str) -> String {
             }
         })
         .collect()
+}
+
+pub(crate) fn set_env_list(path: &str, var: &str, why: impl Into<String>) -> PatchStep {
+    PatchStep::new(path, PatchOp::SetEnvList(var.into()), why)
 }
 
 fn set(path: &str, value: &Value, why: impl Into<String>) -> PatchStep {
@@ -622,6 +671,10 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
             patch.push(set(&setting.path, &setting.value, setting.why.clone()));
         }
     }
+    if m.profile.tailscale == TailscalePlacement::InContainer {
+        serve_trusted_proxies(m, &mut patch, &mut notes);
+    }
+    let domain = (m.profile.name == ProfileName::Domain).then(|| crate::domain::bootstrap(m, &mut patch));
     for (path, value) in &m.raw.openclaw.config {
         patch.push(set(path, value, "[openclaw.config] in deploy.toml"));
     }
@@ -653,8 +706,34 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         jq_program,
         omitted,
         tailscale,
+        domain,
         exec,
         tls: crate::tls::enabled(m),
+        gateway_user: GATEWAY_USER,
+    }
+}
+
+/// The proxy Tailscale Serve runs inside the container connects from loopback.
+pub const SERVE_PROXIES: [&str; 2] = ["127.0.0.1", "::1"];
+
+/// serve: Tailscale Serve forwards tailnet clients to the loopback gateway with
+/// `X-Forwarded-For`. Whether the gateway must trust loopback as a proxy for
+/// that depends on the release (measured: `tests/tailnet_path.rs`,
+/// `tests/user_path.rs`).
+fn serve_trusted_proxies(m: &Model, patch: &mut Vec<PatchStep>, notes: &mut Vec<String>) {
+    let v = &m.release.version;
+    if m.release.proxy_attribution_required {
+        patch.push(set(
+            "gateway.trustedProxies",
+            &Value::from(SERVE_PROXIES.to_vec()),
+            format!(
+                "Tailscale Serve proxies from loopback: only it may say who the tailnet client is (X-Forwarded-For); OpenClaw {v} refuses proxied requests (HTTP 403) otherwise"
+            ),
+        ));
+    } else {
+        notes.push(format!(
+            "OpenClaw {v} serves what Tailscale Serve proxies without gateway.trustedProxies; trusting loopback would make its own CLI and sub-agents non-local (pairing required), so it is not set."
+        ));
     }
 }
 

@@ -1,6 +1,6 @@
 //! Profiles as data (`profiles/<name>.toml`), embedded in the binary.
 
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 
@@ -51,28 +51,27 @@ pub struct Profile {
     pub steps_in: Vec<Step>,
 }
 
-const SOURCES: [(&str, &str); 3] = [
+const SOURCES: [(&str, &str); 4] = [
     ("lan-patch", include_str!("../profiles/lan-patch.toml")),
     ("sidecar", include_str!("../profiles/sidecar.toml")),
     ("serve", include_str!("../profiles/serve.toml")),
+    ("domain", include_str!("../profiles/domain.toml")),
 ];
 
-static PROFILES: LazyLock<Vec<Profile>> = LazyLock::new(|| {
-    SOURCES
-        .iter()
-        .map(|(name, text)| {
-            let p: Profile = toml::from_str(text).unwrap_or_else(|e| panic!("embedded profile {name}: {e}"));
-            assert_eq!(p.name.as_str(), *name, "profile file name matches its name");
-            p
-        })
-        .collect()
-});
+/// Each profile is parsed on first use: a render needs only its own.
+static PROFILES: [OnceLock<Profile>; ProfileName::ALL.len()] = [const { OnceLock::new() }; ProfileName::ALL.len()];
 
 pub fn get(name: ProfileName) -> &'static Profile {
-    PROFILES
+    let i = ProfileName::ALL
         .iter()
-        .find(|p| p.name == name)
-        .expect("every profile name has a data file")
+        .position(|p| *p == name)
+        .expect("ALL lists every profile");
+    PROFILES[i].get_or_init(|| {
+        let (file, text) = SOURCES[i];
+        let p: Profile = toml::from_str(text).unwrap_or_else(|e| panic!("embedded profile {file}: {e}"));
+        assert_eq!(p.name, name, "profile file {file} holds profile {name}");
+        p
+    })
 }
 
 #[cfg(test)]

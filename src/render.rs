@@ -21,6 +21,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "bootstrap/tailscale.sh.j2",
         include_str!("../templates/bootstrap/tailscale.sh.j2"),
     ),
+    (
+        "bootstrap/domain.sh.j2",
+        include_str!("../templates/bootstrap/domain.sh.j2"),
+    ),
     ("dockerfile/base.j2", include_str!("../templates/dockerfile/base.j2")),
     (
         "dockerfile/runtimes.j2",
@@ -88,10 +92,9 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
         }
     });
     env.add_filter("sq", |s: String| shell_quote(&s));
-    for (name, source) in TEMPLATES {
-        env.add_template(name, source)
-            .unwrap_or_else(|e| panic!("embedded template {name}: {e}"));
-    }
+    // Compiled on first use: a render compiles only the templates it includes
+    // (never deploy.toml.j2, nor the profile's unused parts).
+    env.set_loader(|name| Ok(TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, s)| s.to_string())));
     env
 });
 
@@ -121,6 +124,7 @@ pub fn starter(profile: crate::config::ProfileName) -> String {
         profile => profile.as_str(),
         version => latest,
         publishes => crate::profile::get(profile).publish_port,
+        domain => profile == crate::config::ProfileName::Domain,
     };
     let text = ENV.get_template("deploy.toml.j2").and_then(|t| t.render(ctx));
     tidy(&text.unwrap_or_else(|e| panic!("ocgen template bug: {e:#}")))

@@ -135,6 +135,6 @@ pub fn steps(m: &Model) -> Vec<String> {
             "The gateway URL becomes https://<host LAN IP>:{port}/ (plain http:// on that port gets no answer)."
         ),
         "Open it once in each browser and accept the self-signed certificate; compare its SHA-256 fingerprint with the one bootstrap.sh logs (`TLS certificate … SHA-256 fingerprint`).".into(),
-        "Approve each browser once: `openclaw devices list`, then `openclaw devices approve <requestId>` in the container.".into(),
+        "Approve each browser once as the gateway's user: `docker exec -u node <container> openclaw devices list`, then `… openclaw devices approve <requestId>`.".into(),
     ]
 }

@@ -24,6 +24,9 @@ pub struct Release {
     /// HTTP path of the liveness endpoint; empty when the release has none
     /// (the healthcheck then only checks that the port accepts connections).
     pub health_path: String,
+    /// Whether requests a proxy forwards (with `X-Forwarded-For`) are refused
+    /// unless the proxy is listed in `gateway.trustedProxies`.
+    pub proxy_attribution_required: bool,
     /// npm `overrides` the image's install needs.
     pub npm_overrides: BTreeMap<String, String>,
 }

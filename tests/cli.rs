@@ -80,7 +80,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn init_writes_a_starter_that_renders_and_never_overwrites() {
-    for profile in ["lan-patch", "sidecar", "serve"] {
+    for profile in ["lan-patch", "sidecar", "serve", "domain"] {
         let d = tempfile::tempdir().unwrap();
         ocgen(d.path()).args(["init", "--profile", profile]).assert().success();
         let text = fs::read_to_string(d.path().join("deploy.toml")).unwrap();
@@ -344,6 +344,18 @@ fn profile_owned_config_keys_are_refused() {
 }
 
 #[test]
+fn serve_owns_trusted_proxies() {
+    // Which proxies serve trusts depends on the release (loopback for Tailscale
+    // Serve on 2026.9.6; none on 2026.2.19, where it would break sub-agents).
+    for version in ["2026.2.19", "2026.9.6"] {
+        let text = format!(
+            "profile = \"serve\"\n[openclaw]\nversion = \"{version}\"\n[openclaw.config]\n\"gateway.trustedProxies\" = [\"0.0.0.0/0\"]\n"
+        );
+        assert_bad_input(&text, "OC007", "5:1", &["owned by the profile"]);
+    }
+}
+
+#[test]
 fn missing_config_file() {
     let d = tempfile::tempdir().unwrap();
     ocgen(d.path())
@@ -586,6 +598,19 @@ const RULE_CASES: &[(&str, &str, &str)] = &[
         "[gateway]\nbind = \"loopback\"\npublish_address = \"10.0.0.2\"\n",
         "OC112",
     ),
+    ("domain", "[coolify]\nlabels = \"traefik\"\n", "OC113"),
+    (
+        "lan-patch",
+        "[gateway]\npublish_address = \"10.0.0.2\"\n[coolify]\ndomain = \"openclaw.example.com\"\n",
+        "OC114",
+    ),
+    (
+        "domain",
+        "[coolify]\ndomain = \"http://openclaw.example.com\"\n",
+        "OC115",
+    ),
+    ("domain", "[gateway]\npublish_address = \"0.0.0.0\"\n", "OC108"),
+    ("sidecar", "[gateway]\npublish_address = \"10.0.0.2\"\n", "OC116"),
     ("lan-patch", "[gateway]\npublish_address = \"10.0.0.2\"\n", "OC120"),
     ("sidecar", "[gateway]\npublish_address = \"10.0.0.2\"\n", "OC120"),
     ("serve", "[gateway]\ntls = \"self-signed\"\n", "OC121"),
@@ -615,10 +640,19 @@ fn every_lint_rule_fires_and_stays_quiet_on_clean_input() {
         ),
         (
             "sidecar",
-            "[gateway]\npublish_address = \"192.168.1.100\"\ntls = \"off\"\n",
+            "[gateway]\npublish_address = \"192.168.1.100\"\ntls = \"off\"\n[tailscale]\nnetworking = \"kernel\"\n",
         ),
         ("serve", ""),
         ("serve", "[gateway]\ntls = \"off\"\n"),
+        ("domain", ""),
+        (
+            "domain",
+            "[coolify]\ndomain = \"https://openclaw.example.com\"\nlabels = \"traefik\"\n",
+        ),
+        (
+            "domain",
+            "[coolify]\ndomain = \"openclaw.example.com\"\ntrusted_proxies = [\"10.0.1.0/24\"]\n",
+        ),
     ] {
         let d = sandbox(&format!("{}\n{extra}", minimal(profile)));
         ocgen(d.path())
@@ -729,6 +763,38 @@ fn plan_shows_keys_steps_and_diffs_without_writing() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("OC003"));
+}
+
+#[test]
+fn plan_to_domain_lists_the_operator_steps() {
+    let d = sandbox(
+        "profile = \"lan-patch\"\n[openclaw]\nversion = \"2026.9.6\"\n[gateway]\npublish_address = \"10.0.0.2\"\n",
+    );
+    ocgen(d.path())
+        .args(["plan", "--to", "domain"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Moving lan-patch → domain")
+                .and(predicate::str::contains("+ gateway.trustedProxies"))
+                .and(predicate::str::contains("+ gateway.controlUi.allowedOrigins"))
+                .and(predicate::str::contains("DNS: point an A/AAAA record"))
+                .and(predicate::str::contains("enter the domain as https://<domain>"))
+                .and(predicate::str::contains("+      SERVICE_FQDN_OPENCLAW_18789"))
+                .and(predicate::str::contains("-    ports:")),
+        );
+}
+
+#[test]
+fn domain_owns_the_proxy_keys() {
+    let d = sandbox(
+        "profile = \"domain\"\n[openclaw]\nversion = \"2026.9.6\"\n[openclaw.config]\n\"gateway.trustedProxies\" = [\"0.0.0.0/0\"]\n",
+    );
+    ocgen(d.path())
+        .arg("validate")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("OC007").and(predicate::str::contains("gateway.trustedProxies")));
 }
 
 #[test]

@@ -3,7 +3,9 @@
 //! - the `openclaw` on PATH is verified against the pinned release and the
 //!   link restored when an `npm install -g` replaced it;
 //! - under `tini -g` (the image's PID 1), SIGTERM ends the gateway and
-//!   tailscaled within seconds.
+//!   tailscaled within seconds;
+//! - the running gateway is uid/gid 1000 with no capabilities (its
+//!   `/proc/PID/status`), tailscaled root.
 
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
@@ -59,6 +61,11 @@ impl Sandbox {
     fn new(gateway_body: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
+        // The gateway runs as uid 1000 (the bootstrap drops to it): it must
+        // reach the sandbox and append to the marker.
+        fs::set_permissions(root, fs::Permissions::from_mode(0o755)).unwrap();
+        fs::write(root.join("marker"), "").unwrap();
+        fs::set_permissions(root.join("marker"), fs::Permissions::from_mode(0o666)).unwrap();
         let pkg = root.join("opt/openclaw/node_modules/openclaw");
         fake_package(
             &pkg,
@@ -121,6 +128,19 @@ impl Sandbox {
 
     fn marker(&self) -> String {
         fs::read_to_string(self.path("marker")).unwrap_or_default()
+    }
+
+    /// pid of the running gateway (from the marker).
+    fn gateway_pid(&self) -> Option<u32> {
+        self.marker().split_whitespace().nth(1)?.parse().ok()
+    }
+
+    /// pid of tailscaled (STUB_PIDFILE).
+    fn tailscaled_pid(&self) -> Option<u32> {
+        fs::read_to_string(self.path("pids"))
+            .ok()?
+            .lines()
+            .find_map(|l| l.strip_prefix("tailscaled ")?.trim().parse().ok())
     }
 
     fn link_target(&self) -> PathBuf {
@@ -260,6 +280,80 @@ fn wait_until(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(20));
     }
     cond()
+}
+
+/// `Name:\tvalue` fields of /proc/PID/status.
+fn proc_status(pid: u32) -> Vec<(String, String)> {
+    fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.to_string(), v.split_whitespace().collect::<Vec<_>>().join(" ")))
+        .collect()
+}
+
+fn field(status: &[(String, String)], name: &str) -> Option<String> {
+    status.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+}
+
+#[test]
+fn under_tini_the_gateway_runs_as_uid_1000_and_tailscaled_as_root() {
+    for profile in ["serve", "lan-patch"] {
+        let sb = Sandbox::new("trap 'exit 0' TERM\nwhile :; do sleep 0.05; done");
+        let mut child = start_under_tini(&sb, profile);
+        assert!(
+            wait_until(Duration::from_secs(20), || sb.gateway_pid().is_some()),
+            "{profile}: the gateway never started"
+        );
+        let pid = sb.gateway_pid().unwrap();
+        let status = proc_status(pid);
+        assert_eq!(
+            field(&status, "State").map(|s| s.starts_with('S') || s.starts_with('R')),
+            Some(true)
+        );
+        assert_eq!(
+            field(&status, "Uid").as_deref(),
+            Some("1000 1000 1000 1000"),
+            "{profile}: {status:?}"
+        );
+        assert_eq!(
+            field(&status, "Gid").as_deref(),
+            Some("1000 1000 1000 1000"),
+            "{profile}: {status:?}"
+        );
+        assert_eq!(field(&status, "Groups").as_deref(), Some(""), "{profile}: {status:?}");
+        assert_eq!(
+            field(&status, "CapEff").as_deref(),
+            Some("0000000000000000"),
+            "{profile}"
+        );
+        assert_eq!(
+            field(&status, "CapPrm").as_deref(),
+            Some("0000000000000000"),
+            "{profile}"
+        );
+        assert_eq!(field(&status, "NoNewPrivs").as_deref(), Some("1"), "{profile}");
+        // tini's child: the bootstrap's process, which became the gateway (exec).
+        let tini_children = fs::read_to_string(format!("/proc/{0}/task/{0}/children", child.id())).unwrap_or_default();
+        assert_eq!(
+            tini_children.split_whitespace().next(),
+            Some(pid.to_string().as_str()),
+            "{profile}: exec, not a child"
+        );
+        if profile == "serve" {
+            let td = sb.tailscaled_pid().expect("tailscaled pid");
+            assert_eq!(
+                field(&proc_status(td), "Uid").as_deref(),
+                Some("0 0 0 0"),
+                "tailscaled is root's"
+            );
+        }
+        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        assert!(wait_until(Duration::from_secs(5), || child
+            .try_wait()
+            .unwrap()
+            .is_some()));
+    }
 }
 
 fn tini() -> &'static str {

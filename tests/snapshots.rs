@@ -20,7 +20,7 @@ fn snapshot_all(name: &str, text: &str) {
 
 #[test]
 fn every_profile_and_release() {
-    for profile in ["lan-patch", "sidecar", "serve"] {
+    for profile in ["lan-patch", "sidecar", "serve", "domain"] {
         for version in ocgen::versions::known_versions() {
             let text = format!("profile = \"{profile}\"\n[openclaw]\nversion = \"{version}\"\n");
             snapshot_all(&format!("{profile}-{version}"), &text);
@@ -39,7 +39,7 @@ fn fixtures() {
 
 #[test]
 fn rendering_is_deterministic() {
-    for profile in ["lan-patch", "sidecar", "serve"] {
+    for profile in ["lan-patch", "sidecar", "serve", "domain"] {
         let text = format!("profile = \"{profile}\"\n[openclaw]\nversion = \"2026.9.6\"\n");
         assert_eq!(render(&text), render(&text));
     }
@@ -47,7 +47,7 @@ fn rendering_is_deterministic() {
 
 #[test]
 fn secrets_only_appear_as_references() {
-    for profile in ["lan-patch", "sidecar", "serve"] {
+    for profile in ["lan-patch", "sidecar", "serve", "domain"] {
         let text = format!("profile = \"{profile}\"\n[openclaw]\nversion = \"2026.9.6\"\n");
         for f in render(&text) {
             for line in f.contents.lines() {

@@ -52,7 +52,7 @@ fn text(o: &Output) -> String {
 /// Every (name, deploy.toml) the suite renders: profile × release, and fixtures.
 fn cases() -> Vec<(String, String)> {
     let mut v = Vec::new();
-    for profile in ["lan-patch", "sidecar", "serve"] {
+    for profile in ["lan-patch", "sidecar", "serve", "domain"] {
         for version in ocgen::versions::known_versions() {
             v.push((
                 format!("{profile}-{version}"),

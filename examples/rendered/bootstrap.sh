@@ -2,13 +2,19 @@
 # ocgen 0.1.0 · profile serve · OpenClaw 2026.9.6 · generated — do not edit.
 # Edit deploy.toml and run `ocgen render` instead; `ocgen check` tells whether this file is stale.
 #
-# Entrypoint of the OpenClaw gateway container. In order:
+# Entrypoint of the OpenClaw gateway container. It starts as root, does as root only
+# what needs root, and runs the gateway as uid 1000 / gid 1000. In order:
 #   1. refuse to start without the gateway token;
-#   2. start tailscaled (userspace networking), log in with TS_AUTHKEY when it is set,
-#      and wait until the node is Running (on timeout: exit, config untouched);
-#   3. patch openclaw.json with jq (temp file + mv; keys it does not own are kept);
+#   2. start tailscaled (userspace networking, as root), make the gateway's user its
+#      operator (OpenClaw runs `tailscale serve` as that user), log in with TS_AUTHKEY
+#      when it is set, and wait until the node is Running (on timeout: exit, config untouched);
+#   3. hand the OpenClaw state directories to the gateway's user: create them, and give
+#      it what root owns there (an older deploy ran everything as root); nothing else;
 #   4. make sure `openclaw` on PATH is the image's pinned release (restore the link if not);
-#   5. exec the gateway (tailscaled keeps running in the background).
+#   5. as the gateway's user: patch openclaw.json with jq (temp file + mv;
+#      keys it does not own are kept; a link planted there cannot make root read or write elsewhere);
+#   6. drop to the gateway's user (setpriv: no setuid helper, no capabilities, no new
+#      privileges) and exec the gateway (tailscaled keeps running as root in the background).
 #
 # Locations come from the environment (defaults are production's):
 #   OPENCLAW_DATA_DIR     data volume                (/data)
@@ -16,6 +22,8 @@
 #   OPENCLAW_CONFIG_PATH  openclaw.json              ($OPENCLAW_STATE_DIR/openclaw.json)
 #   OPENCLAW_IMAGE_DIR    the image's OpenClaw       (/opt/openclaw)
 #   OPENCLAW_BIN          the link on PATH           (/usr/local/bin/openclaw)
+#   HOME                  the gateway's HOME; root's (Docker's default) becomes the
+#                         gateway user's own from /etc/passwd (/home/node)
 #   TS_STATE_DIR          tailscaled state           ($OPENCLAW_DATA_DIR/tailscale)
 #   TS_SOCKET             tailscaled socket          (/var/run/tailscale/tailscaled.sock)
 #   TS_WAIT_SECONDS       how long to wait for login (30)
@@ -31,6 +39,13 @@ OPENCLAW_DATA_DIR="${OPENCLAW_DATA_DIR:-/data}"
 OPENCLAW_STATE_DIR="${OPENCLAW_STATE_DIR:-$OPENCLAW_DATA_DIR/.openclaw}"
 OPENCLAW_CONFIG_PATH="${OPENCLAW_CONFIG_PATH:-$OPENCLAW_STATE_DIR/openclaw.json}"
 export OPENCLAW_STATE_DIR OPENCLAW_CONFIG_PATH
+
+# The gateway's user (the image creates it; OpenClaw's official image uses the same ids).
+GATEWAY_UID=1000
+GATEWAY_GID=1000
+# Run a command as the gateway's user: real, effective and saved ids, no supplementary
+# groups, no inheritable capabilities, and no way back up (no_new_privs).
+as_gateway=(setpriv --reuid="$GATEWAY_UID" --regid="$GATEWAY_GID" --clear-groups --inh-caps=-all --no-new-privs --)
 
 config_tmp=""
 cleanup() {
@@ -54,11 +69,85 @@ private_dir() {
   fi
 }
 
+# 5. Patch openclaw.json. What the patch does, and why:
+#   .gateway.port = 18789
+#       the port the gateway listens on (and the healthcheck dials)
+#   .gateway.bind = "loopback"
+#       Tailscale Serve requires a loopback gateway; the tailnet reaches it over HTTPS
+#   .gateway.mode = "local"
+#       the gateway refuses to start without mode=local
+#   del(.gateway.remote)
+#       only remote mode reads it
+#   del(.gateway.tls)
+#       [gateway] tls = "off": plain http; a gateway.tls left from tls = "self-signed" would keep TLS on
+#   .gateway.tailscale.mode = "serve"
+#       OpenClaw runs `tailscale serve` to publish the loopback gateway to the tailnet over HTTPS
+#   .gateway.trustedProxies = ["127.0.0.1","::1"]
+#       Tailscale Serve proxies from loopback: only it may say who the tailnet client is (X-Forwarded-For); OpenClaw 2026.9.6 refuses proxied requests (HTTP 403) otherwise
+#   del(.gateway.tailscale.resetOnExit)
+#       retired in OpenClaw 2026.9.6; an older config may still carry it
+#   del(.commands.useAccessGroups)
+#       retired in OpenClaw 2026.9.6; an older config may still carry it
+#   not written: gateway.tailscale.resetOnExit
+#       OpenClaw 2026.9.6 rejects it; the seed set it because it keeps the Serve configuration across gateway restarts
+JQ_PATCH='.gateway.port = 18789
+| .gateway.bind = "loopback"
+| .gateway.mode = "local"
+| del(.gateway.remote)
+| del(.gateway.tls)
+| .gateway.tailscale.mode = "serve"
+| .gateway.trustedProxies = ["127.0.0.1","::1"]
+| del(.gateway.tailscale.resetOnExit)
+| del(.commands.useAccessGroups)'
+# Runs as the gateway's user (step 5), in the directory step 3 gave it.
+patch_config() {
+  config_tmp=$(mktemp -- "$OPENCLAW_CONFIG_PATH.ocgen.XXXXXX")
+  if [ -s "$OPENCLAW_CONFIG_PATH" ] && grep -q '[^[:space:]]' -- "$OPENCLAW_CONFIG_PATH"; then
+    if ! jq --slurp "if length == 1 and (.[0] | type) == \"object\" then .[0] | $JQ_PATCH else error(\"expected one JSON object\") end" \
+      -- "$OPENCLAW_CONFIG_PATH" >"$config_tmp"; then
+      die "cannot patch $OPENCLAW_CONFIG_PATH: it is not one JSON object; fix or remove it (left untouched)"
+    fi
+  else
+    log "no config at $OPENCLAW_CONFIG_PATH yet: starting from {}"
+    jq -n "{} | $JQ_PATCH" >"$config_tmp"
+  fi
+  chmod 0600 -- "$config_tmp"
+  if cmp -s -- "$config_tmp" "$OPENCLAW_CONFIG_PATH"; then
+    log "config $OPENCLAW_CONFIG_PATH already up to date"
+    chmod 0600 -- "$OPENCLAW_CONFIG_PATH"
+    rm -f -- "$config_tmp"
+  else
+    mv -f -- "$config_tmp" "$OPENCLAW_CONFIG_PATH"
+    log "patched $OPENCLAW_CONFIG_PATH"
+  fi
+  config_tmp=""
+}
+
+if [ "${1:-}" = --patch-config ]; then
+  # Step 5: the root part below runs this script again like this, as the gateway's user.
+  patch_config
+  exit 0
+fi
+
 # 1. The gateway token (jq reads it from the environment, never from argv).
 if [ -z "${OPENCLAW_GATEWAY_TOKEN:-}" ]; then
   die "OPENCLAW_GATEWAY_TOKEN is empty: set it in Coolify's environment variables (see coolify.env)"
 fi
 export OPENCLAW_GATEWAY_TOKEN
+
+# Steps 2-4 need root (tailscaled, the ownership of the volume, /usr/local/bin).
+[ "$EUID" -eq 0 ] \
+  || die "bootstrap.sh runs as uid $EUID: it must start as root and drops to uid $GATEWAY_UID itself; remove \`user:\` from the compose service"
+# The gateway user's name (tailscaled's operator) and home, and root's home, from /etc/passwd.
+gateway_user="" gateway_home="" root_home=""
+while IFS=: read -r name _ uid _ _ home _; do
+  case "$uid" in
+    0) [ -n "$root_home" ] || root_home=$home ;;
+    "$GATEWAY_UID") [ -n "$gateway_user" ] || { gateway_user=$name; gateway_home=$home; } ;;
+  esac
+done </etc/passwd
+[ -n "$gateway_user" ] \
+  || die "no user with uid $GATEWAY_UID in /etc/passwd: the image creates it (rebuild it from the rendered Dockerfile)"
 
 # 2. Tailscale: tailscaled in this container, userspace networking, default socket
 #    (OpenClaw runs `tailscale serve` without --socket).
@@ -105,12 +194,19 @@ ts_wait_for() {
 }
 ts_wait_for 'NeedsLogin|NeedsMachineAuth|Stopped|Running' \
   || die "tailscaled did not answer within ${TS_WAIT_SECONDS}s; config untouched, gateway not started"
+# OpenClaw runs `tailscale serve` as the gateway's user. tailscaled lets only root, its own
+# user and its operator change its state (Tailscale's ipn/ipnauth IsReadonlyConn); anyone
+# else gets "Access denied: serve config denied". So that user becomes the operator (a pref
+# kept with the node): with `up --operator` when this script logs in, else with `tailscale
+# set --operator` once Running (a node logged in before, e.g. by an older deploy, or by hand).
+operator_set=""
 if [ "$ts_state" != "Running" ]; then
   if [ -n "$ts_auth_key" ]; then
     log "logging in to the tailnet as $TS_HOSTNAME"
     # The key goes through a file descriptor: never in argv, never on disk.
-    ts up --auth-key=file:/dev/fd/3 --hostname="$TS_HOSTNAME" --timeout="$((deadline > SECONDS ? deadline - SECONDS : 1))s" --advertise-tags=tag:server 3<<<"$ts_auth_key" \
+    ts up --auth-key=file:/dev/fd/3 --hostname="$TS_HOSTNAME" --operator="$gateway_user" --timeout="$((deadline > SECONDS ? deadline - SECONDS : 1))s" --advertise-tags=tag:server 3<<<"$ts_auth_key" \
       || die "tailscale up failed; config untouched, gateway not started"
+    operator_set=1
   else
     log "no TS_AUTHKEY: waiting for an interactive login (docker exec … tailscale up)"
   fi
@@ -119,58 +215,30 @@ if [ "$ts_state" != "Running" ]; then
     || die "tailscale did not reach Running within ${TS_WAIT_SECONDS}s; config untouched, gateway not started"
 fi
 ts_auth_key=""
+if [ -z "$operator_set" ]; then
+  ts set --operator="$gateway_user" \
+    || die "tailscale set --operator=$gateway_user failed; config untouched, gateway not started"
+fi
 log "tailscale is Running"
 
-# 3. Patch openclaw.json. What the patch does, and why:
-#   .gateway.port = 18789
-#       the port the gateway listens on (and the healthcheck dials)
-#   .gateway.bind = "loopback"
-#       Tailscale Serve requires a loopback gateway; the tailnet reaches it over HTTPS
-#   .gateway.mode = "local"
-#       the gateway refuses to start without mode=local
-#   del(.gateway.remote)
-#       only remote mode reads it
-#   del(.gateway.tls)
-#       [gateway] tls = "off": plain http; a gateway.tls left from tls = "self-signed" would keep TLS on
-#   .gateway.tailscale.mode = "serve"
-#       OpenClaw runs `tailscale serve` to publish the loopback gateway to the tailnet over HTTPS
-#   del(.gateway.tailscale.resetOnExit)
-#       retired in OpenClaw 2026.9.6; an older config may still carry it
-#   del(.commands.useAccessGroups)
-#       retired in OpenClaw 2026.9.6; an older config may still carry it
-#   not written: gateway.tailscale.resetOnExit
-#       OpenClaw 2026.9.6 rejects it; the seed set it because it keeps the Serve configuration across gateway restarts
-JQ_PATCH='.gateway.port = 18789
-| .gateway.bind = "loopback"
-| .gateway.mode = "local"
-| del(.gateway.remote)
-| del(.gateway.tls)
-| .gateway.tailscale.mode = "serve"
-| del(.gateway.tailscale.resetOnExit)
-| del(.commands.useAccessGroups)'
-
-config_dir=$(dirname -- "$OPENCLAW_CONFIG_PATH")
-private_dir "$config_dir"
-config_tmp=$(mktemp -- "$OPENCLAW_CONFIG_PATH.ocgen.XXXXXX")
-if [ -s "$OPENCLAW_CONFIG_PATH" ] && grep -q '[^[:space:]]' -- "$OPENCLAW_CONFIG_PATH"; then
-  if ! jq --slurp "if length == 1 and (.[0] | type) == \"object\" then .[0] | $JQ_PATCH else error(\"expected one JSON object\") end" \
-    -- "$OPENCLAW_CONFIG_PATH" >"$config_tmp"; then
-    die "cannot patch $OPENCLAW_CONFIG_PATH: it is not one JSON object; fix or remove it (left untouched)"
+# 3. The OpenClaw state directories belong to the gateway's user: create them for it,
+#    and give it every entry root owns there (what a deploy from before the gateway ran
+#    unprivileged left, or a `docker exec` as root). Entries owned by anyone else are
+#    left alone; links are not followed (chown -h); modes are kept.
+hand_over_dir() {
+  local dir=$1
+  [ "$dir" != / ] || die "refusing to hand / to the gateway's user; check OPENCLAW_STATE_DIR and OPENCLAW_CONFIG_PATH"
+  if [ ! -d "$dir" ]; then
+    mkdir -p -- "$(dirname -- "$dir")"
+    private_dir "$dir"
   fi
-else
-  log "no config at $OPENCLAW_CONFIG_PATH yet: starting from {}"
-  jq -n "{} | $JQ_PATCH" >"$config_tmp"
+  find "$dir" -xdev -user 0 -exec chown -h -- "$GATEWAY_UID:$GATEWAY_GID" {} +
+}
+config_dir=$(dirname -- "$OPENCLAW_CONFIG_PATH")
+if [ "$config_dir" != "$OPENCLAW_STATE_DIR" ]; then
+  hand_over_dir "$config_dir"
 fi
-chmod 0600 -- "$config_tmp"
-if cmp -s -- "$config_tmp" "$OPENCLAW_CONFIG_PATH"; then
-  log "config $OPENCLAW_CONFIG_PATH already up to date"
-  chmod 0600 -- "$OPENCLAW_CONFIG_PATH"
-  rm -f -- "$config_tmp"
-else
-  mv -f -- "$config_tmp" "$OPENCLAW_CONFIG_PATH"
-  log "patched $OPENCLAW_CONFIG_PATH"
-fi
-config_tmp=""
+hand_over_dir "$OPENCLAW_STATE_DIR"
 
 # 4. The openclaw on PATH must be the image's pinned 2026.9.6: an agent running
 #    `npm install -g openclaw@…` inside the container replaces /usr/local/bin/openclaw.
@@ -196,7 +264,14 @@ if [ -d "$OPENCLAW_IMAGE_DIR/node_modules/openclaw" ]; then
   fi
 fi
 
-# 5. Start the gateway in this process.
+# 5. Patch the config as the gateway's user (this script again, in its --patch-config mode).
+"${as_gateway[@]}" "$BASH" "${BASH_SOURCE[0]}" --patch-config || exit 1
+
+# 6. Start the gateway in this process, as its user. Docker gives root's HOME (/root),
+#    which the gateway cannot write: it gets its own.
+if [ -z "${HOME:-}" ] || [ "$HOME" = "$root_home" ]; then
+  export HOME="$gateway_home"
+fi
 trap - EXIT
-log "exec openclaw gateway run"
-exec openclaw gateway run
+log "exec openclaw gateway run as $gateway_user (uid $GATEWAY_UID, gid $GATEWAY_GID)"
+exec "${as_gateway[@]}" openclaw gateway run

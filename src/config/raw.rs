@@ -16,6 +16,10 @@ const HOSTNAME_PATTERN: &str = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
 const IMAGE_PATTERN: &str =
     r"^[a-z0-9]+([._/:@-][a-zA-Z0-9_]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$";
 const TAG_PATTERN: &str = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[a-f0-9]{64})?$";
+/// A host name, optionally with a scheme (`http://` is accepted here and refused by lint OC115).
+const DOMAIN_PATTERN: &str =
+    r"^(https?://)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+/?$";
+const PROXY_ADDRESS_PATTERN: &str = r"^([0-9]{1,3}(\.[0-9]{1,3}){3}(/[0-9]{1,2})?|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$";
 const CONFIG_PATH_PATTERN: &str = r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$";
 
 /// `deploy.toml`: how to deploy one OpenClaw gateway on a Coolify-managed Docker host.
@@ -24,8 +28,9 @@ const CONFIG_PATH_PATTERN: &str = r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0
 #[schemars(title = "ocgen deploy.toml")]
 pub struct RawConfig {
     /// The deployment profile: `lan-patch` (gateway on the LAN), `sidecar` (LAN plus a
-    /// Tailscale sidecar container) or `serve` (gateway on loopback, published to the tailnet
-    /// over HTTPS by Tailscale Serve inside the container). `ocgen render --profile` overrides it.
+    /// Tailscale sidecar container), `serve` (gateway on loopback, published to the tailnet
+    /// over HTTPS by Tailscale Serve inside the container) or `domain` (HTTPS on a domain through
+    /// Coolify's Traefik, no published port). `ocgen render --profile` overrides it.
     pub profile: ProfileName,
     /// The OpenClaw release to deploy.
     pub openclaw: OpenclawSection,
@@ -55,16 +60,24 @@ pub enum ProfileName {
     Sidecar,
     /// Gateway on loopback; tailscaled in the container publishes it with Tailscale Serve.
     Serve,
+    /// Gateway on the container network; Coolify's Traefik terminates HTTPS on a domain.
+    Domain,
 }
 
 impl ProfileName {
-    pub const ALL: [ProfileName; 3] = [ProfileName::LanPatch, ProfileName::Sidecar, ProfileName::Serve];
+    pub const ALL: [ProfileName; 4] = [
+        ProfileName::LanPatch,
+        ProfileName::Sidecar,
+        ProfileName::Serve,
+        ProfileName::Domain,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ProfileName::LanPatch => "lan-patch",
             ProfileName::Sidecar => "sidecar",
             ProfileName::Serve => "serve",
+            ProfileName::Domain => "domain",
         }
     }
 }
@@ -202,7 +215,39 @@ pub struct CoolifySection {
     /// Named volume mounted at `/data` for the gateway's state.
     #[schemars(regex(pattern = NAME_PATTERN))]
     pub data_volume: String,
+    /// `domain` only: the domain Coolify routes to the gateway, e.g. `openclaw.example.com`
+    /// (or `https://openclaw.example.com`). It becomes the Control UI's allowed origin. Unset:
+    /// the domain you enter in Coolify's UI is read at start from `SERVICE_URL_OPENCLAW`.
+    #[schemars(regex(pattern = DOMAIN_PATTERN))]
+    pub domain: Option<String>,
+    /// `domain` only: who writes the Traefik labels. `coolify`: the compose file declares
+    /// `SERVICE_FQDN_OPENCLAW_<port>` and Coolify writes the labels and the certificate.
+    /// `traefik`: ocgen writes the labels Coolify would write (for a raw-compose deployment);
+    /// needs `domain`.
+    pub labels: LabelsMode,
+    /// `domain` only: addresses or IPv4 CIDRs of the reverse proxy, written to
+    /// `gateway.trustedProxies`. Empty: the bootstrap resolves `proxy_host` at every start.
+    pub trusted_proxies: Vec<ProxyAddress>,
+    /// `domain` only: host name of the reverse proxy on `network`, resolved at start when
+    /// `trusted_proxies` is empty (`coolify-proxy` is the container Coolify runs Traefik in).
+    #[schemars(regex(pattern = NAME_PATTERN))]
+    pub proxy_host: String,
 }
+
+/// Who writes the Traefik labels of the `domain` profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum LabelsMode {
+    /// Coolify, from the `SERVICE_FQDN_OPENCLAW_<port>` magic variable and the domain in its UI.
+    Coolify,
+    /// ocgen, the labels Coolify's `fqdnLabelsForTraefik` writes (raw-compose deployments).
+    Traefik,
+}
+
+/// An IP address or an IPv4 CIDR such as `10.0.1.5` or `10.0.1.0/24`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct ProxyAddress(#[schemars(regex(pattern = PROXY_ADDRESS_PATTERN))] pub String);
 
 impl Default for CoolifySection {
     fn default() -> Self {
@@ -211,6 +256,10 @@ impl Default for CoolifySection {
             network_external: true,
             network_internal: false,
             data_volume: "openclaw-data".into(),
+            domain: None,
+            labels: LabelsMode::Coolify,
+            trusted_proxies: Vec::new(),
+            proxy_host: "coolify-proxy".into(),
         }
     }
 }

@@ -85,9 +85,15 @@ fn serve_claims(sb: &Sandbox) -> Vec<String> {
 
 /// `nsenter` into the run's network, PID and mount namespaces.
 fn nsenter(p: &NsProc) -> Result<Command, String> {
+    nsenter_as(p, &[])
+}
+
+/// [`nsenter`] with extra options (e.g. `--setuid`).
+fn nsenter_as(p: &NsProc, opts: &[&str]) -> Result<Command, String> {
     let init = p.init_pid().ok_or("the namespace has no init process")?;
     let mut cmd = Command::new("nsenter");
-    cmd.args(["-t", &init.to_string(), "--pid", "--mount", "--net", "--"]);
+    cmd.args(["-t", &init.to_string(), "--pid", "--mount", "--net"]);
+    cmd.args(opts).arg("--");
     Ok(cmd)
 }
 
@@ -267,7 +273,8 @@ impl Gateway {
     }
 
     /// Run `argv` inside the server (the gateway's network, PID and mount
-    /// namespaces), with the gateway's environment plus what the bootstrap
+    /// namespaces) as the gateway's user (uid/gid 1000, as its sub-agents run and
+    /// as an operator's `docker exec -u node` does), with the gateway's environment plus what the bootstrap
     /// exports (`OPENCLAW_STATE_DIR`, `OPENCLAW_CONFIG_PATH`) plus `extra`:
     /// what a sub-agent or `docker exec` in the container sees.
     pub fn in_server<S: AsRef<OsStr>>(
@@ -277,7 +284,7 @@ impl Gateway {
         limit: Duration,
     ) -> Result<Ran, String> {
         let state = self.sb.path("data/.openclaw");
-        let mut cmd = nsenter(&self.p)?;
+        let mut cmd = nsenter_as(&self.p, &["--setuid", "1000", "--setgid", "1000"])?;
         cmd.args(argv)
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k, v)))

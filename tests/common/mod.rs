@@ -30,12 +30,15 @@
 //! - [`stub_config`] / [`validate`]: the `openclaw.json` a bootstrap writes
 //!   (stand-in openclaw) and a release's own verdict on a config.
 //! - [`run_all`]: run named jobs at once on threads, once per test binary.
+//! - [`mutate`]: the fuzz tests' deterministic deploy.toml mutations.
 #![allow(dead_code, unused_imports)]
 
 mod client;
 mod config;
+pub mod docker;
 mod gateway;
 mod jobs;
+pub mod mutate;
 mod net;
 mod proc;
 mod sandbox;

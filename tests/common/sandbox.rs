@@ -26,6 +26,17 @@ impl Sandbox {
         for sub in ["home", "bin", "run", "out", "tmp", "cwd"] {
             fs::create_dir_all(root.join(sub)).map_err(|e| e.to_string())?;
         }
+        // The bootstrap runs the gateway as uid 1000: it reads the script,
+        // writes HOME, TMPDIR and the stand-ins' log (which root writes too).
+        let mode = |p: &Path, m: u32| fs::set_permissions(p, fs::Permissions::from_mode(m)).map_err(|e| e.to_string());
+        mode(&root, 0o755)?;
+        for sub in ["home", "out", "tmp", "cwd"] {
+            mode(&root.join(sub), 0o777)?;
+        }
+        for file in ["out/stub.log", "out/pids"] {
+            fs::write(root.join(file), "").map_err(|e| e.to_string())?;
+            mode(&root.join(file), 0o666)?;
+        }
         // OCGEN_KEEP_SANDBOX=1 keeps it for a post-mortem.
         let keep = std::env::var_os("OCGEN_KEEP_SANDBOX").is_some_and(|v| v == "1");
         Ok(Sandbox {
@@ -55,6 +66,12 @@ impl Sandbox {
         for name in ["jiti", "node-compile-cache"] {
             let shared = cache_dir(version).join(name);
             fs::create_dir_all(&shared).map_err(|e| format!("{}: {e}", shared.display()))?;
+            // Shared by root (validation) and uid 1000 (the bootstrap's gateway).
+            std::process::Command::new("chmod")
+                .args(["-R", "a+rwX"])
+                .arg(&shared)
+                .status()
+                .map_err(|e| format!("chmod {}: {e}", shared.display()))?;
             symlink(&shared, self.path("tmp").join(name)).map_err(|e| e.to_string())?;
         }
         Ok(())
