@@ -135,6 +135,12 @@ pub fn resolve(loaded: Loaded, opts: &LoadOptions) -> Result<Model, Vec<Diagnost
         }
     }
 
+    // With [gateway] tls, the bootstrap writes gateway.tls too.
+    let tls_owned: &[&str] = if raw.gateway.tls == config::GatewayTls::SelfSigned {
+        &["gateway.tls"]
+    } else {
+        &[]
+    };
     for key in raw.openclaw.config.keys() {
         let domain_owned = match raw.profile {
             ProfileName::Domain => DOMAIN_OWNED_PATHS,
@@ -143,6 +149,7 @@ pub fn resolve(loaded: Loaded, opts: &LoadOptions) -> Result<Model, Vec<Diagnost
         };
         if let Some(owned) = OWNED_PATHS
             .iter()
+            .chain(tls_owned)
             .chain(domain_owned)
             .find(|o| key == *o || key.starts_with(&format!("{o}.")))
         {

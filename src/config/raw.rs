@@ -150,6 +150,22 @@ pub struct GatewaySection {
     /// `${SERVICE_PASSWORD_64_OPENCLAW}` makes Coolify generate it.
     #[schemars(regex(pattern = SECRET_REF_PATTERN))]
     pub token: String,
+    /// HTTPS on the gateway's own port (lan-patch and sidecar). `self-signed`: the gateway
+    /// serves `https://`/`wss://` with a self-signed certificate kept on the data volume, so a
+    /// LAN browser has a secure context and can use the Control UI at `https://<LAN IP>:<port>/`
+    /// (accept the certificate once, approve the browser once). `off`: plain `http://`, where a
+    /// LAN browser loads the page but cannot connect (no secure context, no device identity).
+    pub tls: GatewayTls,
+}
+
+/// TLS on the gateway port (`gateway.tls` in `openclaw.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum GatewayTls {
+    /// Plain `http://` and `ws://`.
+    Off,
+    /// `https://` and `wss://` with a self-signed certificate generated on first start.
+    SelfSigned,
 }
 
 impl Default for GatewaySection {
@@ -159,6 +175,7 @@ impl Default for GatewaySection {
             publish_address: "0.0.0.0".into(),
             bind: BindMode::Profile,
             token: "${OPENCLAW_GATEWAY_TOKEN}".into(),
+            tls: GatewayTls::Off,
         }
     }
 }
