@@ -194,7 +194,7 @@ pub const CODES: &[Code] = &[
         "sidecar-tailnet-looks-local",
         Warning,
         "sidecar with userspace networking: tailnet clients reach the gateway from 127.0.0.1",
-        "In userspace mode tailscaled has no network interface: it accepts a tailnet peer's connection to the node's address itself and dials 127.0.0.1:<port> in the namespace the gateway shares (tailscale wgengine/netstack/netstack.go, acceptTCP: `case isTailscaleIP: dialIP = ipv4Loopback`). The gateway then sees every tailnet client as a loopback client, and OpenClaw gives local clients trust it gives no remote one (device pairing is approved without the operator). Anyone on the tailnet who has the token gets that trust.\nFix: `tailscale.networking = \"kernel\"` (a TUN device: the gateway sees the peer's 100.x address and asks for pairing; needs NET_ADMIN and /dev/net/tun, which ocgen then adds), restrict the node's port with a tailnet ACL, or use the serve profile (HTTPS through Tailscale Serve with the proxy attributed)."
+        "In userspace mode tailscaled has no network interface: it accepts a tailnet peer's connection to the node's address itself and dials 127.0.0.1:<port> in the namespace the gateway shares (tailscale wgengine/netstack/netstack.go, acceptTCP: `case isTailscaleIP: dialIP = ipv4Loopback`). The gateway then sees every tailnet client as a loopback client, and OpenClaw gives local clients trust it gives no remote one (device pairing is approved without the operator). Anyone on the tailnet who has the token gets that trust.\nFix: leave `tailscale.networking` unset or set it to `\"kernel\"`, the sidecar's default (a TUN device: the gateway sees the peer's 100.x address and asks for pairing; needs NET_ADMIN and /dev/net/tun, which ocgen then adds), restrict the node's port with a tailnet ACL, or use the serve profile (HTTPS through Tailscale Serve with the proxy attributed)."
     ),
     code!(
         "OC120",
@@ -297,7 +297,7 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
             .with_label("no outbound access"),
         );
     }
-    if m.profile.tailscale == TailscalePlacement::InContainer && raw.tailscale.networking == TailscaleNetworking::Kernel
+    if m.profile.tailscale == TailscalePlacement::InContainer && m.tailscale_networking() == TailscaleNetworking::Kernel
     {
         out.push(
             diag(
@@ -417,7 +417,7 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
                 .with_label("no HTTPS, no secure context"),
         );
     }
-    if m.profile.tailscale == TailscalePlacement::Sidecar && raw.tailscale.networking == TailscaleNetworking::Userspace
+    if m.profile.tailscale == TailscalePlacement::Sidecar && m.tailscale_networking() == TailscaleNetworking::Userspace
     {
         out.push(
             diag(

@@ -456,7 +456,7 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
             }
         }
         TailscalePlacement::Sidecar => {
-            let kernel = raw.tailscale.networking == TailscaleNetworking::Kernel;
+            let kernel = m.tailscale_networking() == TailscaleNetworking::Kernel;
             let persistent = raw.tailscale.state == TailscaleState::Volume;
             let mut environment = Vec::new();
             if let Some(r) = auth_ref(env) {

@@ -610,7 +610,7 @@ const RULE_CASES: &[(&str, &str, &str)] = &[
         "OC115",
     ),
     ("domain", "[gateway]\npublish_address = \"0.0.0.0\"\n", "OC108"),
-    ("sidecar", "[gateway]\npublish_address = \"10.0.0.2\"\n", "OC116"),
+    ("sidecar", "[tailscale]\nnetworking = \"userspace\"\n", "OC116"),
     ("lan-patch", "[gateway]\npublish_address = \"10.0.0.2\"\n", "OC120"),
     ("sidecar", "[gateway]\npublish_address = \"10.0.0.2\"\n", "OC120"),
     ("serve", "[gateway]\ntls = \"self-signed\"\n", "OC121"),
@@ -641,6 +641,11 @@ fn every_lint_rule_fires_and_stays_quiet_on_clean_input() {
         (
             "sidecar",
             "[gateway]\npublish_address = \"192.168.1.100\"\ntls = \"off\"\n[tailscale]\nnetworking = \"kernel\"\n",
+        ),
+        // The sidecar's default networking is kernel: tailnet peers are not local.
+        (
+            "sidecar",
+            "[gateway]\npublish_address = \"192.168.1.100\"\ntls = \"off\"\n",
         ),
         ("serve", ""),
         ("serve", "[gateway]\ntls = \"off\"\n"),

@@ -305,8 +305,14 @@ pub struct TailscaleSection {
     /// ACL tags the node advertises, e.g. `["tag:server"]`. Required when `auth_key` is an
     /// OAuth client secret; tagged nodes never expire.
     pub tags: Vec<Tag>,
-    /// `sidecar` only: userspace or kernel networking.
-    pub networking: TailscaleNetworking,
+    /// How tailscaled makes its interface. Unset: `kernel` for `sidecar` (the gateway
+    /// sees a tailnet peer's own 100.x address; ocgen adds `NET_ADMIN`, `SYS_MODULE` and
+    /// `/dev/net/tun` to the sidecar), `userspace` for `serve` (no capabilities in the
+    /// gateway's container). `userspace` in `sidecar` makes every tailnet client look local
+    /// to the gateway (lint OC116).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "TailscaleNetworking")]
+    pub networking: Option<TailscaleNetworking>,
     /// Where node state lives (`sidecar`: its own named volume; `serve`: on the data volume).
     pub state: TailscaleState,
     /// `sidecar` only: named volume for the sidecar's state.
@@ -322,7 +328,7 @@ impl Default for TailscaleSection {
             hostname: "openclaw-server".into(),
             auth_key: "${TS_AUTHKEY}".into(),
             tags: Vec::new(),
-            networking: TailscaleNetworking::Userspace,
+            networking: None,
             state: TailscaleState::Volume,
             state_volume: "tailscale-state".into(),
         }
