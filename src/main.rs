@@ -8,25 +8,29 @@
 //! a panic turned into exit code 101 (never an abort), stdout flushed at exit.
 //! `std::env::args` works unchanged (glibc hands std argv through `.init_array`).
 //! The cost: a stack overflow ends in SIGSEGV without Rust's message.
-#![no_main]
-
-use std::ffi::{c_char, c_int};
-use std::io::Write;
+//! (`cargo test` builds this file with its own harness `main`.)
+#![cfg_attr(not(test), no_main)]
 
 #[global_allocator]
 static ALLOCATOR: ocgen::arena::Arena = ocgen::arena::Arena::new();
 
-unsafe extern "C" {
-    fn signal(signum: c_int, handler: usize) -> usize;
-}
-const SIGPIPE: c_int = 13;
-const SIG_IGN: usize = 1;
+#[cfg(not(test))]
+mod start {
+    use std::ffi::{c_char, c_int};
+    use std::io::Write;
 
-#[unsafe(no_mangle)]
-extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
-    // SAFETY: installing SIG_IGN for SIGPIPE before any thread exists, as std does.
-    unsafe { signal(SIGPIPE, SIG_IGN) };
-    let code = std::panic::catch_unwind(ocgen::cli::main_code).unwrap_or(101);
-    let _ = std::io::stdout().flush();
-    c_int::from(code)
+    unsafe extern "C" {
+        fn signal(signum: c_int, handler: usize) -> usize;
+    }
+    const SIGPIPE: c_int = 13;
+    const SIG_IGN: usize = 1;
+
+    #[unsafe(no_mangle)]
+    extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
+        // SAFETY: installing SIG_IGN for SIGPIPE before any thread exists, as std does.
+        unsafe { signal(SIGPIPE, SIG_IGN) };
+        let code = std::panic::catch_unwind(ocgen::cli::main_code).unwrap_or(101);
+        let _ = std::io::stdout().flush();
+        c_int::from(code)
+    }
 }
