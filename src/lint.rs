@@ -200,8 +200,8 @@ pub const CODES: &[Code] = &[
         "OC120",
         "lan-browser-without-https",
         Warning,
-        "a LAN profile on plain http: LAN browsers cannot use the Control UI",
-        "A browser treats a page on plain http:// to a LAN address as no secure context: it has no WebCrypto, so the Control UI has no device identity, and OpenClaw (2026.2.19 and 2026.9.6, measured) refuses its session (\"control ui requires device identity (use HTTPS or localhost secure context)\" or \"control ui requires HTTPS or localhost (secure context)\"). The page loads; logging in does not. Sub-agents, the CLI in the container and browsers through an SSH tunnel to http://localhost:PORT are not affected.\nFix: set `tls = \"self-signed\"` in [gateway]: the gateway serves https://<LAN IP>:<port>/ with a self-signed certificate on the data volume; accept it once per browser and approve each browser once (`openclaw devices approve`). Write `tls = \"off\"` to keep plain http (e.g. SSH tunnels only) and silence this warning."
+        "a LAN profile on plain http: the token crosses the LAN in clear, and older releases refuse LAN browsers",
+        "Over plain http:// the gateway token, the pairing and every Control UI message cross the LAN unencrypted. A browser also treats such a page as no secure context (no WebCrypto). Measured with a real Chromium (tests/browser_path.rs): OpenClaw 2026.2.19 then refuses the Control UI outright (\"control ui requires HTTPS or localhost (secure context)\"); 2026.9.6's Control UI still makes a device identity and gets in once the operator approves the browser. Releases in between are not measured. Sub-agents, the CLI in the container and browsers through an SSH tunnel to http://localhost:PORT are not affected.\nFix: set `tls = \"self-signed\"` in [gateway]: the gateway serves https://<LAN IP>:<port>/ with a self-signed certificate on the data volume; accept it once per browser and approve each browser once (`openclaw devices approve`). Write `tls = \"off\"` to keep plain http (e.g. SSH tunnels only, or a trusted LAN on 2026.9.x) and silence this warning."
     ),
     code!(
         "OC121",
@@ -434,7 +434,7 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
             diag(
                 "OC120",
                 format!(
-                    "profile {} serves the Control UI on plain http://: LAN browsers load the page but cannot log in (no secure context)",
+                    "profile {} serves the Control UI on plain http://: the token crosses the LAN in clear, and 2026.2.19 refuses LAN browsers (no secure context)",
                     m.profile.name
                 ),
             )

@@ -682,7 +682,7 @@ fn lint_on_2026_2_custom_bind_is_a_crash_and_human_output_counts() {
 /// it fails) where LAN browsers are refused; `ocgen explain` says why and
 /// what to write; `tls = "self-signed"` or `"off"` written out ends it.
 #[test]
-fn lan_profile_without_tls_warns_that_lan_browsers_cannot_log_in() {
+fn lan_profile_without_tls_warns_that_the_lan_session_is_in_clear() {
     let text = format!(
         "{}\n[gateway]\npublish_address = \"192.168.1.100\"\n",
         minimal("lan-patch")
@@ -694,7 +694,7 @@ fn lan_profile_without_tls_warns_that_lan_browsers_cannot_log_in() {
         .code(1)
         .stderr(
             predicate::str::contains("warning[OC120]")
-                .and(predicate::str::contains("LAN browsers load the page but cannot log in"))
+                .and(predicate::str::contains("the token crosses the LAN in clear"))
                 .and(predicate::str::contains("deploy.toml:1:11"))
                 .and(predicate::str::contains("`ocgen explain OC120`")),
         );
