@@ -2441,15 +2441,18 @@ fn stand_in_tailscale_behaves_like_the_real_cli() {
     assert_eq!(stdout(&ts(&["serve", "status", "--json"])).trim(), "{}");
 
     // 2026.9.6: foreground serve prints the ready marker and blocks until killed.
-    let mut fg = Command::new(stubs_dir().join("tailscale"))
-        .args(["serve", "--yes", "--bg=false", "18789"])
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("STUB_DEFAULT_SOCKET", &sock)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let foreground_serve = || {
+        Command::new(stubs_dir().join("tailscale"))
+            .args(["serve", "--yes", "--bg=false", "18789"])
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("STUB_DEFAULT_SOCKET", &sock)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut fg = foreground_serve();
     let mut reader = std::io::BufReader::new(fg.stdout.take().unwrap());
     let mut seen = String::new();
     while !seen.contains("Press Ctrl+C to exit.") {
@@ -2470,15 +2473,7 @@ fn stand_in_tailscale_behaves_like_the_real_cli() {
 
     // A foreground claim whose CLI dies with the container (SIGKILL, no
     // cleanup) is still in the config the daemon persists ...
-    let mut fg = Command::new(stubs_dir().join("tailscale"))
-        .args(["serve", "--yes", "--bg=false", "18789"])
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("STUB_DEFAULT_SOCKET", &sock)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut fg = foreground_serve();
     assert!(eventually(Duration::from_secs(5), || {
         stdout(&ts(&["serve", "status", "--json"])).contains("Foreground")
     }));
