@@ -17,105 +17,12 @@
 //!   token in clear on the LAN (both measured here; lint OC120).
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::Value;
 
 const CLI: Duration = Duration::from_secs(60);
-/// How long the browser may take to connect after the approval.
-const WAIT_MS: &str = "60000";
-
-/// What the connected Control UI shows, per release (its own dashboard text,
-/// which needs the gateway's answers).
-fn connected_texts(version: &str) -> &'static [&'static str] {
-    if version == "2026.2.19" {
-        &["Health OK"]
-    } else {
-        &["OpenClaw discovers AI access on this Gateway"]
-    }
-}
-
-struct Browser {
-    child: std::process::Child,
-    lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
-}
-
-impl Browser {
-    /// Chromium on the laptop, opening `url` and waiting for one of `until`.
-    fn open(t: &Topology, url: &str, profile: &std::path::Path, spki: Option<&str>, until: &[&str]) -> Browser {
-        let tools = tools().unwrap_or_else(|e| panic!("{e}"));
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &t.laptop])
-            .arg(tools.node())
-            .arg(clients_dir().join("chromium.mjs"))
-            .args(["--url", url, "--wait-ms", WAIT_MS, "--profile"])
-            .arg(profile);
-        if let Some(h) = spki {
-            cmd.args(["--spki", h]);
-        }
-        for u in until {
-            cmd.args(["--until", u]);
-        }
-        let mut child = cmd
-            .env_clear()
-            .env("PATH", "/usr/bin:/bin")
-            .env("HOME", profile)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("start chromium.mjs (is Debian's chromium installed? scripts/install-test-tools.sh)");
-        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        Browser { child, lines }
-    }
-
-    /// The driver's verdict (one JSON line).
-    fn result(mut self) -> Value {
-        let line = self.lines.next().and_then(Result::ok).unwrap_or_default();
-        let _ = self.child.wait();
-        serde_json::from_str(&line).unwrap_or_else(|_| panic!("chromium.mjs printed no JSON: {line:?}"))
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        // the driver's process group: node and Chromium's processes (`kill -- -PGID`:
-        // procps `kill -KILL -PGID` without `--` reads the PGID as options and may
-        // signal every process, kill(-1))
-        kill_group(self.child.id());
-        let _ = self.child.wait();
-    }
-}
-
-/// The pending pairing request of the Control UI from `ip`, if any.
-fn pending_request(g: &Gateway, ip: &str) -> Result<Option<String>, String> {
-    let list = g.openclaw(&["devices", "list", "--json"], &[], CLI)?;
-    let v: Value =
-        serde_json::from_str(&list.stdout).map_err(|e| format!("devices list --json: {e}: {}", list.describe()))?;
-    Ok(v["pending"].as_array().into_iter().flatten().find_map(|r| {
-        (r["clientId"] == "openclaw-control-ui" && r["remoteIp"] == ip)
-            .then(|| r["requestId"].as_str().map(String::from))
-            .flatten()
-    }))
-}
-
-/// SHA-256 of the certificate's public key, base64: what Chromium's
-/// `--ignore-certificate-errors-spki-list` accepts (the user's "accept the risk").
-fn spki_hash(cert: &std::path::Path) -> String {
-    let o = Command::new("bash")
-        .arg("-c")
-        .arg("openssl x509 -in \"$1\" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64")
-        .arg("spki")
-        .arg(cert)
-        .output()
-        .expect("openssl");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
-}
 
 /// What a LAN browser got.
 struct Outcome {
@@ -128,7 +35,7 @@ struct Outcome {
 /// A user on the laptop opens the Control UI with the token (https with the
 /// certificate accepted, or plain http), the operator approves the browser's
 /// pairing request inside the server when one comes, and the page is watched
-/// until it shows the connected Control UI (or [`WAIT_MS`] pass).
+/// until it shows the connected Control UI (or [`BROWSER_WAIT_MS`] pass).
 fn lan_browser(version: &'static str, tls: bool) -> Outcome {
     let case = Case {
         profile: "lan-patch",
@@ -151,12 +58,19 @@ fn lan_browser(version: &'static str, tls: bool) -> Outcome {
     let scheme = if tls { "https" } else { "http" };
     let url = format!("{scheme}://{}:{PORT}/#token={TOKEN}", t.server_addr());
     let laptop = t.laptop_addr().to_string();
-    let browser = Browser::open(&t, &url, &profile, spki.as_deref(), connected_texts(version));
+    let browser = Browser::open(
+        &t,
+        &url,
+        &profile,
+        spki.as_deref(),
+        None,
+        control_ui_connected_texts(version),
+    );
     // The operator approves the browser's request once it is there.
     let start = Instant::now();
     let mut request = None;
     while start.elapsed() < Duration::from_secs(40) {
-        if let Some(id) = pending_request(&g, &laptop).unwrap_or_else(|e| panic!("{name}: {e}")) {
+        if let Some(id) = pending_request(&g, Some(&laptop)).unwrap_or_else(|e| panic!("{name}: {e}")) {
             let approve = g.openclaw(&["devices", "approve", &id, "--json"], &[], CLI).unwrap();
             assert!(approve.ok(), "{name}: devices approve {id}: {}", approve.describe());
             request = Some(id);

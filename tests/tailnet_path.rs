@@ -33,13 +33,16 @@ const SERVE_PORT: u16 = 8443;
 const CLI_LIMIT: Duration = Duration::from_secs(90);
 
 /// The Serve stand-in, running in the server namespace until dropped.
-fn start_serve(t: &Topology, g: &Gateway) -> Result<NsProc, String> {
+/// `tls`: Serve's certificate and key (HTTPS on port 443, as Serve answers
+/// the tailnet), or plain HTTP on [`SERVE_PORT`].
+fn start_serve(t: &Topology, g: &Gateway, tls: Option<(&std::path::Path, &std::path::Path)>) -> Result<NsProc, String> {
     let tools = tools()?;
     let node = tools.node();
     let script = clients_dir().join("serve-proxy.mjs");
-    let listen = format!("{}:{SERVE_PORT}", t.server_addr());
+    let port = if tls.is_some() { 443 } else { SERVE_PORT };
+    let listen = format!("{}:{port}", t.server_addr());
     let target = format!("http://127.0.0.1:{PORT}");
-    let argv: Vec<&std::ffi::OsStr> = vec![
+    let mut argv: Vec<&std::ffi::OsStr> = vec![
         node.as_os_str(),
         script.as_os_str(),
         "--listen".as_ref(),
@@ -49,6 +52,9 @@ fn start_serve(t: &Topology, g: &Gateway) -> Result<NsProc, String> {
         "--peer".as_ref(),
         PEER.as_ref(),
     ];
+    if let Some((cert, key)) = tls {
+        argv.extend(["--cert".as_ref(), cert.as_os_str(), "--key".as_ref(), key.as_os_str()]);
+    }
     let env = vec![("PATH".to_string(), "/usr/bin:/bin".to_string())];
     let mut p = NsProc::spawn_in(
         &Net::Named(t.server.clone()),
@@ -204,7 +210,7 @@ fn tailnet_path_of(case: Case, label: &str, script: &str) -> Result<String, Stri
         .map_err(|n| format!("FINDING: {name}: the real gateway did not come up: {}", n.describe()))?;
     let mut report = vec![format!("gateway listening after {:.1?} in {}", g.after, t.server)];
     let checks = (|| -> Result<(), String> {
-        let mut serve = start_serve(&t, &g)?;
+        let mut serve = start_serve(&t, &g, None)?;
         let r = check_tailnet(&t, &g);
         let _ = serve.stop();
         report.extend(r?);
@@ -254,4 +260,97 @@ fn serve_2026_9_6_without_trusted_proxies_is_refused_through_serve() {
         "expected HTTP 403 for GET / through Serve, got: {err}"
     );
     eprintln!("negative control: {}", err.lines().next().unwrap_or_default());
+}
+
+/// A real browser on the tailnet: Chromium on the laptop opens
+/// `https://<tailnet host>/#token=…` (the name resolved to the node's address
+/// as MagicDNS would, Serve's certificate accepted) through the Serve
+/// stand-in, now terminating TLS on 443 as Serve does. The Control UI asks to
+/// be paired, the operator approves it in the container, and the same page
+/// connects and shows the gateway's dashboard.
+fn tailnet_browser_in_chromium(version: &'static str) {
+    let case = case("serve", version);
+    let (page, request, output) = chromium_through_serve(case, &render_bootstrap(case));
+    let name = case.name();
+    assert_eq!(page["secureContext"], true, "{name}: {page}");
+    assert!(
+        request.is_some(),
+        "{name}: the Control UI made no pairing request: {page}\n{output}"
+    );
+    assert_eq!(
+        page["ok"], true,
+        "{name}: the approved tailnet browser did not get the connected Control UI: {page}\n{output}"
+    );
+}
+
+/// Chromium through the Serve stand-in against the gateway `script` starts:
+/// the page it ended on, the pairing request approved, the gateway's output.
+fn chromium_through_serve(case: Case, script: &str) -> (Value, Option<String>, String) {
+    let version = case.version;
+    let name = case.name();
+    let t = Topology::new().unwrap_or_else(|e| panic!("{e}"));
+    let g = start_gateway(case, &format!("chromium-{name}"), script, &Net::Named(t.server.clone()))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|n| panic!("{name}: the real gateway did not come up: {}", n.describe()));
+    let dir = g.sb.path("out/serve-tls");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = self_signed(&dir, TAILNET_HOST);
+    let mut serve = start_serve(&t, &g, Some((&cert, &key))).unwrap_or_else(|e| panic!("{e}"));
+    let profile = g.sb.path("out/chromium");
+    std::fs::create_dir_all(&profile).unwrap();
+    let url = format!("https://{TAILNET_HOST}/#token={TOKEN}");
+    let rules = format!("MAP {TAILNET_HOST} {}", t.server_addr());
+    let browser = Browser::open(
+        &t,
+        &url,
+        &profile,
+        Some(&spki_hash(&cert)),
+        Some(&rules),
+        control_ui_connected_texts(version),
+    );
+    let start = Instant::now();
+    let mut request = None;
+    while request.is_none() && start.elapsed() < Duration::from_secs(40) {
+        if let Some(id) = pending_request(&g, None).unwrap_or_else(|e| panic!("{name}: {e}")) {
+            let approve = g
+                .openclaw(&["devices", "approve", &id, "--json"], &[], CLI_LIMIT)
+                .unwrap();
+            assert!(approve.ok(), "{name}: devices approve {id}: {}", approve.describe());
+            request = Some(id);
+        } else {
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+    let page = browser.result();
+    eprintln!("{name}: Chromium on {url} through Serve: pairing request {request:?}; {page}");
+    let _ = serve.stop();
+    let output = g.output();
+    g.stop().unwrap_or_else(|e| panic!("{name}: {e}\n{output}"));
+    (page, request, output)
+}
+
+#[test]
+fn serve_2026_9_6_tailnet_browser_in_chromium() {
+    tailnet_browser_in_chromium("2026.9.6");
+}
+
+#[test]
+fn serve_2026_2_19_tailnet_browser_in_chromium() {
+    tailnet_browser_in_chromium("2026.2.19");
+}
+
+/// The render before the fix, in a real browser: 2026.9.6 answers the tailnet
+/// browser's page with HTTP 403; no pairing request, never connected.
+#[test]
+fn serve_2026_9_6_without_trusted_proxies_chromium_is_refused() {
+    let case = case("serve", "2026.9.6");
+    let broken = render_bootstrap(case).replace("\n| .gateway.trustedProxies = [\"127.0.0.1\",\"::1\"]", "");
+    let (page, request, _) = chromium_through_serve(case, &broken);
+    assert_eq!(request, None, "{page}");
+    assert_eq!(page["ok"], false, "{page}");
+    let text = page["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("Proxy client attribution is required"),
+        "expected the 403 page: {page}"
+    );
 }

@@ -3,8 +3,8 @@
 // the DevTools protocol on a pipe (--remote-debugging-pipe: NUL-delimited JSON on
 // fds 3/4), in real time (no virtual time: OpenClaw's Control UI has its own timers).
 //
-//   node chromium.mjs --url URL --profile DIR [--spki HASH] [--wait-ms N]
-//                     [--until TEXT]... [--then TEXT]...
+//   node chromium.mjs --url URL --profile DIR [--spki HASH] [--host-rules RULES]
+//                     [--wait-ms N] [--until TEXT]... [--then TEXT]...
 //
 // Opens URL in a fresh tab of the profile DIR, then polls the page's visible text
 // every 250 ms until it contains one of the --until texts, within --wait-ms (default
@@ -14,7 +14,9 @@
 // the operator approved this browser, which the caller does on the first line), and
 // a second line is printed. Exit 0 when every phase matched, 1 otherwise.
 // --spki accepts exactly the certificate with that SPKI SHA-256 (base64): what a
-// user's "accept the risk" does for a self-signed one.
+// user's "accept the risk" does for a self-signed one. --host-rules is Chromium's
+// --host-resolver-rules (e.g. "MAP host.ts.net 10.203.1.2": the name the user
+// types resolves to the test's address, as the tailnet's DNS would).
 import { spawn } from "node:child_process";
 
 const args = process.argv.slice(2);
@@ -25,6 +27,7 @@ for (let i = 0; i < args.length; i++) {
   if (a === "--url") opt.url = next();
   else if (a === "--profile") opt.profile = next();
   else if (a === "--spki") opt.spki = next();
+  else if (a === "--host-rules") opt.hostRules = next();
   else if (a === "--wait-ms") opt.waitMs = Number(next());
   else if (a === "--until") opt.until.push(next());
   else if (a === "--then") opt.then.push(next());
@@ -50,6 +53,7 @@ const flags = [
   "--remote-debugging-pipe",
   `--user-data-dir=${opt.profile}`,
   ...(opt.spki ? [`--ignore-certificate-errors-spki-list=${opt.spki}`] : []),
+  ...(opt.hostRules ? [`--host-resolver-rules=${opt.hostRules}`] : []),
   "about:blank",
 ];
 const chrome = spawn(process.env.OCGEN_CHROMIUM || "chromium", flags, {

@@ -1,8 +1,9 @@
 // Stand-in for Tailscale Serve's HTTPS reverse proxy (`tailscale serve PORT`),
 // for ocgen's tailnet tests (tests/tailnet_path.rs). No real tailscaled can run
 // here, so this plays the part of the node's Serve handler: it accepts the
-// tailnet browser's requests (plain HTTP: TLS termination is not modelled, but
-// the request is marked as HTTPS, as Serve's always is) and proxies them,
+// tailnet browser's requests (over HTTPS with --cert/--key, as Serve terminates
+// TLS with the node's certificate; else plain HTTP, still marked as HTTPS, as
+// Serve's requests always are) and proxies them,
 // WebSocket upgrades included, to the gateway on loopback, with exactly the
 // request rewriting Serve does.
 //
@@ -22,8 +23,11 @@
 //
 //   node serve-proxy.mjs --listen ADDR:PORT --target http://127.0.0.1:18789
 //        --peer 100.64.0.7 [--login alice@example.com --name Alice [--pic URL]]
+//        [--cert CERT.pem --key KEY.pem]
 // Prints {"listening":"ADDR:PORT"} once it accepts connections; runs until killed.
+import fs from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
 
 const args = new Map();
@@ -86,7 +90,8 @@ function rewrite(req) {
   return out;
 }
 
-const server = http.createServer((req, res) => {
+const tls = args.get("cert") ? { cert: fs.readFileSync(args.get("cert")), key: fs.readFileSync(args.get("key")) } : null;
+const server = (tls ? (h) => https.createServer(tls, h) : (h) => http.createServer(h))((req, res) => {
   const up = http.request({
     host: target.hostname, port: target.port, method: req.method, path: req.url, headers: rewrite(req),
   }, (r) => {

@@ -29,10 +29,13 @@
 //!   server (a proxy): `NsProc::spawn_in(&Net::Named(t.server.clone()), …)`.
 //! - [`stub_config`] / [`validate`]: the `openclaw.json` a bootstrap writes
 //!   (stand-in openclaw) and a release's own verdict on a config.
+//! - [`Browser`]: a real Chromium on the laptop (`tests/clients/chromium.mjs`),
+//!   with [`spki_hash`] / [`self_signed`] for the certificates it accepts.
 //! - [`run_all`]: run named jobs at once on threads, once per test binary.
 //! - [`mutate`]: the fuzz tests' deterministic deploy.toml mutations.
 #![allow(dead_code, unused_imports)]
 
+mod browser;
 mod client;
 mod config;
 pub mod docker;
@@ -46,6 +49,7 @@ mod slots;
 mod tools;
 mod topology;
 
+pub use browser::*;
 pub use client::*;
 pub use config::*;
 pub use gateway::*;
