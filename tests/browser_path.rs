@@ -59,7 +59,7 @@ fn lan_browser(version: &'static str, tls: bool) -> Outcome {
     let url = format!("{scheme}://{}:{PORT}/#token={TOKEN}", t.server_addr());
     let laptop = t.laptop_addr().to_string();
     let browser = Browser::open(
-        &t,
+        &t.laptop,
         &url,
         &profile,
         spki.as_deref(),

@@ -7,6 +7,8 @@
 //! - the Control UI page over HTTPS, and the HTTP entrypoint redirecting to it;
 //! - the WebSocket handshake with the token from the domain's origin, with the
 //!   browser's own address attributed to it (through the trusted proxy);
+//! - a real browser (Debian's Chromium, `tests/common/browser.rs`) on
+//!   `https://<domain>/` pairs once and gets the connected Control UI;
 //! - a foreign Origin refused;
 //! - a neighbour on the Docker network that bypasses the proxy with a forged
 //!   X-Forwarded-For is not treated as proxied.
@@ -20,6 +22,7 @@
 //! (`OPENCLAW_PROXY_HOST=<ip>`, which `getent ahosts` resolves to itself), and
 //! `SERVICE_URL_OPENCLAW` as Coolify would fill it.
 
+mod common;
 #[path = "domain_path/harness.rs"]
 mod harness;
 
@@ -156,6 +159,56 @@ fn websocket_via_proxy(rig: &Rig) -> Result<String, String> {
     Ok("hello-ok".into())
 }
 
+/// A real browser on the domain: Chromium on the laptop opens
+/// `https://<domain>/#token=…` (the domain resolved to the proxy's public
+/// address, the test certificate accepted) through the real Traefik; the
+/// Control UI asks to be paired, the operator approves it inside the server,
+/// and the same page connects and shows the gateway's dashboard.
+fn chromium_on_the_domain(rig: &Rig, gw: &harness::Gateway) -> Result<String, String> {
+    let profile = rig.dir.path().join("chromium");
+    std::fs::create_dir_all(&profile).map_err(|e| e.to_string())?;
+    let spki = common::spki_hash(&rig.dir.path().join("site.crt"));
+    let rules = format!("MAP {DOMAIN} {}", rig.net.public_ip);
+    let url = format!("https://{DOMAIN}/#token={}", harness::TOKEN);
+    let browser = common::Browser::open(
+        &rig.net.laptop,
+        &url,
+        &profile,
+        Some(&spki),
+        Some(&rules),
+        common::control_ui_connected_texts(rig.version),
+    );
+    let start = Instant::now();
+    let mut request = None;
+    while request.is_none() && start.elapsed() < Duration::from_secs(40) {
+        let list = gw.openclaw(&rig.net, &["devices", "list", "--json"]);
+        let v: Value = serde_json::from_slice(&list.stdout).unwrap_or(Value::Null);
+        let pending = v["pending"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["clientId"] == "openclaw-control-ui");
+        match pending.and_then(|r| r["requestId"].as_str()) {
+            Some(id) => {
+                let a = gw.openclaw(&rig.net, &["devices", "approve", id, "--json"]);
+                if !a.status.success() {
+                    return Err(format!("devices approve {id}: {}", String::from_utf8_lossy(&a.stderr)));
+                }
+                request = Some(id.to_string());
+            }
+            None => std::thread::sleep(Duration::from_millis(500)),
+        }
+    }
+    let page = browser.result();
+    match (&request, page["ok"] == true, page["secureContext"] == true) {
+        (Some(id), true, true) => Ok(format!(
+            "Chromium on {url}: paired (request {id}), connected Control UI (\"{}\")",
+            page["matched"].as_str().unwrap_or_default()
+        )),
+        _ => Err(format!("Chromium on {url}: pairing request {request:?}; page {page}")),
+    }
+}
+
 fn foreign_origin_refused(rig: &Rig) -> Result<String, String> {
     let r = rig.browser_via_proxy("https://evil.test", "browser-foreign");
     let refused = r["ok"] == false && r["error"].as_str().is_some_and(|e| e.contains("origin not allowed"));
@@ -277,6 +330,7 @@ fn domain_path(version: &'static str, label: &str, net: u8) {
     );
     let good_ui = ui_over_https(&rig);
     let good_ws = websocket_via_proxy(&rig);
+    let good_chromium = chromium_on_the_domain(&rig, &gw);
     let good_origin = foreign_origin_refused(&rig);
     let good_bypass = bypass_not_proxied(&rig);
 
@@ -338,6 +392,10 @@ fn domain_path(version: &'static str, label: &str, net: u8) {
     let broken_origin = foreign_origin_refused(&rig);
     drop(gw);
 
+    report("a real browser (Chromium) on the domain", &good_chromium);
+    if let Err(e) = good_chromium {
+        failures.push(format!("Chromium on the domain: {e}"));
+    }
     report("Control UI over HTTPS (Coolify magic variable)", &good_ui);
     if let Err(e) = good_ui {
         failures.push(format!("Control UI over HTTPS (magic variable): {e}"));

@@ -301,7 +301,7 @@ fn chromium_through_serve(case: Case, script: &str) -> (Value, Option<String>, S
     let url = format!("https://{TAILNET_HOST}/#token={TOKEN}");
     let rules = format!("MAP {TAILNET_HOST} {}", t.server_addr());
     let browser = Browser::open(
-        &t,
+        &t.laptop,
         &url,
         &profile,
         Some(&spki_hash(&cert)),

@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::gateway::Gateway;
 use super::proc::kill_group;
 use super::tools::{clients_dir, tools};
+#[allow(unused_imports)]
 use super::topology::Topology;
 
 /// How long the browser may take to reach the page state a test waits for.
@@ -22,13 +23,14 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Chromium on the laptop, opening `url` with the profile `profile` and
+    /// Chromium in the network namespace `laptop_netns` (e.g. a [`Topology`]'s
+    /// laptop), opening `url` with the profile `profile` and
     /// waiting for one of `until` in the page's text. `spki`: accept exactly
     /// the certificate with that public key (the user's "accept the risk");
     /// `host_rules`: Chromium's `--host-resolver-rules` (the name a user types,
     /// mapped to the test's address, as DNS would).
     pub fn open(
-        t: &Topology,
+        laptop_netns: &str,
         url: &str,
         profile: &Path,
         spki: Option<&str>,
@@ -37,7 +39,7 @@ impl Browser {
     ) -> Browser {
         let tools = tools().unwrap_or_else(|e| panic!("{e}"));
         let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &t.laptop])
+        cmd.args(["netns", "exec", laptop_netns])
             .arg(tools.node())
             .arg(clients_dir().join("chromium.mjs"))
             .args(["--url", url, "--wait-ms", BROWSER_WAIT_MS, "--profile"])

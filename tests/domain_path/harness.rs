@@ -344,6 +344,27 @@ pub fn start_gateway(
 }
 
 impl Gateway {
+    /// `openclaw ARGS…` inside the server as the gateway's user, with the
+    /// container's state paths (`docker exec -u node <container> openclaw …`).
+    pub fn openclaw(&self, net: &Net, args: &[&str]) -> Output {
+        let root = self.log.parent().unwrap();
+        let state = root.join("data/.openclaw");
+        run(net
+            .exec(&net.server)
+            .args(["setpriv", "--reuid=1000", "--regid=1000", "--clear-groups", "env", "-i"])
+            .arg(format!("PATH={}:/usr/bin:/bin", root.join("bin").display()))
+            .arg(format!("HOME={}", root.join("home").display()))
+            .arg(format!("TMPDIR={}", root.join("tmp").display()))
+            .arg(format!("OPENCLAW_STATE_DIR={}", state.display()))
+            .arg(format!(
+                "OPENCLAW_CONFIG_PATH={}",
+                state.join("openclaw.json").display()
+            ))
+            .arg(format!("OPENCLAW_GATEWAY_TOKEN={TOKEN}"))
+            .arg("openclaw")
+            .args(args))
+    }
+
     pub fn log_text(&self) -> String {
         fs::read_to_string(&self.log).unwrap_or_default()
     }
