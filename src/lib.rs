@@ -20,6 +20,7 @@ pub mod plan;
 pub mod profile;
 pub mod render;
 pub mod versions;
+pub mod versions_report;
 
 use diagnostic::{Diagnostic, Source};
 use model::{LoadOptions, Model};
