@@ -7,11 +7,41 @@
 //! (ASLR still places the stack, heap and shared libraries). ocgen is a
 //! short-lived file renderer that reads one trusted file; set OCGEN_PIE=1 to
 //! link it as a PIE anyway.
+//!
+//! The data embedded in the binary (`profiles/*.toml`: the profiles and the
+//! OpenClaw release table) is decoded from TOML here, at build time, into JSON
+//! in `$OUT_DIR/profiles/` that the binary parses when it needs it: TOML costs
+//! ~70 instructions a byte to parse, JSON a fraction of that (README,
+//! Benchmarks). The TOML files stay the source a maintainer edits.
+use std::fs;
+use std::path::Path;
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    embed_data();
     println!("cargo:rerun-if-env-changed=OCGEN_PIE");
     let var = |k: &str| std::env::var(k).unwrap_or_default();
     if var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu" && var("OCGEN_PIE").is_empty() {
         println!("cargo:rustc-link-arg-bins=-no-pie");
+    }
+}
+
+fn embed_data() {
+    let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("profiles");
+    fs::create_dir_all(&out).expect("create $OUT_DIR/profiles");
+    println!("cargo:rerun-if-changed=profiles");
+    let mut files: Vec<_> = fs::read_dir("profiles")
+        .expect("read profiles/")
+        .map(|e| e.expect("profiles/ entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    for path in files {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let value: serde_json::Value = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let json = serde_json::to_string(&value).expect("JSON from TOML");
+        let name = path.with_extension("json");
+        fs::write(out.join(name.file_name().expect("file name")), json).expect("write JSON");
     }
 }

@@ -6,7 +6,8 @@
 #   validators  Python venv (docker compose config in Go, check-jsonschema,
 #               hadolint, shellcheck, pre-commit) + Debian jq/unshare/tini
 #   openclaw    private Node 22/24 runtimes + the real OpenClaw gateway in each
-#               version of OPENCLAW_VERSIONS, with launchers target/tools/bin/openclaw-<version>
+#               version of OPENCLAW_VERSIONS, with launchers target/tools/bin/openclaw-<version>,
+#               + Debian's chromium (the real browser of tests/browser_path.rs)
 #   bench       opt-in, not part of 'all' (the tests do not need it): minijinja-cli
 #               (cargo install, ~3 min) + Debian hyperfine/valgrind, for scripts/bench-render.sh
 #   docker      Debian's docker.io + mmdebstrap, a private fenced dockerd
@@ -70,6 +71,8 @@ APT_NEEDS=(jq:jq unshare:util-linux nsenter:util-linux ip:iproute2 tini:tini) # 
 # bench component only: the reference renderer and the measuring tools
 MINIJINJA_CLI_VERSION="3.0.5" # newest on crates.io; ocgen itself uses minijinja 3.1
 BENCH_APT_NEEDS=(hyperfine:hyperfine valgrind:valgrind callgrind_annotate:valgrind)
+# openclaw component: the real browser that opens the real gateway's Control UI
+BROWSER_APT_NEEDS=(chromium:chromium openssl:openssl)
 
 # --- helpers ----------------------------------------------------------------
 log() { printf '[install-test-tools] %s\n' "$*" >&2; }
@@ -305,6 +308,7 @@ main() {
   fi
   if [[ "$what" != openclaw ]]; then ensure_venv; fi
   if [[ "$what" != validators ]]; then
+    ensure_apt "${BROWSER_APT_NEEDS[@]}"
     for v in "${OPENCLAW_VERSIONS[@]}"; do ensure_openclaw "$v"; done
   fi
   if [[ "$what" == all ]]; then ensure_docker; fi

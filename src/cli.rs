@@ -148,14 +148,18 @@ pub enum Format {
 }
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    ExitCode::from(main_code())
+}
+
+/// Parse the process's command line and run it; returns the exit code.
+pub fn main_code() -> u8 {
+    match Cli::try_parse() {
+        Ok(cli) => run(cli),
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { EXIT_INPUT } else { EXIT_OK });
+            if e.use_stderr() { EXIT_INPUT } else { EXIT_OK }
         }
-    };
-    ExitCode::from(run(cli))
+    }
 }
 
 fn color() -> bool {

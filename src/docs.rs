@@ -53,6 +53,9 @@ fn type_of(schema: &Value, node: &Value) -> String {
 
 fn default_of(section_default: Option<&Value>, key: &str, node: &Value) -> String {
     match node.get("default").or_else(|| section_default.and_then(|d| d.get(key))) {
+        // An optional key whose default depends on others (the meaning says how).
+        Some(Value::Null) => "unset".into(),
+        None if section_default.is_some() => "unset".into(),
         Some(v) => format!("`{v}`"),
         None => "required".into(),
     }

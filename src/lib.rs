@@ -19,6 +19,7 @@ pub mod output;
 pub mod plan;
 pub mod profile;
 pub mod render;
+pub mod tls;
 pub mod versions;
 pub mod versions_report;
 

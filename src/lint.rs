@@ -1,7 +1,7 @@
 //! Domain lint: the pitfalls the seed research documents, as rules with
 //! stable codes. `render` and `check` refuse to write on an error.
 
-use crate::config::{BindMode, LabelsMode, ProfileName, TailscaleNetworking, TailscaleState};
+use crate::config::{BindMode, GatewayTls, LabelsMode, ProfileName, TailscaleNetworking, TailscaleState};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
 use crate::profile::TailscalePlacement;
@@ -194,7 +194,21 @@ pub const CODES: &[Code] = &[
         "sidecar-tailnet-looks-local",
         Warning,
         "sidecar with userspace networking: tailnet clients reach the gateway from 127.0.0.1",
-        "In userspace mode tailscaled has no network interface: it accepts a tailnet peer's connection to the node's address itself and dials 127.0.0.1:<port> in the namespace the gateway shares (tailscale wgengine/netstack/netstack.go, acceptTCP: `case isTailscaleIP: dialIP = ipv4Loopback`). The gateway then sees every tailnet client as a loopback client, and OpenClaw gives local clients trust it gives no remote one (device pairing is approved without the operator). Anyone on the tailnet who has the token gets that trust.\nFix: `tailscale.networking = \"kernel\"` (a TUN device: the gateway sees the peer's 100.x address and asks for pairing; needs NET_ADMIN and /dev/net/tun, which ocgen then adds), restrict the node's port with a tailnet ACL, or use the serve profile (HTTPS through Tailscale Serve with the proxy attributed)."
+        "In userspace mode tailscaled has no network interface: it accepts a tailnet peer's connection to the node's address itself and dials 127.0.0.1:<port> in the namespace the gateway shares (tailscale wgengine/netstack/netstack.go, acceptTCP: `case isTailscaleIP: dialIP = ipv4Loopback`). The gateway then sees every tailnet client as a loopback client, and OpenClaw gives local clients trust it gives no remote one (device pairing is approved without the operator). Anyone on the tailnet who has the token gets that trust.\nFix: leave `tailscale.networking` unset or set it to `\"kernel\"`, the sidecar's default (a TUN device: the gateway sees the peer's 100.x address and asks for pairing; needs NET_ADMIN and /dev/net/tun, which ocgen then adds), restrict the node's port with a tailnet ACL, or use the serve profile (HTTPS through Tailscale Serve with the proxy attributed)."
+    ),
+    code!(
+        "OC120",
+        "lan-browser-without-https",
+        Warning,
+        "a LAN profile on plain http: the token crosses the LAN in clear, and older releases refuse LAN browsers",
+        "Over plain http:// the gateway token, the pairing and every Control UI message cross the LAN unencrypted. A browser also treats such a page as no secure context (no WebCrypto). Measured with a real Chromium (tests/browser_path.rs): OpenClaw 2026.2.19 then refuses the Control UI outright (\"control ui requires HTTPS or localhost (secure context)\"); 2026.9.6's Control UI still makes a device identity and gets in once the operator approves the browser. Releases in between are not measured. Sub-agents, the CLI in the container and browsers through an SSH tunnel to http://localhost:PORT are not affected.\nFix: set `tls = \"self-signed\"` in [gateway]: the gateway serves https://<LAN IP>:<port>/ with a self-signed certificate on the data volume; accept it once per browser and approve each browser once (`openclaw devices approve`). Write `tls = \"off\"` to keep plain http (e.g. SSH tunnels only, or a trusted LAN on 2026.9.x) and silence this warning."
+    ),
+    code!(
+        "OC121",
+        "tls-without-published-port",
+        Error,
+        "[gateway] tls in a profile that publishes no gateway port (serve, domain)",
+        "In serve, Tailscale Serve terminates HTTPS for the tailnet, and in domain Coolify's proxy does, each proxying plain HTTP to the gateway; ocgen manages gateway TLS only for the LAN profiles (lan-patch, sidecar), where the browser connects to the gateway's own port.\nFix: remove `tls` from [gateway] (serve and domain already give browsers HTTPS), or use lan-patch or sidecar."
     ),
 ];
 
@@ -283,7 +297,7 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
             .with_label("no outbound access"),
         );
     }
-    if m.profile.tailscale == TailscalePlacement::InContainer && raw.tailscale.networking == TailscaleNetworking::Kernel
+    if m.profile.tailscale == TailscalePlacement::InContainer && m.tailscale_networking() == TailscaleNetworking::Kernel
     {
         out.push(
             diag(
@@ -403,7 +417,7 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
                 .with_label("no HTTPS, no secure context"),
         );
     }
-    if m.profile.tailscale == TailscalePlacement::Sidecar && raw.tailscale.networking == TailscaleNetworking::Userspace
+    if m.profile.tailscale == TailscalePlacement::Sidecar && m.tailscale_networking() == TailscaleNetworking::Userspace
     {
         out.push(
             diag(
@@ -413,6 +427,29 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
             .with_span(spans.value("/tailscale/networking").or_else(|| spans.value("/profile")))
             .with_label("tailnet peers look local"),
         );
+    }
+    let tls_span = spans.value("/gateway/tls");
+    match (m.profile.publish_port, raw.gateway.tls) {
+        (true, GatewayTls::Off) if !spans.contains("/gateway/tls") => out.push(
+            diag(
+                "OC120",
+                format!(
+                    "profile {} serves the Control UI on plain http://: the token crosses the LAN in clear, and 2026.2.19 refuses LAN browsers (no secure context)",
+                    m.profile.name
+                ),
+            )
+            .with_span(spans.value("/profile"))
+            .with_label("no [gateway] tls"),
+        ),
+        (false, GatewayTls::SelfSigned) => out.push(
+            diag(
+                "OC121",
+                format!("[gateway] tls is for lan-patch and sidecar, not {}", m.profile.name),
+            )
+            .with_span(tls_span)
+            .with_label("HTTPS comes from Tailscale Serve or the proxy"),
+        ),
+        _ => {}
     }
     if m.profile.publish_port && m.bind == BindMode::Loopback {
         out.push(

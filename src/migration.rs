@@ -85,8 +85,10 @@ pub fn report(current: &Model, target: &Model) -> String {
         );
     }
     let _ = writeln!(out, "\nOperator steps:");
-    for (i, step) in target.profile.steps_in.iter().enumerate() {
-        let _ = writeln!(out, "  {}. {}", i + 1, step.text);
+    let tls_steps = crate::tls::steps(target);
+    let steps = target.profile.steps_in.iter().map(|s| s.text.as_str());
+    for (i, step) in steps.chain(tls_steps.iter().map(String::as_str)).enumerate() {
+        let _ = writeln!(out, "  {}. {}", i + 1, step);
     }
     let new_vars: Vec<_> = to
         .env
@@ -139,6 +141,19 @@ mod tests {
         assert!(r.contains("TS_AUTHKEY"), "{r}");
         assert!(r.contains("https://<tailnet hostname>"), "{r}");
         assert!(r.contains("+FROM openclaw-install AS tailscale-install"), "{r}");
+    }
+
+    #[test]
+    fn moving_with_tls_lists_the_certificate_steps() {
+        let text = "profile = \"sidecar\"\n[openclaw]\nversion = \"2026.9.6\"\n[gateway]\ntls = \"self-signed\"\n";
+        let target = crate::load_model(&crate::diagnostic::Source::new("d", text), &Default::default()).unwrap();
+        let r = report(&model("lan-patch", "2026.9.6"), &target);
+        assert!(r.contains("+ gateway.tls.enabled = true"), "{r}");
+        assert!(r.contains("becomes https://<host LAN IP>:18789/"), "{r}");
+        assert!(r.contains("accept the self-signed certificate"), "{r}");
+        assert!(r.contains("openclaw devices approve"), "{r}");
+        let plain = report(&model("lan-patch", "2026.9.6"), &model("sidecar", "2026.9.6"));
+        assert!(!plain.contains("self-signed"), "{plain}");
     }
 
     #[test]

@@ -4,9 +4,9 @@
 
 use std::net::IpAddr;
 
-use crate::config::{self, BindMode, Loaded, ProfileName, RawConfig, SpanIndex};
+use crate::config::{self, BindMode, Loaded, ProfileName, RawConfig, SpanIndex, TailscaleNetworking};
 use crate::diagnostic::Diagnostic;
-use crate::profile::{self, Profile};
+use crate::profile::{self, Profile, TailscalePlacement};
 use crate::versions::{self, Release};
 
 /// Options from the command line that change how input is read.
@@ -35,6 +35,19 @@ pub struct Model {
     pub auth_key_var: Option<String>,
     /// Warnings produced while resolving (e.g. unknown version fallback).
     pub warnings: Vec<Diagnostic>,
+}
+
+impl Model {
+    /// How tailscaled makes its interface: as set, or the profile's safe default
+    /// (`kernel` in the sidecar: in userspace mode tailscaled re-dials tailnet peers
+    /// from 127.0.0.1 and the gateway would trust them as local; `userspace` where
+    /// tailscaled runs in the unprivileged gateway container).
+    pub fn tailscale_networking(&self) -> TailscaleNetworking {
+        self.raw.tailscale.networking.unwrap_or(match self.profile.tailscale {
+            TailscalePlacement::Sidecar => TailscaleNetworking::Kernel,
+            _ => TailscaleNetworking::Userspace,
+        })
+    }
 }
 
 /// `openclaw.json` paths a profile decides; `[openclaw.config]` may not set them.
@@ -138,6 +151,12 @@ pub fn resolve(loaded: Loaded, opts: &LoadOptions) -> Result<Model, Vec<Diagnost
         }
     }
 
+    // With [gateway] tls, the bootstrap writes gateway.tls too.
+    let tls_owned: &[&str] = if raw.gateway.tls == config::GatewayTls::SelfSigned {
+        &["gateway.tls"]
+    } else {
+        &[]
+    };
     for key in raw.openclaw.config.keys() {
         let domain_owned = match raw.profile {
             ProfileName::Domain => DOMAIN_OWNED_PATHS,
@@ -146,6 +165,7 @@ pub fn resolve(loaded: Loaded, opts: &LoadOptions) -> Result<Model, Vec<Diagnost
         };
         if let Some(owned) = OWNED_PATHS
             .iter()
+            .chain(tls_owned)
             .chain(domain_owned)
             .find(|o| key == *o || key.starts_with(&format!("{o}.")))
         {

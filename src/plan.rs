@@ -63,6 +63,8 @@ pub struct Dockerfile {
     /// The stage each stage builds on, in order.
     pub stages: Vec<Stage>,
     pub port: u16,
+    /// Install `openssl` (bootstrap.sh makes the gateway's TLS certificate).
+    pub tls: bool,
     pub gateway_user: GatewayUser,
 }
 
@@ -125,6 +127,7 @@ fn healthcheck(m: &Model) -> Healthcheck {
     let port = m.raw.gateway.port;
     let path = &m.release.health_path;
     let test = if path.is_empty() {
+        // (a TCP connect works the same over TLS)
         vec![
             "CMD".into(),
             "bash".into(),
@@ -136,9 +139,13 @@ fn healthcheck(m: &Model) -> Healthcheck {
             "CMD".into(),
             "node".into(),
             "-e".into(),
-            format!(
-                "fetch('http://127.0.0.1:{port}{path}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-            ),
+            if crate::tls::enabled(m) {
+                crate::tls::health_probe(port, path)
+            } else {
+                format!(
+                    "fetch('http://127.0.0.1:{port}{path}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+                )
+            },
         ]
     };
     // serve first waits up to TS_WAIT_SECONDS (30) for the tailnet.
@@ -179,6 +186,8 @@ pub struct Bootstrap {
     /// The public origin and proxy addresses (`domain` only).
     pub domain: Option<crate::domain::BootstrapDomain>,
     pub exec: Vec<String>,
+    /// Make the gateway's self-signed TLS certificate before the patch.
+    pub tls: bool,
     /// Who the gateway runs as (the bootstrap drops to it before `exec`).
     pub gateway_user: GatewayUser,
 }
@@ -206,7 +215,7 @@ pub enum PatchOp {
 }
 
 impl PatchStep {
-    fn new(path: &str, op: PatchOp, why: impl Into<String>) -> Self {
+    pub(crate) fn new(path: &str, op: PatchOp, why: impl Into<String>) -> Self {
         let p = jq_path(path);
         let jq = match &op {
             PatchOp::Set(v) => format!("{p} = {v}"),
@@ -345,6 +354,7 @@ fn dockerfile(m: &Model) -> Dockerfile {
         tailscale_image: in_container.then(|| tailscale_image(m)),
         stages,
         port: m.raw.gateway.port,
+        tls: crate::tls::enabled(m),
         gateway_user: GATEWAY_USER,
     }
 }
@@ -446,7 +456,7 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
             }
         }
         TailscalePlacement::Sidecar => {
-            let kernel = raw.tailscale.networking == TailscaleNetworking::Kernel;
+            let kernel = m.tailscale_networking() == TailscaleNetworking::Kernel;
             let persistent = raw.tailscale.state == TailscaleState::Volume;
             let mut environment = Vec::new();
             if let Some(r) = auth_ref(env) {
@@ -624,11 +634,7 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
             &Value::from("remote"),
             "sub-agents read gateway.remote.url only in remote mode",
         ));
-        patch.push(set(
-            "gateway.remote.url",
-            &Value::from(format!("ws://127.0.0.1:{port}")),
-            "loopback passes the plaintext ws:// check",
-        ));
+        patch.extend(crate::tls::remote_steps(m, port));
         patch.push(set_env(
             "gateway.remote.token",
             TOKEN_ENV,
@@ -650,6 +656,7 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         patch.push(delete("gateway.remote", "only remote mode reads it"));
     }
 
+    patch.extend(crate::tls::patch(m));
     for setting in &m.profile.config {
         if release.is_retired(&setting.path) {
             omitted.push(set(
@@ -701,6 +708,7 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         tailscale,
         domain,
         exec,
+        tls: crate::tls::enabled(m),
         gateway_user: GATEWAY_USER,
     }
 }

@@ -51,11 +51,20 @@ pub struct Profile {
     pub steps_in: Vec<Step>,
 }
 
+/// `profiles/<name>.toml`, decoded to JSON at build time (build.rs).
+macro_rules! embedded {
+    ($name:literal) => {
+        (
+            $name,
+            include_str!(concat!(env!("OUT_DIR"), "/profiles/", $name, ".json")),
+        )
+    };
+}
 const SOURCES: [(&str, &str); 4] = [
-    ("lan-patch", include_str!("../profiles/lan-patch.toml")),
-    ("sidecar", include_str!("../profiles/sidecar.toml")),
-    ("serve", include_str!("../profiles/serve.toml")),
-    ("domain", include_str!("../profiles/domain.toml")),
+    embedded!("lan-patch"),
+    embedded!("sidecar"),
+    embedded!("serve"),
+    embedded!("domain"),
 ];
 
 /// Each profile is parsed on first use: a render needs only its own.
@@ -68,7 +77,8 @@ pub fn get(name: ProfileName) -> &'static Profile {
         .expect("ALL lists every profile");
     PROFILES[i].get_or_init(|| {
         let (file, text) = SOURCES[i];
-        let p: Profile = toml::from_str(text).unwrap_or_else(|e| panic!("embedded profile {file}: {e}"));
+        let p: Profile =
+            serde_json::from_str(text).unwrap_or_else(|e| panic!("embedded profile profiles/{file}.toml: {e}"));
         assert_eq!(p.name, name, "profile file {file} holds profile {name}");
         p
     })

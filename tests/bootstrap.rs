@@ -2441,15 +2441,18 @@ fn stand_in_tailscale_behaves_like_the_real_cli() {
     assert_eq!(stdout(&ts(&["serve", "status", "--json"])).trim(), "{}");
 
     // 2026.9.6: foreground serve prints the ready marker and blocks until killed.
-    let mut fg = Command::new(stubs_dir().join("tailscale"))
-        .args(["serve", "--yes", "--bg=false", "18789"])
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("STUB_DEFAULT_SOCKET", &sock)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let foreground_serve = || {
+        Command::new(stubs_dir().join("tailscale"))
+            .args(["serve", "--yes", "--bg=false", "18789"])
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("STUB_DEFAULT_SOCKET", &sock)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut fg = foreground_serve();
     let mut reader = std::io::BufReader::new(fg.stdout.take().unwrap());
     let mut seen = String::new();
     while !seen.contains("Press Ctrl+C to exit.") {
@@ -2470,15 +2473,7 @@ fn stand_in_tailscale_behaves_like_the_real_cli() {
 
     // A foreground claim whose CLI dies with the container (SIGKILL, no
     // cleanup) is still in the config the daemon persists ...
-    let mut fg = Command::new(stubs_dir().join("tailscale"))
-        .args(["serve", "--yes", "--bg=false", "18789"])
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("STUB_DEFAULT_SOCKET", &sock)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut fg = foreground_serve();
     assert!(eventually(Duration::from_secs(5), || {
         stdout(&ts(&["serve", "status", "--json"])).contains("Foreground")
     }));
@@ -2516,4 +2511,106 @@ fn stand_in_tailscale_behaves_like_the_real_cli() {
     assert_eq!(stdout(&ts(&["serve", "status", "--json"])).trim(), "{}");
     let _ = Command::new("kill").args(["-TERM", &daemon.id().to_string()]).status();
     assert!(daemon.wait().unwrap().success());
+}
+
+/// `[gateway] tls = "self-signed"`: the first start makes the certificate
+/// and key on the data volume (0600) with the system `openssl`; the config
+/// names them (and, on 2026.2.19, pins the certificate for the sub-agents'
+/// `wss://127.0.0.1`); a restart keeps both byte for byte; a lone
+/// certificate stops the script before the gateway, config untouched;
+/// rendering without TLS again removes `gateway.tls`.
+#[test]
+fn tls_certificate_is_made_once_on_the_volume_and_pinned() {
+    let cases: Vec<Case> = all_cases().into_iter().filter(|c| c.profile == "lan-patch").collect();
+    each_case(&cases, |case| {
+        let sb = Sandbox::new(case);
+        let text = format!(
+            "profile = \"lan-patch\"\n[openclaw]\nversion = \"{}\"\n[gateway]\ntls = \"self-signed\"\n",
+            case.version
+        );
+        let src = ocgen::diagnostic::Source::new("deploy.toml", text);
+        let model = ocgen::load_model(&src, &Default::default()).unwrap();
+        let script = ocgen::render_files(&model)
+            .into_iter()
+            .find(|f| f.name == "bootstrap.sh")
+            .unwrap();
+        fs::write(sb.root.join("bootstrap.sh"), script.contents).unwrap();
+
+        let first = sb.run(|_| {});
+        first.assert_success();
+        stop_container(&first);
+        let dir = sb.config_dir().join("gateway/tls");
+        let (cert, key) = (dir.join("gateway-cert.pem"), dir.join("gateway-key.pem"));
+        for f in [&cert, &key] {
+            // the gateway's user makes them (it reads the key), private
+            let mode = fs::metadata(f).map(|m| (m.mode() & 0o777, m.uid(), m.gid()));
+            assert_eq!(
+                mode.ok(),
+                Some((0o600, 1000, 1000)),
+                "{}: {}\n{}",
+                case.name(),
+                f.display(),
+                first.describe()
+            );
+        }
+        let out = Command::new("openssl")
+            .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+            .arg(&cert)
+            .output()
+            .unwrap();
+        let printed = String::from_utf8_lossy(&out.stdout);
+        let fp = printed.trim().split_once('=').map(|(_, f)| f.to_string()).unwrap();
+        let config: Value = serde_json::from_str(&first.gateway_config().unwrap()).unwrap();
+        let tls = &config["gateway"]["tls"];
+        assert_eq!(tls["enabled"], true, "{}", case.name());
+        assert_eq!(tls["certPath"], cert.display().to_string(), "{}", case.name());
+        assert_eq!(tls["keyPath"], key.display().to_string(), "{}", case.name());
+        if case.workaround() {
+            assert_eq!(config["gateway"]["remote"]["url"], "wss://127.0.0.1:18789");
+            assert_eq!(config["gateway"]["remote"]["tlsFingerprint"], fp.as_str());
+        } else {
+            assert_eq!(config["gateway"].get("remote"), None, "{}", case.name());
+        }
+        assert!(
+            first.stderr.contains(&format!("SHA-256 fingerprint {fp}")),
+            "{}",
+            first.describe()
+        );
+
+        let before = (fs::read(&cert).unwrap(), fs::read(&key).unwrap(), sb.snapshot());
+        let second = sb.run(|_| {});
+        second.assert_success();
+        stop_container(&second);
+        assert!(!second.stderr.contains("generated"), "{}", second.describe());
+        let after = (fs::read(&cert).unwrap(), fs::read(&key).unwrap(), sb.snapshot());
+        assert!(
+            before == after,
+            "{}: a restart keeps certificate, key and config",
+            case.name()
+        );
+
+        fs::remove_file(&key).unwrap();
+        let third = sb.run(|_| {});
+        third.assert_failure_with("only one of");
+        third.assert_gateway_not_started();
+        assert_eq!(
+            fs::read(&cert).unwrap(),
+            before.0,
+            "{}: the certificate is kept",
+            case.name()
+        );
+        assert_eq!(sb.snapshot().bytes, before.2.bytes, "{}: config untouched", case.name());
+
+        // Back to plain http (the default render): gateway.tls goes.
+        fs::write(sb.root.join("bootstrap.sh"), render(case)).unwrap();
+        let off = sb.run(|_| {});
+        off.assert_success();
+        stop_container(&off);
+        let config: Value = serde_json::from_str(&off.gateway_config().unwrap()).unwrap();
+        assert_eq!(config["gateway"].get("tls"), None, "{}: {config}", case.name());
+        if case.workaround() {
+            assert_eq!(config["gateway"]["remote"]["url"], "ws://127.0.0.1:18789");
+            assert_eq!(config["gateway"]["remote"].get("tlsFingerprint"), None, "{config}");
+        }
+    });
 }

@@ -684,7 +684,10 @@ const RULE_CASES: &[(&str, &str, &str)] = &[
         "OC115",
     ),
     ("domain", "[gateway]\npublish_address = \"0.0.0.0\"\n", "OC108"),
-    ("sidecar", "[gateway]\npublish_address = \"10.0.0.2\"\n", "OC116"),
+    ("sidecar", "[tailscale]\nnetworking = \"userspace\"\n", "OC116"),
+    ("lan-patch", "[gateway]\npublish_address = \"10.0.0.2\"\n", "OC120"),
+    ("sidecar", "[gateway]\npublish_address = \"10.0.0.2\"\n", "OC120"),
+    ("serve", "[gateway]\ntls = \"self-signed\"\n", "OC121"),
 ];
 
 #[test]
@@ -702,14 +705,24 @@ fn every_lint_rule_fires_and_stays_quiet_on_clean_input() {
         let expect_exit = if hit["severity"] == "error" { 1 } else { 0 };
         assert_eq!(out.status.code(), Some(expect_exit), "{code}: {doc}");
     }
-    // Clean inputs: nothing fires (lan profiles on a LAN address).
+    // Clean inputs: nothing fires (lan profiles on a LAN address, with
+    // TLS or plain http chosen explicitly).
     for (profile, extra) in [
-        ("lan-patch", "[gateway]\npublish_address = \"192.168.1.100\"\n"),
+        (
+            "lan-patch",
+            "[gateway]\npublish_address = \"192.168.1.100\"\ntls = \"self-signed\"\n",
+        ),
         (
             "sidecar",
-            "[gateway]\npublish_address = \"192.168.1.100\"\n[tailscale]\nnetworking = \"kernel\"\n",
+            "[gateway]\npublish_address = \"192.168.1.100\"\ntls = \"off\"\n[tailscale]\nnetworking = \"kernel\"\n",
+        ),
+        // The sidecar's default networking is kernel: tailnet peers are not local.
+        (
+            "sidecar",
+            "[gateway]\npublish_address = \"192.168.1.100\"\ntls = \"off\"\n",
         ),
         ("serve", ""),
+        ("serve", "[gateway]\ntls = \"off\"\n"),
         ("domain", ""),
         (
             "domain",
@@ -731,12 +744,73 @@ fn every_lint_rule_fires_and_stays_quiet_on_clean_input() {
 
 #[test]
 fn lint_on_2026_2_custom_bind_is_a_crash_and_human_output_counts() {
-    let text = "profile = \"lan-patch\"\n[openclaw]\nversion = \"2026.2.19\"\n[gateway]\nbind = \"custom\"\npublish_address = \"10.0.0.2\"\n";
+    let text = "profile = \"lan-patch\"\n[openclaw]\nversion = \"2026.2.19\"\n[gateway]\nbind = \"custom\"\npublish_address = \"10.0.0.2\"\ntls = \"off\"\n";
     let d = sandbox(text);
     ocgen(d.path()).arg("lint").assert().code(1).stderr(
         predicate::str::contains("crashes OpenClaw 2026.2.19")
             .and(predicate::str::contains("1 error(s), 0 warning(s)")),
     );
+}
+
+/// OC120: a LAN profile without `[gateway] tls` warns (with --deny-warnings
+/// it fails) where LAN browsers are refused; `ocgen explain` says why and
+/// what to write; `tls = "self-signed"` or `"off"` written out ends it.
+#[test]
+fn lan_profile_without_tls_warns_that_the_lan_session_is_in_clear() {
+    let text = format!(
+        "{}\n[gateway]\npublish_address = \"192.168.1.100\"\n",
+        minimal("lan-patch")
+    );
+    let d = sandbox(&text);
+    ocgen(d.path())
+        .args(["lint", "--deny-warnings"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("warning[OC120]")
+                .and(predicate::str::contains("the token crosses the LAN in clear"))
+                .and(predicate::str::contains("deploy.toml:1:11"))
+                .and(predicate::str::contains("`ocgen explain OC120`")),
+        );
+    ocgen(d.path()).args(["explain", "OC120"]).assert().success().stdout(
+        predicate::str::contains("no secure context")
+            .and(predicate::str::contains("tls = \"self-signed\""))
+            .and(predicate::str::contains("https://<LAN IP>:<port>/"))
+            .and(predicate::str::contains("openclaw devices approve")),
+    );
+    for tls in ["self-signed", "off"] {
+        let d = sandbox(&format!("{text}tls = \"{tls}\"\n"));
+        ocgen(d.path()).args(["lint", "--deny-warnings"]).assert().success();
+    }
+}
+
+/// OC121: serve with TLS is refused and nothing is written; with TLS on,
+/// `[openclaw.config]` may not set `gateway.tls.*` (OC007), with it off it may.
+#[test]
+fn tls_is_refused_in_serve_and_owns_gateway_tls() {
+    let d = sandbox(&format!("{}\n[gateway]\ntls = \"self-signed\"\n", minimal("serve")));
+    ocgen(d.path())
+        .args(["render", "-o", "out"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("error[OC121]").and(predicate::str::contains("deploy.toml:7:7")));
+    assert!(!d.path().join("out/bootstrap.sh").exists(), "nothing written");
+
+    let own = "[openclaw.config]\n\"gateway.tls.certPath\" = \"/data/mine.pem\"\n";
+    let on = format!(
+        "{}\n[gateway]\npublish_address = \"10.0.0.2\"\ntls = \"self-signed\"\n{own}",
+        minimal("lan-patch")
+    );
+    ocgen(sandbox(&on).path())
+        .arg("validate")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("error[OC007]").and(predicate::str::contains("gateway.tls.certPath")));
+    let off = format!(
+        "{}\n[gateway]\npublish_address = \"10.0.0.2\"\ntls = \"off\"\n{own}",
+        minimal("lan-patch")
+    );
+    ocgen(sandbox(&off).path()).arg("validate").assert().success();
 }
 
 #[test]

@@ -34,10 +34,12 @@ const PORT: u16 = 18789;
 /// `docker stop`'s grace period; a container still running after it is SIGKILLed (137).
 /// `compose stop` must end every container by the signal PID 1 forwards: well
 /// inside the rendered `stop_grace_period` (30 s), without SIGKILL (exit 137).
-/// 2026.9.6's own clean shutdown takes ~8 s (10.3 s seen under load), so the
-/// issue's 10 s is too tight to assert on a shared 2-core machine; a PID 1 that
-/// does not forward SIGTERM shows as the full grace period and exit 137.
-const STOP_LIMIT: f64 = 20.0;
+/// Measured: lan-patch and sidecar stop in ~2 s, serve on 2026.2.19 in 0.7 s.
+/// serve on 2026.9.6 took 7–10 s while the engine's DNS let external lookups hang
+/// (its drain waited for the plugin-feed fetch of clawhub.ai it starts after
+/// start-up); the test override now makes them fail in a second, as on a host
+/// without Internet access (tests/common/docker.rs).
+const STOP_LIMIT: f64 = 10.0;
 /// What the bootstrap exports for the gateway (a sub-agent inherits it).
 const GATEWAY_ENV: [(&str, &str); 2] = [
     ("OPENCLAW_STATE_DIR", "/data/.openclaw"),

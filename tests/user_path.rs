@@ -28,10 +28,22 @@
 //!   on a public address (a `publish_address` that is not private): 2026.9.6
 //!   accepts same-origin only for private/loopback hosts (measured, asserted).
 //! - **serve**: the gateway is not reachable from the LAN at all.
+//! - **`[gateway] tls = "self-signed"`** (lan-patch, sidecar; `*_tls_*`): the
+//!   certificate is on the data volume (0600, named by `gateway.tls`, its
+//!   fingerprint logged); from the laptop `GET /` over https serves the
+//!   Control UI with that certificate and plain http gets nothing; a browser
+//!   on `https://ADDR` (a secure context: device identity) over `wss://`,
+//!   accepting exactly that certificate, is asked for pairing, approved once,
+//!   then answers `health`; wrong token and foreign Origin refused; the
+//!   sub-agent path works (2026.2.19: `wss://127.0.0.1` pinned); the rendered
+//!   compose healthcheck passes inside the server and the plain-http one
+//!   fails.
 //!
-//! Negative control: the 2026.2.19 lan-patch bootstrap without the seed's
+//! Negative controls: the 2026.2.19 lan-patch bootstrap without the seed's
 //! workaround (`mode=local`, no `remote.url`) in the same topology: the
-//! sub-agent call fails with the plaintext-`ws://` SECURITY ERROR.
+//! sub-agent call fails with the plaintext-`ws://` SECURITY ERROR; its TLS
+//! render with the plain `ws://127.0.0.1` workaround URL: the call fails
+//! (the gateway closes the connection).
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -115,11 +127,14 @@ struct Lan<'a> {
     url: String,
     origin: String,
     scratch: std::path::PathBuf,
+    /// How the client trusts the server's certificate (TLS: `--tls-fingerprint FP`).
+    trust: Vec<String>,
 }
 
 impl Lan<'_> {
     fn ws(&self, extra: &[&str]) -> Result<ClientResult, String> {
         let mut args = vec!["--url", &self.url, "--timeout-ms", "15000"];
+        args.extend(self.trust.iter().map(String::as_str));
         args.extend_from_slice(extra);
         self.t.client_when_ready(&args, &self.scratch)
     }
@@ -195,6 +210,7 @@ fn check_lan(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
         url: format!("ws://{addr}/"),
         origin: format!("http://{addr}"),
         scratch: g.sb.path("out/laptop"),
+        trust: vec![],
     };
 
     // GET / serves the Control UI.
@@ -361,6 +377,179 @@ fn check_lan(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
     Ok(report)
 }
 
+/// `[gateway] tls = "self-signed"`: the certificate on the data volume, the
+/// Control UI over https, a browser over wss (a secure context) after
+/// pairing, and the compose healthcheck.
+fn check_lan_tls(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
+    let case = g.case;
+    let mut report = Vec::new();
+    let fp = check_certificate(g, &mut report)?;
+    let port = published_port(case)?;
+    let addr = format!("{}:{port}", t.server_addr());
+    let lan = Lan {
+        t,
+        g,
+        url: format!("wss://{addr}/"),
+        origin: format!("https://{addr}"),
+        scratch: g.sb.path("out/laptop"),
+        // the browser's "accept the risk" exception, bound to this certificate
+        trust: vec!["--tls-fingerprint".into(), fp.clone()],
+    };
+
+    // GET / over https serves the Control UI with the certificate from /data;
+    // plain http on the port does not.
+    let https = format!("https://{addr}/");
+    let page = t.client(
+        &["--http-get", "/", "--url", &https, "--tls-fingerprint", &fp],
+        &lan.scratch,
+    )?;
+    if !page.ok {
+        return Err(format!("FINDING: GET {https} from the laptop: {}", page.brief()));
+    }
+    report.push(format!(
+        "LAN: GET {https} -> {} (Control UI, the certificate on /data)",
+        page.json["status"]
+    ));
+    let plain = t.client(&["--http-get", "/", "--url", &format!("http://{addr}/")], &lan.scratch)?;
+    if plain.ok || plain.json["controlUi"] == true {
+        return Err(format!(
+            "FINDING: plain http://{addr}/ still serves the Control UI: {}",
+            plain.brief()
+        ));
+    }
+    report.push(format!("LAN: plain http://{addr}/ gets no page ({})", plain.error()));
+
+    // A browser on https://ADDR (a secure context, so a device identity).
+    let dev = lan.device("browser-tls");
+    let wrong = lan.ws(&[
+        "--origin",
+        &lan.origin,
+        "--token",
+        "not-the-token",
+        "--device-dir",
+        &dev,
+    ])?;
+    report.push(expect_refused(
+        "wrong token over wss",
+        &wrong,
+        "connect",
+        "unauthorized",
+    )?);
+    let ok = lan.pair_and_connect(
+        "LAN browser over https/wss",
+        &["--origin", &lan.origin, "--host", &addr],
+        &dev,
+        &mut report,
+    )?;
+    report.push(format!(
+        "LAN browser (paired, token, Origin {}): hello-ok protocol {}, health ok",
+        lan.origin, ok.json["hello"]["protocol"]
+    ));
+    let foreign = lan.ws(&[
+        "--origin",
+        "https://evil.example",
+        "--device-dir",
+        &dev,
+        "--token",
+        TOKEN,
+    ])?;
+    report.push(expect_refused(
+        "foreign Origin https://evil.example",
+        &foreign,
+        "connect",
+        "origin not allowed",
+    )?);
+
+    report.extend(check_healthcheck(g)?);
+    Ok(report)
+}
+
+/// The certificate bootstrap.sh made: on the data volume, mode 0600, the one
+/// `openclaw.json` names; its SHA-256 fingerprint as `openssl` prints it in
+/// the container (what the operator compares with the browser's warning).
+fn check_certificate(g: &Gateway, report: &mut Vec<String>) -> Result<String, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = g.sb.path("data/.openclaw/gateway/tls");
+    let cert = dir.join("gateway-cert.pem");
+    for file in [&cert, &dir.join("gateway-key.pem")] {
+        let mode = std::fs::metadata(file)
+            .map_err(|e| format!("FINDING: no {} on the data volume: {e}", file.display()))?
+            .permissions()
+            .mode()
+            & 0o777;
+        if mode != 0o600 {
+            return Err(format!("FINDING: {} has mode {mode:o}, not 600", file.display()));
+        }
+    }
+    let config = g.config().ok_or("the gateway has no openclaw.json")?;
+    if config["gateway"]["tls"]["certPath"] != Value::String(cert.display().to_string()) {
+        return Err(format!(
+            "FINDING: gateway.tls does not name {}: {}",
+            cert.display(),
+            config["gateway"]["tls"]
+        ));
+    }
+    let cert_arg = cert.display().to_string();
+    let ran = g.in_server(
+        &["openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", &cert_arg],
+        &[],
+        CLI_LIMIT,
+    )?;
+    let fp = ran.stdout.trim().split_once('=').map(|(_, f)| f.to_string());
+    let Some(fp) = fp.filter(|_| ran.ok()) else {
+        return Err(format!("openssl x509 -fingerprint: {}", ran.describe()));
+    };
+    let log = std::fs::read_to_string(g.sb.path("out/stderr")).unwrap_or_default();
+    if !log.contains(&format!("SHA-256 fingerprint {fp}")) {
+        return Err(format!("FINDING: bootstrap.sh does not log the fingerprint {fp}"));
+    }
+    report.push(format!(
+        "certificate on /data ({}), mode 0600, SHA-256 {fp} (logged)",
+        cert.display()
+    ));
+    Ok(fp)
+}
+
+/// The compose healthcheck as rendered, run inside the server, passes; the
+/// one a plain-http render has fails against the TLS gateway.
+fn check_healthcheck(g: &Gateway) -> Result<Vec<String>, String> {
+    let run = |case: Case| -> Result<(Vec<String>, Ran), String> {
+        let compose: Value = serde_saphyr::from_str(&render_file(case, "docker-compose.yaml"))
+            .map_err(|e| format!("docker-compose.yaml: {e}"))?;
+        let test: Vec<String> = compose["services"]["openclaw"]["healthcheck"]["test"]
+            .as_array()
+            .ok_or("no healthcheck test")?
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_string))
+            .collect();
+        // ["CMD", prog, args…]; `node` is the private Node of the test install
+        let mut argv = test[1..].to_vec();
+        if argv[0] == "node" {
+            argv[0] = tools()?.node().display().to_string();
+        }
+        let ran = g.in_server(&argv, &[], CLI_LIMIT)?;
+        Ok((test, ran))
+    };
+    let (test, ran) = run(g.case)?;
+    if !ran.ok() {
+        return Err(format!(
+            "FINDING: the compose healthcheck {test:?} fails: {}",
+            ran.describe()
+        ));
+    }
+    let mut out = vec![format!("compose healthcheck passes: {}", test[1..].join(" "))];
+    let (plain, ran) = run(Case { tls: false, ..g.case })?;
+    if plain != test {
+        if ran.ok() {
+            return Err(format!(
+                "the plain-http healthcheck {plain:?} passes against the TLS gateway"
+            ));
+        }
+        out.push("the plain-http healthcheck fails against it, as it must".into());
+    }
+    Ok(out)
+}
+
 /// serve: nothing listens on the LAN address.
 fn check_not_on_lan(t: &Topology, g: &Gateway) -> Result<String, String> {
     let addr = t.server_addr();
@@ -398,6 +587,8 @@ fn user_path_of(case: Case, script: &str) -> Result<String, String> {
         report.push(check_subagent(&g)?);
         if case.serve() {
             report.push(check_not_on_lan(&t, &g)?);
+        } else if case.tls {
+            report.extend(check_lan_tls(&t, &g)?);
         } else {
             report.extend(check_lan(&t, &g)?);
         }
@@ -414,7 +605,7 @@ fn user_path_of(case: Case, script: &str) -> Result<String, String> {
 fn lan_patch_2026_2_19_without_workaround() -> Result<String, String> {
     let case = case("lan-patch", "2026.2.19");
     let text = render_bootstrap(case);
-    let workaround = "\n| .gateway.mode = \"remote\"\n| .gateway.remote.url = \"ws://127.0.0.1:18789\"\n| .gateway.remote.token = $ENV.OPENCLAW_GATEWAY_TOKEN\n";
+    let workaround = "\n| .gateway.mode = \"remote\"\n| .gateway.remote.url = \"ws://127.0.0.1:18789\"\n| del(.gateway.remote.tlsFingerprint)\n| .gateway.remote.token = $ENV.OPENCLAW_GATEWAY_TOKEN\n";
     if text.matches(workaround).count() != 1 {
         return Err(format!(
             "{}: the bootstrap has no single workaround block to remove",
@@ -454,9 +645,52 @@ fn lan_patch_2026_2_19_without_workaround() -> Result<String, String> {
     Ok(r)
 }
 
+/// The 2026.2.19 TLS bootstrap with the plain workaround URL
+/// (`ws://127.0.0.1`, no pinned certificate), as a render without TLS
+/// support would leave it: the gateway speaks TLS only, so the sub-agent
+/// call fails.
+fn tls_2026_2_19_with_the_plain_ws_workaround() -> Result<String, String> {
+    let case = case_tls("lan-patch", "2026.2.19");
+    let text = render_bootstrap(case);
+    let pinned = "\n| .gateway.remote.url = \"wss://127.0.0.1:18789\"\n| .gateway.remote.tlsFingerprint = $ENV.OPENCLAW_GATEWAY_TLS_FINGERPRINT\n";
+    if text.matches(pinned).count() != 1 {
+        return Err(format!(
+            "{}: the bootstrap has no single pinned wss:// remote URL",
+            case.name()
+        ));
+    }
+    let broken = text.replacen(pinned, "\n| .gateway.remote.url = \"ws://127.0.0.1:18789\"\n", 1);
+    let t = Topology::new()?;
+    let g = start_gateway(case, "user-tls-plain-remote", &broken, &Net::Named(t.server.clone()))?
+        .map_err(|n| format!("the gateway did not listen: {}", n.describe()))?;
+    let result = (|| {
+        let ran = subagent_health(&g)?;
+        let both = format!("{}\n{}", ran.stdout, ran.stderr);
+        if !ran.ok() && both.contains("ws://127.0.0.1:18789") && both.contains("gateway closed") {
+            let line = both.lines().find(|l| l.contains("gateway closed")).unwrap_or("");
+            Ok(format!("sub-agent call fails as it must: {}", line.trim()))
+        } else {
+            Err(format!(
+                "with remote.url ws://127.0.0.1 on a TLS gateway, expected the sub-agent call to fail (gateway closed); got {}",
+                ran.describe()
+            ))
+        }
+    })();
+    let stopped = g.stop();
+    let r = result?;
+    stopped?;
+    Ok(r)
+}
+
 macro_rules! case_job {
     ($p:literal, $v:literal) => {
         (format!("{}@{}", $p, $v), (|| user_path(case($p, $v))) as JobFn)
+    };
+}
+
+macro_rules! tls_job {
+    ($p:literal, $v:literal) => {
+        (format!("{}+tls@{}", $p, $v), (|| user_path(case_tls($p, $v))) as JobFn)
     };
 }
 
@@ -469,6 +703,14 @@ fn jobs() -> Vec<Job> {
         case_job!("sidecar", "2026.2.19"),
         case_job!("serve", "2026.2.19"),
         ("no-workaround@2026.2.19".into(), lan_patch_2026_2_19_without_workaround),
+        tls_job!("lan-patch", "2026.9.6"),
+        tls_job!("sidecar", "2026.9.6"),
+        tls_job!("lan-patch", "2026.2.19"),
+        tls_job!("sidecar", "2026.2.19"),
+        (
+            "tls-plain-remote@2026.2.19".into(),
+            tls_2026_2_19_with_the_plain_ws_workaround,
+        ),
     ]
 }
 
@@ -512,6 +754,31 @@ fn serve_2026_2_19() {
 #[test]
 fn serve_2026_9_6() {
     outcome("serve@2026.9.6");
+}
+
+#[test]
+fn lan_patch_tls_2026_2_19() {
+    outcome("lan-patch+tls@2026.2.19");
+}
+
+#[test]
+fn lan_patch_tls_2026_9_6() {
+    outcome("lan-patch+tls@2026.9.6");
+}
+
+#[test]
+fn sidecar_tls_2026_2_19() {
+    outcome("sidecar+tls@2026.2.19");
+}
+
+#[test]
+fn sidecar_tls_2026_9_6() {
+    outcome("sidecar+tls@2026.9.6");
+}
+
+#[test]
+fn tls_2026_2_19_with_the_plain_ws_workaround_fails_the_subagent_path() {
+    outcome("tls-plain-remote@2026.2.19");
 }
 
 #[test]

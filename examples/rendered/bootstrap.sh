@@ -11,8 +11,8 @@
 #   3. hand the OpenClaw state directories to the gateway's user: create them, and give
 #      it what root owns there (an older deploy ran everything as root); nothing else;
 #   4. make sure `openclaw` on PATH is the image's pinned release (restore the link if not);
-#   5. as the gateway's user: patch openclaw.json with jq (temp file + mv; keys it does
-#      not own are kept; a link planted there cannot make root read or write elsewhere);
+#   5. as the gateway's user: patch openclaw.json with jq (temp file + mv;
+#      keys it does not own are kept; a link planted there cannot make root read or write elsewhere);
 #   6. drop to the gateway's user (setpriv: no setuid helper, no capabilities, no new
 #      privileges) and exec the gateway (tailscaled keeps running as root in the background).
 #
@@ -78,6 +78,8 @@ private_dir() {
 #       the gateway refuses to start without mode=local
 #   del(.gateway.remote)
 #       only remote mode reads it
+#   del(.gateway.tls)
+#       [gateway] tls = "off": plain http; a gateway.tls left from tls = "self-signed" would keep TLS on
 #   .gateway.tailscale.mode = "serve"
 #       OpenClaw runs `tailscale serve` to publish the loopback gateway to the tailnet over HTTPS
 #   .gateway.trustedProxies = ["127.0.0.1","::1"]
@@ -92,6 +94,7 @@ JQ_PATCH='.gateway.port = 18789
 | .gateway.bind = "loopback"
 | .gateway.mode = "local"
 | del(.gateway.remote)
+| del(.gateway.tls)
 | .gateway.tailscale.mode = "serve"
 | .gateway.trustedProxies = ["127.0.0.1","::1"]
 | del(.gateway.tailscale.resetOnExit)

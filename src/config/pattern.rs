@@ -15,8 +15,17 @@ pub struct Pattern {
     classes: Vec<(Vec<(char, char)>, bool)>,
 }
 
-#[derive(Debug, Clone)]
-enum Inst {
+/// A pattern compiled at build time: the same program as [`Pattern`], in
+/// static data (`schema_table.rs` holds one per schema pattern, written by
+/// [`Pattern::source`]), so a run does not compile the schema's patterns.
+#[derive(Debug)]
+pub struct StaticPattern {
+    pub prog: &'static [Inst],
+    pub classes: &'static [(&'static [(char, char)], bool)],
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Inst {
     /// One character of class `n` (`{0,63}` repeats an index, not the ranges).
     Class(usize),
     Split(usize, usize),
@@ -63,47 +72,78 @@ impl Pattern {
 
     /// Whether the whole of `s` matches.
     pub fn is_match(&self, s: &str) -> bool {
-        let n = self.prog.len();
-        let mut seen = vec![usize::MAX; n];
-        let mut stack = Vec::new();
-        let mut current = Vec::new();
-        let mut next = Vec::new();
-        self.add(0, 0, &mut seen, &mut stack, &mut current);
-        for (step, c) in s.chars().enumerate() {
-            if current.is_empty() {
-                return false;
-            }
-            next.clear();
-            for &pc in &current {
-                if let Inst::Class(class) = self.prog[pc] {
-                    let (ranges, negated) = &self.classes[class];
-                    let inside = ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi);
-                    if inside != *negated {
-                        self.add(pc + 1, step + 1, &mut seen, &mut stack, &mut next);
-                    }
-                }
-            }
-            std::mem::swap(&mut current, &mut next);
-        }
-        current.iter().any(|&pc| matches!(self.prog[pc], Inst::Match))
+        run(&self.prog, s, |class, c| {
+            let (ranges, negated) = &self.classes[class];
+            ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negated
+        })
     }
 
-    /// Follow jumps and splits from `pc`; collect the states that read a character or match.
-    fn add(&self, pc: usize, generation: usize, seen: &mut [usize], stack: &mut Vec<usize>, out: &mut Vec<usize>) {
-        stack.push(pc);
-        while let Some(pc) = stack.pop() {
-            if seen[pc] == generation {
-                continue;
+    /// The [`StaticPattern`] of this program, as a Rust expression.
+    pub fn source(&self) -> String {
+        let prog: Vec<String> = self.prog.iter().map(|i| format!("Inst::{i:?}")).collect();
+        let classes: Vec<String> = self
+            .classes
+            .iter()
+            .map(|(ranges, negated)| format!("(&{ranges:?}, {negated})"))
+            .collect();
+        format!(
+            "StaticPattern {{ prog: &[{}], classes: &[{}] }}",
+            prog.join(", "),
+            classes.join(", ")
+        )
+    }
+}
+
+impl StaticPattern {
+    /// Whether the whole of `s` matches.
+    pub fn is_match(&self, s: &str) -> bool {
+        run(self.prog, s, |class, c| {
+            let (ranges, negated) = self.classes[class];
+            ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != negated
+        })
+    }
+}
+
+/// Simulate the program's NFA over `s`; `inside(class, c)`: whether `c` is in the class.
+fn run(prog: &[Inst], s: &str, inside: impl Fn(usize, char) -> bool) -> bool {
+    let n = prog.len();
+    let mut seen = vec![usize::MAX; n];
+    let mut stack = Vec::new();
+    let mut current = Vec::new();
+    let mut next = Vec::new();
+    add(prog, 0, 0, &mut seen, &mut stack, &mut current);
+    for (step, c) in s.chars().enumerate() {
+        if current.is_empty() {
+            return false;
+        }
+        next.clear();
+        for &pc in &current {
+            if let Inst::Class(class) = prog[pc]
+                && inside(class, c)
+            {
+                add(prog, pc + 1, step + 1, &mut seen, &mut stack, &mut next);
             }
-            seen[pc] = generation;
-            match self.prog[pc] {
-                Inst::Jmp(to) => stack.push(to),
-                Inst::Split(a, b) => {
-                    stack.push(b);
-                    stack.push(a);
-                }
-                Inst::Class(_) | Inst::Match => out.push(pc),
+        }
+        std::mem::swap(&mut current, &mut next);
+    }
+    current.iter().any(|&pc| matches!(prog[pc], Inst::Match))
+}
+
+/// Follow jumps and splits from `pc`; collect the states that read a character or match.
+fn add(prog: &[Inst], pc: usize, generation: usize, seen: &mut [usize], stack: &mut Vec<usize>, out: &mut Vec<usize>) {
+    stack.push(pc);
+    while let Some(pc) = stack.pop() {
+        if seen[pc] == generation {
+            continue;
+        }
+        seen[pc] = generation;
+        match prog[pc] {
+            Inst::Jmp(to) => stack.push(to),
+            Inst::Split(a, b) => {
+                stack.push(b);
+                stack.push(a);
             }
+            Inst::Class(_) | Inst::Match => out.push(pc),
         }
     }
 }

@@ -150,6 +150,22 @@ pub struct GatewaySection {
     /// `${SERVICE_PASSWORD_64_OPENCLAW}` makes Coolify generate it.
     #[schemars(regex(pattern = SECRET_REF_PATTERN))]
     pub token: String,
+    /// HTTPS on the gateway's own port (lan-patch and sidecar). `self-signed`: the gateway
+    /// serves `https://`/`wss://` with a self-signed certificate kept on the data volume, so a
+    /// LAN browser has a secure context and can use the Control UI at `https://<LAN IP>:<port>/`
+    /// (accept the certificate once, approve the browser once). `off`: plain `http://`, where a
+    /// LAN browser loads the page but cannot connect (no secure context, no device identity).
+    pub tls: GatewayTls,
+}
+
+/// TLS on the gateway port (`gateway.tls` in `openclaw.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum GatewayTls {
+    /// Plain `http://` and `ws://`.
+    Off,
+    /// `https://` and `wss://` with a self-signed certificate generated on first start.
+    SelfSigned,
 }
 
 impl Default for GatewaySection {
@@ -159,6 +175,7 @@ impl Default for GatewaySection {
             publish_address: "0.0.0.0".into(),
             bind: BindMode::Profile,
             token: "${OPENCLAW_GATEWAY_TOKEN}".into(),
+            tls: GatewayTls::Off,
         }
     }
 }
@@ -288,8 +305,14 @@ pub struct TailscaleSection {
     /// ACL tags the node advertises, e.g. `["tag:server"]`. Required when `auth_key` is an
     /// OAuth client secret; tagged nodes never expire.
     pub tags: Vec<Tag>,
-    /// `sidecar` only: userspace or kernel networking.
-    pub networking: TailscaleNetworking,
+    /// How tailscaled makes its interface. Unset: `kernel` for `sidecar` (the gateway
+    /// sees a tailnet peer's own 100.x address; ocgen adds `NET_ADMIN`, `SYS_MODULE` and
+    /// `/dev/net/tun` to the sidecar), `userspace` for `serve` (no capabilities in the
+    /// gateway's container). `userspace` in `sidecar` makes every tailnet client look local
+    /// to the gateway (lint OC116).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "TailscaleNetworking")]
+    pub networking: Option<TailscaleNetworking>,
     /// Where node state lives (`sidecar`: its own named volume; `serve`: on the data volume).
     pub state: TailscaleState,
     /// `sidecar` only: named volume for the sidecar's state.
@@ -305,7 +328,7 @@ impl Default for TailscaleSection {
             hostname: "openclaw-server".into(),
             auth_key: "${TS_AUTHKEY}".into(),
             tags: Vec::new(),
-            networking: TailscaleNetworking::Userspace,
+            networking: None,
             state: TailscaleState::Volume,
             state_volume: "tailscale-state".into(),
         }

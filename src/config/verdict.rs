@@ -10,11 +10,9 @@
 //! diagnostics. tests/schema_verdict.rs proves both verdicts equal on every
 //! fixture, starter file and fuzz mutation.
 
-use std::sync::OnceLock;
-
 use serde_json::{Map, Value};
 
-use super::pattern::Pattern;
+use super::pattern::{Inst, Pattern, StaticPattern};
 
 /// One schema object; indexes point into [`NODES`].
 #[derive(Debug)]
@@ -48,20 +46,20 @@ pub enum Additional {
 
 mod table {
     #[allow(unused_imports)]
-    use super::{Additional, Node};
+    use super::{Additional, Inst, Node, StaticPattern};
     include!("schema_table.rs");
 }
-pub use table::{NODES, PATTERNS};
+pub use table::{COMPILED_PATTERNS, NODES, PATTERNS};
 
 /// Whether the schema surely accepts `value` (`false`: rejected, or not sure).
 pub fn accepts(value: &Value) -> bool {
     check(0, value)
 }
 
-fn pattern(i: usize) -> Option<&'static Pattern> {
-    static COMPILED: OnceLock<Vec<OnceLock<Option<Pattern>>>> = OnceLock::new();
-    let all = COMPILED.get_or_init(|| PATTERNS.iter().map(|_| OnceLock::new()).collect());
-    all[i].get_or_init(|| Pattern::new(PATTERNS[i])).as_ref()
+/// The schema's pattern `i`, compiled at build time (`None`: outside the
+/// matcher's subset).
+fn pattern(i: usize) -> Option<&'static StaticPattern> {
+    COMPILED_PATTERNS[i].as_ref()
 }
 
 fn check(i: usize, v: &Value) -> bool {
@@ -172,6 +170,14 @@ pub fn table_source(schema: &Value) -> String {
     out.push_str("];\n\npub static PATTERNS: &[&str] = &[\n");
     for p in &g.patterns {
         out.push_str(&format!("    {p:?},\n"));
+    }
+    out.push_str("];\n\n/// [`PATTERNS`], compiled (`None`: outside the matcher's subset).\n");
+    out.push_str("pub static COMPILED_PATTERNS: &[Option<StaticPattern>] = &[\n");
+    for p in &g.patterns {
+        match Pattern::new(p) {
+            Some(c) => out.push_str(&format!("    Some({}),\n", c.source())),
+            None => out.push_str("    None,\n"),
+        }
     }
     out.push_str("];\n");
     out

@@ -24,10 +24,20 @@
 // (plain http to a LAN address): no crypto.subtle, so no device identity.
 //
 // Usage (one JSON line on stdout; exit 0 ok, 1 refused, 2 usage error):
-//   node gateway-client.mjs --url ws://ADDR:PORT/ [--origin ORIGIN] [--host HOST]
+//   node gateway-client.mjs --url ws[s]://ADDR:PORT/ [--origin ORIGIN] [--host HOST]
 //       [--token TOKEN] [--request health] [--timeout-ms N] [--device-dir DIR]
 //       [--client-id openclaw-control-ui] [--client-mode webchat] [--build-id ID]
-//   node gateway-client.mjs --http-get / --url http://ADDR:PORT/ [--host HOST] [--origin O]
+//       [--tls-fingerprint SHA256 | --insecure-tls]
+//   node gateway-client.mjs --http-get / --url http[s]://ADDR:PORT/ [--host HOST] [--origin O]
+//       [--tls-fingerprint SHA256 | --insecure-tls]
+// Over https/wss the server's certificate is verified against the system CAs,
+// unless --tls-fingerprint accepts exactly the certificate with that SHA-256
+// fingerprint (hex, colons optional; what a browser's "accept the risk"
+// exception remembers, and what OpenClaw's own clients pin with
+// tlsFingerprint), or --insecure-tls accepts any. The fingerprint is checked
+// on the WebSocket upgrade, before the token is sent (in `connect`); the
+// page GETs carry no secret. Results over TLS carry
+// `tls: {fingerprint256, subject}`; a mismatch is refused at stage "tls".
 // --http-get prints {"ok":true,"status":200,"controlUi":true,…}: ok means
 // status 200 and the Control UI's HTML marker (<title>OpenClaw Control</title>).
 // The `ws` package comes from the OpenClaw install: --ws-from NODE_MODULES, or
@@ -36,7 +46,9 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import path from "node:path";
+import tls from "node:tls";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
@@ -52,14 +64,19 @@ function usage(msg) {
 function parseArgs(argv) {
   const known = new Set([
     "url", "origin", "host", "token", "request", "timeout-ms", "device-dir",
-    "http-get", "ws-from", "client-id", "client-mode", "build-id",
+    "http-get", "ws-from", "client-id", "client-mode", "build-id", "tls-fingerprint",
   ]);
+  const flags = new Set(["insecure-tls"]);
   const opts = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith("--")) usage(`unexpected argument ${JSON.stringify(a)}`);
     const eq = a.indexOf("=");
     const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    if (flags.has(name) && eq < 0) {
+      opts[name] = true;
+      continue;
+    }
     if (!known.has(name)) usage(`unknown option --${name}`);
     const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
     if (value === undefined) usage(`--${name} needs a value`);
@@ -74,7 +91,13 @@ function parseArgs(argv) {
   }
   const timeoutMs = opts["timeout-ms"] === undefined ? 10000 : Number(opts["timeout-ms"]);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) usage("--timeout-ms must be a positive integer");
-  return { ...opts, url, timeoutMs, request: opts.request ?? "health" };
+  let pin;
+  if (opts["tls-fingerprint"] !== undefined) {
+    pin = normalizeFingerprint(opts["tls-fingerprint"]);
+    if (!/^[0-9a-f]{64}$/.test(pin)) usage("--tls-fingerprint must be a SHA-256 fingerprint (64 hex digits, colons optional)");
+    if (opts["insecure-tls"]) usage("--tls-fingerprint and --insecure-tls exclude each other");
+  }
+  return { ...opts, url, timeoutMs, pin, request: opts.request ?? "health" };
 }
 
 function done(result) {
@@ -129,14 +152,57 @@ function signedDevice(dev, { clientId, clientMode, role, scopes, token, nonce, s
   return { id: dev.deviceId, publicKey: dev.publicKeyRaw, signature, signedAt, nonce };
 }
 
+// --- TLS -------------------------------------------------------------------
+
+function normalizeFingerprint(fp) {
+  return String(fp).toLowerCase().replace(/^sha-?256[:=\s]*/, "").replace(/[^0-9a-f]/g, "");
+}
+
+// Options for https.request / ws: with a pin or --insecure-tls, the chain is
+// not verified here; tlsCheck() then decides on the certificate.
+function tlsOptions(opts) {
+  return opts.pin || opts["insecure-tls"] ? { rejectUnauthorized: false } : {};
+}
+
+// The server's certificate on a connected TLS socket: null if acceptable,
+// else the reason. Without a pin or --insecure-tls, Node has verified it.
+function tlsCheck(opts, socket) {
+  const cert = socket.getPeerCertificate?.() ?? {};
+  const info = { fingerprint256: normalizeFingerprint(cert.fingerprint256 ?? ""), subject: cert.subject?.CN ?? null };
+  if (opts.pin && info.fingerprint256 !== opts.pin) {
+    return { info, error: `certificate fingerprint ${info.fingerprint256 || "(none)"} is not the pinned ${opts.pin}` };
+  }
+  return { info, error: null };
+}
+
+// Check the certificate once `req`'s TLS handshake is done (plain http:
+// nothing to check); record it in `state.tls`; a mismatch aborts `req`.
+function whenTrusted(opts, req, state, onRefused) {
+  req.on("socket", (socket) => {
+    if (!(socket instanceof tls.TLSSocket)) return;
+    socket.once("secureConnect", () => {
+      const { info, error } = tlsCheck(opts, socket);
+      state.tls = info;
+      if (error) {
+        req.destroy();
+        onRefused(error);
+      }
+    });
+  });
+}
+
 // --- HTTP ------------------------------------------------------------------
+
+const httpOf = (url) => (url.protocol === "https:" ? https : http);
 
 function httpGet(opts) {
   const target = new URL(opts["http-get"], opts.url);
   const headers = {};
   if (opts.host) headers.Host = opts.host;
   if (opts.origin) headers.Origin = opts.origin;
-  const req = http.request(target, { method: "GET", headers, timeout: opts.timeoutMs }, (res) => {
+  const state = {};
+  let refused = false;
+  const req = httpOf(target).request(target, { method: "GET", headers, timeout: opts.timeoutMs, ...tlsOptions(opts) }, (res) => {
     let body = "";
     res.setEncoding("utf8");
     res.on("data", (c) => (body += c));
@@ -149,12 +215,19 @@ function httpGet(opts) {
         url: target.href,
         status: res.statusCode,
         controlUi,
+        ...(state.tls ? { tls: state.tls } : {}),
         ...(ok ? {} : { error: body.slice(0, 400) }),
       });
     });
   });
+  whenTrusted(opts, req, state, (error) => {
+    refused = true;
+    done({ ok: false, stage: "tls", url: target.href, tls: state.tls, error });
+  });
   req.on("timeout", () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
-  req.on("error", (e) => done({ ok: false, stage: "http", url: target.href, error: String(e.message ?? e) }));
+  req.on("error", (e) => {
+    if (!refused) done({ ok: false, stage: "http", url: target.href, error: String(e.message ?? e) });
+  });
   req.end();
 }
 
@@ -165,14 +238,15 @@ function httpGet(opts) {
 // resolveControlUiBuildMismatch). Like a browser, load the page the gateway
 // serves and read the id from the scripts it references; 2026.2.19's assets
 // carry none (then none is sent).
-function fetchText(url, headers, timeoutMs) {
+function fetchText(url, headers, opts) {
   return new Promise((resolve) => {
-    const req = http.request(url, { method: "GET", headers, timeout: timeoutMs }, (res) => {
+    const req = httpOf(url).request(url, { method: "GET", headers, timeout: opts.timeoutMs, ...tlsOptions(opts) }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c) => (body += c));
       res.on("end", () => resolve(res.statusCode === 200 ? body : null));
     });
+    whenTrusted(opts, req, {}, () => resolve(null));
     req.on("timeout", () => req.destroy());
     req.on("error", () => resolve(null));
     req.end();
@@ -182,11 +256,11 @@ function fetchText(url, headers, timeoutMs) {
 async function servedBuildId(opts) {
   const base = new URL(opts.url.href.replace(/^ws/, "http"));
   const headers = opts.host ? { Host: opts.host } : {};
-  const page = await fetchText(new URL("/", base), headers, opts.timeoutMs);
+  const page = await fetchText(new URL("/", base), headers, opts);
   if (!page) return undefined;
   const scripts = [...page.matchAll(/(?:src|href)="([^"]+\.js)"/g)].map((m) => m[1]);
   for (const src of scripts) {
-    const js = await fetchText(new URL(src, new URL("/", base)), headers, opts.timeoutMs);
+    const js = await fetchText(new URL(src, new URL("/", base)), headers, opts);
     const m = js && js.match(/buildId:[`"']([^`"']+)[`"']/);
     if (m) return m[1];
   }
@@ -203,8 +277,14 @@ function wsSession(opts, buildId) {
   const device = opts["device-dir"] ? loadOrCreateDevice(opts["device-dir"]) : null;
   const headers = {};
   if (opts.host) headers.Host = opts.host;
-  const ws = new WebSocket(opts.url.href, { headers, ...(opts.origin ? { origin: opts.origin } : {}), handshakeTimeout: opts.timeoutMs });
+  const ws = new WebSocket(opts.url.href, {
+    headers,
+    ...(opts.origin ? { origin: opts.origin } : {}),
+    handshakeTimeout: opts.timeoutMs,
+    ...tlsOptions(opts),
+  });
   let stage = "upgrade";
+  let tlsInfo = null;
   let hello = null;
   let connectTimer = null;
   let connectSent = false;
@@ -214,7 +294,7 @@ function wsSession(opts, buildId) {
     try {
       ws.terminate();
     } catch {}
-    done({ ok: false, stage, ...(device ? { deviceId: device.deviceId } : {}), ...extra });
+    done({ ok: false, stage, ...(device ? { deviceId: device.deviceId } : {}), ...(tlsInfo ? { tls: tlsInfo } : {}), ...extra });
   }
   function sendConnect(nonce, challengeTs) {
     if (connectSent) return;
@@ -243,6 +323,17 @@ function wsSession(opts, buildId) {
     res.on("end", () => fail({ status: res.statusCode, error: body.slice(0, 400) || `HTTP ${res.statusCode}` }));
   });
   ws.on("error", (e) => fail({ error: String(e.message ?? e) }));
+  // The certificate is checked on the upgrade, before the token is sent
+  // (in the connect request, after "open").
+  ws.on("upgrade", (res) => {
+    if (!(res.socket instanceof tls.TLSSocket)) return;
+    const { info, error } = tlsCheck(opts, res.socket);
+    tlsInfo = info;
+    if (error) {
+      stage = "tls";
+      fail({ error });
+    }
+  });
   ws.on("open", () => {
     stage = "connect";
     // The server opens with connect.challenge; without one, connect anyway
@@ -281,6 +372,7 @@ function wsSession(opts, buildId) {
       done({
         ok: true,
         ...(device ? { deviceId: device.deviceId } : {}),
+        ...(tlsInfo ? { tls: tlsInfo } : {}),
         hello: { type: hello?.type, protocol: hello?.protocol, auth: hello?.auth ? { role: hello.auth.role, scopes: hello.auth.scopes, deviceToken: Boolean(hello.auth.deviceToken) } : undefined },
         response: frame.payload,
       });

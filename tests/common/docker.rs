@@ -295,7 +295,8 @@ impl Project {
     pub fn new(dir: &Path, name: &str, image: &str, services: &[&str], network: &str) -> Project {
         let mut o = String::from(
             "# test-only override (tests/common/docker.rs): the image the test built, a\n\
-             # project-owned internal network, nothing published on the host, 2 s checks\nservices:\n",
+             # project-owned internal network, nothing published on the host, 2 s checks,\n\
+             # external names failing at once\nservices:\n",
         );
         for s in services {
             let _ = writeln!(o, "  {s}:\n    pull_policy: never\n    ports: !reset []");
@@ -303,6 +304,11 @@ impl Project {
                 let _ = writeln!(o, "    image: \"{image}\"");
             }
             let _ = writeln!(o, "    healthcheck:\n      interval: 2s");
+            // The fenced engine has no Internet and its DNS forwards external names into
+            // a void: a lookup hangs 10-20 s (EAI_AGAIN), and 2026.9.6's stop drains its
+            // start-up plugin-feed fetch (clawhub.ai) for that long. Fail such lookups in
+            // a second, as a host without Internet access answers them.
+            let _ = writeln!(o, "    dns_opt: [\"timeout:1\", \"attempts:1\"]");
         }
         let _ = writeln!(
             o,

@@ -94,11 +94,14 @@ pub const PORT: u16 = 18789;
 pub struct Case {
     pub profile: &'static str,
     pub version: &'static str,
+    /// `[gateway] tls = "self-signed"` (lan-patch, sidecar).
+    pub tls: bool,
 }
 
 impl Case {
     pub fn name(&self) -> String {
-        format!("{}@{}", self.profile, self.version)
+        let tls = if self.tls { "+tls" } else { "" };
+        format!("{}{tls}@{}", self.profile, self.version)
     }
     pub fn serve(&self) -> bool {
         self.profile == "serve"
@@ -115,15 +118,31 @@ impl Case {
 
 pub fn case(profile: &'static str, version: &'static str) -> Case {
     assert!(PROFILES.contains(&profile) && all_versions().contains(&version));
-    Case { profile, version }
+    Case {
+        profile,
+        version,
+        tls: false,
+    }
+}
+
+/// The case with `[gateway] tls = "self-signed"`.
+pub fn case_tls(profile: &'static str, version: &'static str) -> Case {
+    assert!(profile != "serve", "serve has no [gateway] tls");
+    Case {
+        tls: true,
+        ..case(profile, version)
+    }
 }
 
 /// Every file the case renders (name → contents), with the library.
 pub fn render_files(case: Case) -> Vec<(String, String)> {
-    let text = format!(
+    let mut text = format!(
         "profile = \"{}\"\n[openclaw]\nversion = \"{}\"\n",
         case.profile, case.version
     );
+    if case.tls {
+        text.push_str("[gateway]\ntls = \"self-signed\"\n");
+    }
     let src = ocgen::diagnostic::Source::new("deploy.toml", text);
     let model = ocgen::load_model(&src, &Default::default())
         .unwrap_or_else(|d| panic!("{}: deploy.toml does not load: {d:?}", case.name()));

@@ -1,0 +1,233 @@
+//! A real browser on the LAN: Debian's Chromium (headless, driven over the
+//! DevTools protocol by `tests/clients/chromium.mjs`) on the laptop opens the
+//! Control UI of the real gateway that the rendered `bootstrap.sh` started in
+//! the server namespace (`tests/common/`), as a user does:
+//!
+//! - lan-patch with `[gateway] tls = "self-signed"`, on every release: the user
+//!   accepts the certificate (Chromium accepts exactly its SPKI hash), opens
+//!   `https://<LAN IP>:PORT/#token=…`; the page is a secure context with
+//!   WebCrypto, so the Control UI makes its device identity and asks for
+//!   pairing; the operator approves the request inside the server (`openclaw
+//!   devices approve`); the same page then connects on its own and shows the
+//!   gateway's data.
+//! - the default plain-http render, `http://<LAN IP>:PORT/`: the page is no
+//!   secure context (no WebCrypto). 2026.2.19 refuses the Control UI and no
+//!   pairing request ever reaches the gateway (the negative control: the user
+//!   never gets in); 2026.9.6's Control UI still pairs and gets in, with the
+//!   token in clear on the LAN (both measured here; lint OC120).
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+const CLI: Duration = Duration::from_secs(60);
+/// How long the browser may take to connect after the approval.
+const WAIT_MS: &str = "60000";
+
+/// What the connected Control UI shows, per release (its own dashboard text,
+/// which needs the gateway's answers).
+fn connected_texts(version: &str) -> &'static [&'static str] {
+    if version == "2026.2.19" {
+        &["Health OK"]
+    } else {
+        &["OpenClaw discovers AI access on this Gateway"]
+    }
+}
+
+struct Browser {
+    child: std::process::Child,
+    lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
+}
+
+impl Browser {
+    /// Chromium on the laptop, opening `url` and waiting for one of `until`.
+    fn open(t: &Topology, url: &str, profile: &std::path::Path, spki: Option<&str>, until: &[&str]) -> Browser {
+        let tools = tools().unwrap_or_else(|e| panic!("{e}"));
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &t.laptop])
+            .arg(tools.node())
+            .arg(clients_dir().join("chromium.mjs"))
+            .args(["--url", url, "--wait-ms", WAIT_MS, "--profile"])
+            .arg(profile);
+        if let Some(h) = spki {
+            cmd.args(["--spki", h]);
+        }
+        for u in until {
+            cmd.args(["--until", u]);
+        }
+        let mut child = cmd
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", profile)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("start chromium.mjs (is Debian's chromium installed? scripts/install-test-tools.sh)");
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        Browser { child, lines }
+    }
+
+    /// The driver's verdict (one JSON line).
+    fn result(mut self) -> Value {
+        let line = self.lines.next().and_then(Result::ok).unwrap_or_default();
+        let _ = self.child.wait();
+        serde_json::from_str(&line).unwrap_or_else(|_| panic!("chromium.mjs printed no JSON: {line:?}"))
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // the driver's process group: node and Chromium's processes (`kill -- -PGID`:
+        // procps `kill -KILL -PGID` without `--` reads the PGID as options and may
+        // signal every process, kill(-1))
+        kill_group(self.child.id());
+        let _ = self.child.wait();
+    }
+}
+
+/// The pending pairing request of the Control UI from `ip`, if any.
+fn pending_request(g: &Gateway, ip: &str) -> Result<Option<String>, String> {
+    let list = g.openclaw(&["devices", "list", "--json"], &[], CLI)?;
+    let v: Value =
+        serde_json::from_str(&list.stdout).map_err(|e| format!("devices list --json: {e}: {}", list.describe()))?;
+    Ok(v["pending"].as_array().into_iter().flatten().find_map(|r| {
+        (r["clientId"] == "openclaw-control-ui" && r["remoteIp"] == ip)
+            .then(|| r["requestId"].as_str().map(String::from))
+            .flatten()
+    }))
+}
+
+/// SHA-256 of the certificate's public key, base64: what Chromium's
+/// `--ignore-certificate-errors-spki-list` accepts (the user's "accept the risk").
+fn spki_hash(cert: &std::path::Path) -> String {
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg("openssl x509 -in \"$1\" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64")
+        .arg("spki")
+        .arg(cert)
+        .output()
+        .expect("openssl");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// What a LAN browser got.
+struct Outcome {
+    /// The driver's last JSON line.
+    page: Value,
+    /// The pairing request the Control UI made, approved by the operator.
+    request: Option<String>,
+}
+
+/// A user on the laptop opens the Control UI with the token (https with the
+/// certificate accepted, or plain http), the operator approves the browser's
+/// pairing request inside the server when one comes, and the page is watched
+/// until it shows the connected Control UI (or [`WAIT_MS`] pass).
+fn lan_browser(version: &'static str, tls: bool) -> Outcome {
+    let case = Case {
+        profile: "lan-patch",
+        version,
+        tls,
+    };
+    let name = case.name();
+    let t = Topology::new().unwrap_or_else(|e| panic!("{e}"));
+    let g = start_gateway(
+        case,
+        &format!("browser-{name}"),
+        &render_bootstrap(case),
+        &Net::Named(t.server.clone()),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap_or_else(|n| panic!("{name}: the real gateway did not come up: {}", n.describe()));
+    let spki = tls.then(|| spki_hash(&g.sb.path("data/.openclaw/gateway/tls/gateway-cert.pem")));
+    let profile = g.sb.path("out/chromium");
+    std::fs::create_dir_all(&profile).unwrap();
+    let scheme = if tls { "https" } else { "http" };
+    let url = format!("{scheme}://{}:{PORT}/#token={TOKEN}", t.server_addr());
+    let laptop = t.laptop_addr().to_string();
+    let browser = Browser::open(&t, &url, &profile, spki.as_deref(), connected_texts(version));
+    // The operator approves the browser's request once it is there.
+    let start = Instant::now();
+    let mut request = None;
+    while start.elapsed() < Duration::from_secs(40) {
+        if let Some(id) = pending_request(&g, &laptop).unwrap_or_else(|e| panic!("{name}: {e}")) {
+            let approve = g.openclaw(&["devices", "approve", &id, "--json"], &[], CLI).unwrap();
+            assert!(approve.ok(), "{name}: devices approve {id}: {}", approve.describe());
+            request = Some(id);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let page = browser.result();
+    eprintln!("{name}: Chromium on {url}: pairing request {request:?}; {page}");
+    let output = g.output();
+    g.stop().unwrap_or_else(|e| panic!("{name}: {e}\n{output}"));
+    Outcome { page, request }
+}
+
+/// Over https the page is a secure context with WebCrypto; the Control UI asks
+/// to be paired, and once the operator approved it, connects on its own.
+fn lan_browser_over_https(version: &'static str) {
+    let o = lan_browser(version, true);
+    let p = &o.page;
+    assert_eq!(p["secureContext"], true, "{version}: {p}");
+    assert_eq!(p["subtle"], true, "{version}: WebCrypto in the page: {p}");
+    assert!(
+        o.request.is_some(),
+        "{version}: the Control UI made no pairing request: {p}"
+    );
+    assert_eq!(
+        p["ok"], true,
+        "{version}: the approved browser did not get the connected Control UI: {p}"
+    );
+}
+
+#[test]
+fn lan_browser_over_https_2026_9_6() {
+    lan_browser_over_https("2026.9.6");
+}
+
+#[test]
+fn lan_browser_over_https_2026_2_19() {
+    lan_browser_over_https("2026.2.19");
+}
+
+/// Negative control, the default plain-http render on 2026.2.19: the page is
+/// no secure context, no pairing request reaches the gateway, the session is
+/// refused, and the user never gets in.
+#[test]
+fn lan_browser_over_plain_http_2026_2_19_is_refused() {
+    let o = lan_browser("2026.2.19", false);
+    let p = &o.page;
+    assert_eq!(p["secureContext"], false, "{p}");
+    assert_eq!(o.request, None, "a pairing request from an insecure context: {p}");
+    assert_eq!(
+        p["ok"], false,
+        "a plain-http LAN browser got the connected Control UI: {p}"
+    );
+    assert!(
+        p["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("requires HTTPS or localhost"),
+        "the Control UI should show the gateway's refusal: {p}"
+    );
+}
+
+/// Measured: 2026.9.6's Control UI gets in over plain http too (it makes a device
+/// identity without WebCrypto); only the transport is in clear (lint OC120).
+#[test]
+fn lan_browser_over_plain_http_2026_9_6_gets_in_after_pairing() {
+    let o = lan_browser("2026.9.6", false);
+    let p = &o.page;
+    assert_eq!(p["secureContext"], false, "{p}");
+    assert_eq!(p["subtle"], false, "{p}");
+    assert!(o.request.is_some(), "no pairing request: {p}");
+    assert_eq!(p["ok"], true, "{p}");
+}
