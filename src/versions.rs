@@ -78,7 +78,9 @@ struct Table {
     release: Vec<Listed>,
 }
 
-pub const TABLE_TOML: &str = include_str!("../profiles/openclaw-versions.toml");
+/// `profiles/openclaw-versions.toml`, decoded to JSON at build time (build.rs):
+/// the render path parses JSON, not TOML.
+const TABLE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/profiles/openclaw-versions.json"));
 
 struct Resolved {
     ranges: Vec<Range>,
@@ -87,7 +89,7 @@ struct Resolved {
 }
 
 fn resolve(text: &str) -> Result<Resolved, String> {
-    let mut t: Table = toml::from_str(text).map_err(|e| e.to_string())?;
+    let mut t: Table = serde_json::from_str(text).map_err(|e| e.to_string())?;
     t.range.sort_by_key(|r| version_key(&r.from));
     t.release.sort_by_key(|r| version_key(&r.version));
     let mut releases = Vec::new();
@@ -132,7 +134,7 @@ fn resolve(text: &str) -> Result<Resolved, String> {
 }
 
 static TABLE: LazyLock<Resolved> =
-    LazyLock::new(|| resolve(TABLE_TOML).unwrap_or_else(|e| panic!("embedded version table: {e}")));
+    LazyLock::new(|| resolve(TABLE_JSON).unwrap_or_else(|e| panic!("embedded version table: {e}")));
 
 /// All known releases, oldest first.
 pub fn releases() -> &'static [Release] {
