@@ -8,7 +8,7 @@
 //! first listed Node that satisfies its `engines.node`.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -82,73 +82,97 @@ struct Table {
 /// the render path parses JSON, not TOML.
 const TABLE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/profiles/openclaw-versions.json"));
 
-struct Resolved {
+struct Parsed {
+    nodes: Vec<String>,
     ranges: Vec<Range>,
-    releases: Vec<Release>,
+    range_keys: Vec<Vec<u64>>,
+    /// Oldest first, with their sort keys.
+    listed: Vec<(Vec<u64>, Listed)>,
     ci: Vec<String>,
 }
 
-fn resolve(text: &str) -> Result<Resolved, String> {
+fn parse(text: &str) -> Result<Parsed, String> {
     let mut t: Table = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    t.range.sort_by_key(|r| version_key(&r.from));
-    t.release.sort_by_key(|r| version_key(&r.version));
-    let mut releases = Vec::new();
-    for l in &t.release {
-        let key = version_key(&l.version);
-        let range = t
-            .range
-            .iter()
-            .rev()
-            .find(|r| version_key(&r.from) <= key)
-            .ok_or_else(|| format!("{} is older than the first range", l.version))?;
-        let node = t
-            .nodes
-            .iter()
-            .find(|n| satisfies(n, &l.engines_node))
-            .ok_or_else(|| format!("{}: no listed Node satisfies `{}`", l.version, l.engines_node))?;
-        let node_major = node.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
-        releases.push(Release {
-            version: l.version.clone(),
-            engines_node: l.engines_node.clone(),
-            node_major,
-            node: node.clone(),
-            range_from: range.from.clone(),
-            lan_subagent_workaround: range.lan_subagent_workaround,
-            custom_bind: range.custom_bind,
-            retired_keys: range.retired_keys.clone(),
-            health_path: range.health_path.clone(),
-            proxy_attribution_required: range.proxy_attribution_required,
-            npm_overrides: range.npm_overrides.clone(),
-        });
+    // The table is written oldest first; sort only if it is not (keys computed once).
+    t.range.sort_by_cached_key(|r| version_key(&r.from));
+    let range_keys = t.range.iter().map(|r| version_key(&r.from)).collect();
+    let mut listed: Vec<(Vec<u64>, Listed)> = t.release.into_iter().map(|l| (version_key(&l.version), l)).collect();
+    if !listed.is_sorted_by(|a, b| a.0 <= b.0) {
+        listed.sort_by(|a, b| a.0.cmp(&b.0));
     }
-    for v in &t.ci {
-        if !releases.iter().any(|r| &r.version == v) {
-            return Err(format!("CI release {v} is not listed"));
-        }
-    }
-    Ok(Resolved {
+    Ok(Parsed {
+        nodes: t.nodes,
         ranges: t.range,
-        releases,
+        range_keys,
+        listed,
         ci: t.ci,
     })
 }
 
-static TABLE: LazyLock<Resolved> =
-    LazyLock::new(|| resolve(TABLE_JSON).unwrap_or_else(|e| panic!("embedded version table: {e}")));
+/// The listed release at `i` joined with its range and its Node.
+fn resolve_one(p: &Parsed, i: usize) -> Result<Release, String> {
+    let (key, l) = &p.listed[i];
+    let range = p
+        .range_keys
+        .iter()
+        .rposition(|k| k <= key)
+        .map(|i| &p.ranges[i])
+        .ok_or_else(|| format!("{} is older than the first range", l.version))?;
+    let node = p
+        .nodes
+        .iter()
+        .find(|n| satisfies(n, &l.engines_node))
+        .ok_or_else(|| format!("{}: no listed Node satisfies `{}`", l.version, l.engines_node))?;
+    let node_major = node.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    Ok(Release {
+        version: l.version.clone(),
+        engines_node: l.engines_node.clone(),
+        node_major,
+        node: node.clone(),
+        range_from: range.from.clone(),
+        lan_subagent_workaround: range.lan_subagent_workaround,
+        custom_bind: range.custom_bind,
+        retired_keys: range.retired_keys.clone(),
+        health_path: range.health_path.clone(),
+        proxy_attribution_required: range.proxy_attribution_required,
+        npm_overrides: range.npm_overrides.clone(),
+    })
+}
+
+static PARSED: LazyLock<Parsed> =
+    LazyLock::new(|| parse(TABLE_JSON).unwrap_or_else(|e| panic!("embedded version table: {e}")));
+
+/// Every listed release resolved (`ocgen versions`, the unknown-version path, tests).
+static ALL: LazyLock<Vec<Release>> = LazyLock::new(|| {
+    let all: Vec<Release> = (0..PARSED.listed.len())
+        .map(|i| resolve_one(&PARSED, i).unwrap_or_else(|e| panic!("embedded version table: {e}")))
+        .collect();
+    for v in &PARSED.ci {
+        assert!(
+            all.iter().any(|r| &r.version == v),
+            "embedded version table: CI release {v} is not listed"
+        );
+    }
+    all
+});
+
+/// One release resolved on its own: a render needs only the one it pins.
+static ONE: LazyLock<Vec<OnceLock<Release>>> =
+    LazyLock::new(|| PARSED.listed.iter().map(|_| OnceLock::new()).collect());
 
 /// All known releases, oldest first.
 pub fn releases() -> &'static [Release] {
-    &TABLE.releases
+    &ALL
 }
 
 /// The behaviour ranges, oldest first.
 pub fn ranges() -> &'static [Range] {
-    &TABLE.ranges
+    &PARSED.ranges
 }
 
 /// The releases CI runs the real-gateway and user's-path tests on.
 pub fn ci_releases() -> &'static [String] {
-    &TABLE.ci
+    &PARSED.ci
 }
 
 pub fn known_versions() -> Vec<&'static str> {
@@ -170,7 +194,8 @@ pub fn version_key(v: &str) -> Vec<u64> {
 
 /// The row for exactly this version.
 pub fn find(version: &str) -> Option<&'static Release> {
-    releases().iter().find(|r| r.version == version)
+    let i = PARSED.listed.iter().position(|(_, l)| l.version == version)?;
+    Some(ONE[i].get_or_init(|| resolve_one(&PARSED, i).unwrap_or_else(|e| panic!("embedded version table: {e}"))))
 }
 
 /// The newest known release not newer than `version`.
