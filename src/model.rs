@@ -83,7 +83,10 @@ pub fn resolve(loaded: Loaded, opts: &LoadOptions) -> Result<Model, Vec<Diagnost
     let release = match versions::find(&version) {
         Some(r) => Some(r),
         None => {
-            let known = versions::known_versions().join(", ");
+            let known = format!(
+                "ocgen covers the releases {} (`ocgen versions` lists them)",
+                versions::covered()
+            );
             let span = spans.value("/openclaw/version");
             match (opts.allow_unknown_version, versions::nearest_older(&version)) {
                 (true, Some(r)) => {
@@ -98,7 +101,7 @@ pub fn resolve(loaded: Loaded, opts: &LoadOptions) -> Result<Model, Vec<Diagnost
                         .with_span(span)
                         .with_label("unknown release")
                         .with_hint(format!(
-                            "known releases: {known}; check the output against {version} yourself"
+                            "{known}; check the output against {version} yourself, or add it with scripts/measure-release.sh"
                         )),
                     );
                     Some(r)
@@ -109,10 +112,10 @@ pub fn resolve(loaded: Loaded, opts: &LoadOptions) -> Result<Model, Vec<Diagnost
                             .with_span(span)
                             .with_label("not in ocgen's release table")
                             .with_hint(if allow {
-                                format!("no known release is older than {version}; known releases: {known}")
+                                format!("no listed release is older than {version}; {known}")
                             } else {
                                 format!(
-                                    "known releases: {known}; or pass --allow-unknown-version to use the nearest older one"
+                                    "{known}; pin a listed release, or pass --allow-unknown-version to use the nearest older one's rules"
                                 )
                             }),
                     );
@@ -247,17 +250,17 @@ mod tests {
     }
 
     #[test]
-    fn unknown_version_lists_known_ones_unless_overridden() {
+    fn unknown_version_names_the_covered_range_unless_overridden() {
         let text = "profile = \"serve\"\n[openclaw]\nversion = \"2026.5.1\"\n";
         let e = model(text).err().unwrap();
         assert_eq!(e[0].code, "OC005");
-        assert!(e[0].hint.as_deref().unwrap().contains("2026.2.19, 2026.9.6"));
+        assert!(e[0].hint.as_deref().unwrap().contains("2026.1.29 … 2026.9.6"));
         let opts = LoadOptions {
             allow_unknown_version: true,
             ..Default::default()
         };
         let m = resolve(config::load(text).unwrap(), &opts).unwrap();
-        assert_eq!(m.release.version, "2026.2.19");
+        assert_eq!(m.release.version, "2026.4.29");
         assert_eq!(m.warnings[0].code, "OC005");
     }
 

@@ -1,21 +1,31 @@
 //! The OpenClaw release table (`profiles/openclaw-versions.toml`), embedded.
+//!
+//! The table has three parts: the Node releases the image may copy, behaviour
+//! by *ranges* of releases (each row holds from its `from` release up to the
+//! next row's, with what was measured to place that boundary), and the list of
+//! published stable releases with their `engines.node` (no install needed).
+//! Resolving joins them: every listed release gets its range's rules and the
+//! first listed Node that satisfies its `engines.node`.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-/// What one OpenClaw release needs.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+/// What one OpenClaw release needs (resolved from its range and its row).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Release {
     pub version: String,
+    /// The package's `engines.node`.
+    pub engines_node: String,
     /// Node.js major version of the runtime image.
     pub node_major: u32,
     /// The exact Node.js release the image copies (`node:<node>-bookworm-slim`).
     pub node: String,
+    /// First release of the behaviour range this release is in.
+    pub range_from: String,
     /// Whether `bind=lan` needs the `gateway.mode=remote` loopback workaround
-    /// for sub-agents (true before 2026.2.22).
+    /// for sub-agents.
     pub lan_subagent_workaround: bool,
     /// Whether `bind=custom` (with `gateway.customBindHost`) is accepted.
     pub custom_bind: bool,
@@ -37,27 +47,144 @@ impl Release {
     }
 }
 
+/// Behaviour shared by the releases from `from` up to the next range's `from`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    pub from: String,
+    pub lan_subagent_workaround: bool,
+    pub custom_bind: bool,
+    pub retired_keys: Vec<String>,
+    pub health_path: String,
+    pub proxy_attribution_required: bool,
+    pub npm_overrides: BTreeMap<String, String>,
+    /// What was measured to place this range's boundaries, on which releases, how.
+    pub measured: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Listed {
+    version: String,
+    engines_node: String,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Table {
-    release: Vec<Release>,
+    nodes: Vec<String>,
+    ci: Vec<String>,
+    range: Vec<Range>,
+    release: Vec<Listed>,
 }
 
-pub const TABLE_TOML: &str = include_str!("../profiles/openclaw-versions.toml");
+/// `profiles/openclaw-versions.toml`, decoded to JSON at build time (build.rs):
+/// the render path parses JSON, not TOML.
+const TABLE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/profiles/openclaw-versions.json"));
 
-static RELEASES: LazyLock<Vec<Release>> = LazyLock::new(|| {
-    let mut t: Table = toml::from_str(TABLE_TOML).expect("embedded version table parses");
-    t.release.sort_by_key(|r| version_key(&r.version));
-    t.release
+struct Parsed {
+    nodes: Vec<String>,
+    ranges: Vec<Range>,
+    range_keys: Vec<Vec<u64>>,
+    /// Oldest first, with their sort keys.
+    listed: Vec<(Vec<u64>, Listed)>,
+    ci: Vec<String>,
+}
+
+fn parse(text: &str) -> Result<Parsed, String> {
+    let mut t: Table = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    // The table is written oldest first; sort only if it is not (keys computed once).
+    t.range.sort_by_cached_key(|r| version_key(&r.from));
+    let range_keys = t.range.iter().map(|r| version_key(&r.from)).collect();
+    let mut listed: Vec<(Vec<u64>, Listed)> = t.release.into_iter().map(|l| (version_key(&l.version), l)).collect();
+    if !listed.is_sorted_by(|a, b| a.0 <= b.0) {
+        listed.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    Ok(Parsed {
+        nodes: t.nodes,
+        ranges: t.range,
+        range_keys,
+        listed,
+        ci: t.ci,
+    })
+}
+
+/// The listed release at `i` joined with its range and its Node.
+fn resolve_one(p: &Parsed, i: usize) -> Result<Release, String> {
+    let (key, l) = &p.listed[i];
+    let range = p
+        .range_keys
+        .iter()
+        .rposition(|k| k <= key)
+        .map(|i| &p.ranges[i])
+        .ok_or_else(|| format!("{} is older than the first range", l.version))?;
+    let node = p
+        .nodes
+        .iter()
+        .find(|n| satisfies(n, &l.engines_node))
+        .ok_or_else(|| format!("{}: no listed Node satisfies `{}`", l.version, l.engines_node))?;
+    let node_major = node.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    Ok(Release {
+        version: l.version.clone(),
+        engines_node: l.engines_node.clone(),
+        node_major,
+        node: node.clone(),
+        range_from: range.from.clone(),
+        lan_subagent_workaround: range.lan_subagent_workaround,
+        custom_bind: range.custom_bind,
+        retired_keys: range.retired_keys.clone(),
+        health_path: range.health_path.clone(),
+        proxy_attribution_required: range.proxy_attribution_required,
+        npm_overrides: range.npm_overrides.clone(),
+    })
+}
+
+static PARSED: LazyLock<Parsed> =
+    LazyLock::new(|| parse(TABLE_JSON).unwrap_or_else(|e| panic!("embedded version table: {e}")));
+
+/// Every listed release resolved (`ocgen versions`, the unknown-version path, tests).
+static ALL: LazyLock<Vec<Release>> = LazyLock::new(|| {
+    let all: Vec<Release> = (0..PARSED.listed.len())
+        .map(|i| resolve_one(&PARSED, i).unwrap_or_else(|e| panic!("embedded version table: {e}")))
+        .collect();
+    for v in &PARSED.ci {
+        assert!(
+            all.iter().any(|r| &r.version == v),
+            "embedded version table: CI release {v} is not listed"
+        );
+    }
+    all
 });
+
+/// One release resolved on its own: a render needs only the one it pins.
+static ONE: LazyLock<Vec<OnceLock<Release>>> =
+    LazyLock::new(|| PARSED.listed.iter().map(|_| OnceLock::new()).collect());
 
 /// All known releases, oldest first.
 pub fn releases() -> &'static [Release] {
-    &RELEASES
+    &ALL
+}
+
+/// The behaviour ranges, oldest first.
+pub fn ranges() -> &'static [Range] {
+    &PARSED.ranges
+}
+
+/// The releases CI runs the real-gateway and user's-path tests on.
+pub fn ci_releases() -> &'static [String] {
+    &PARSED.ci
 }
 
 pub fn known_versions() -> Vec<&'static str> {
     releases().iter().map(|r| r.version.as_str()).collect()
+}
+
+/// The covered range, e.g. `2026.1.29 … 2026.9.6`.
+pub fn covered() -> String {
+    match (releases().first(), releases().last()) {
+        (Some(a), Some(b)) => format!("{} … {}", a.version, b.version),
+        _ => String::new(),
+    }
 }
 
 /// Numeric sort key of `2026.2.19` or `2026.2.21-2`.
@@ -67,13 +194,46 @@ pub fn version_key(v: &str) -> Vec<u64> {
 
 /// The row for exactly this version.
 pub fn find(version: &str) -> Option<&'static Release> {
-    releases().iter().find(|r| r.version == version)
+    let i = PARSED.listed.iter().position(|(_, l)| l.version == version)?;
+    Some(ONE[i].get_or_init(|| resolve_one(&PARSED, i).unwrap_or_else(|e| panic!("embedded version table: {e}"))))
 }
 
 /// The newest known release not newer than `version`.
 pub fn nearest_older(version: &str) -> Option<&'static Release> {
     let key = version_key(version);
     releases().iter().rev().find(|r| version_key(&r.version) <= key)
+}
+
+/// Whether Node `version` (e.g. `22.23.3`) satisfies an npm `engines.node`
+/// range made of `||` alternatives of space-separated comparators
+/// (`>=22.12.0`, `<25`, `>24.1`, `<=26`, `=22.1.0` or a bare version).
+pub fn satisfies(version: &str, range: &str) -> bool {
+    let v = semver3(version);
+    range.split("||").any(|alt| {
+        alt.split_whitespace().all(|c| {
+            let (op, rest) = match c.find(|ch: char| ch.is_ascii_digit()) {
+                Some(i) => c.split_at(i),
+                None => return false,
+            };
+            let bound = semver3(rest);
+            match op {
+                ">=" => v >= bound,
+                ">" => v > bound,
+                "<=" => v <= bound,
+                "<" => v < bound,
+                "" | "=" => v == bound,
+                _ => false,
+            }
+        })
+    })
+}
+
+fn semver3(v: &str) -> [u64; 3] {
+    let mut out = [0; 3];
+    for (slot, part) in out.iter_mut().zip(v.trim_start_matches('v').split('.')) {
+        *slot = part.parse().unwrap_or(0);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -87,20 +247,67 @@ mod tests {
         assert!(!latest.lan_subagent_workaround);
         assert!(latest.is_retired("commands.useAccessGroups"));
         assert_eq!(latest.node_major, 24);
+        assert_eq!(find("2026.2.19").unwrap().node, "22.23.3");
+        assert_eq!(latest.node, "24.21.0");
+    }
+
+    #[test]
+    fn every_release_gets_a_node_inside_its_engines_range() {
         for r in releases() {
             assert!(
-                r.node.starts_with(&format!("{}.", r.node_major)),
-                "{}: node {} is not major {}",
+                satisfies(&r.node, &r.engines_node),
+                "{}: node {} outside {}",
                 r.version,
                 r.node,
-                r.node_major
+                r.engines_node
             );
+            assert!(r.node.starts_with(&format!("{}.", r.node_major)));
         }
+        // 7.1–9.2 accept Node 22 again after the 22.19 floor; 9.3 drops it.
+        assert_eq!(find("2026.9.2").unwrap().node, "22.23.3");
+        assert_eq!(find("2026.9.3").unwrap().node, "24.21.0");
+    }
+
+    #[test]
+    fn engines_ranges_parse_like_npm() {
+        let r = ">=22.22.3 <23 || >=24.15.0 <25 || >=25.9.0";
+        assert!(satisfies("22.23.3", r));
+        assert!(!satisfies("22.22.2", r));
+        assert!(!satisfies("24.14.9", r));
+        assert!(satisfies("24.21.0", r));
+        assert!(satisfies("26.0.0", r));
+        assert!(!satisfies("22.12.0", ">=22.14.0"));
+        assert!(satisfies("24.21.0", ">=22.12.0"));
+    }
+
+    #[test]
+    fn every_stable_release_from_1_29_to_9_6_is_known() {
+        let v = known_versions();
+        assert_eq!(v.first(), Some(&"2026.1.29"));
+        assert_eq!(v.last(), Some(&"2026.9.6"));
+        assert_eq!(v.len(), 82);
+        assert!(find("2026.5.28").is_some());
+    }
+
+    #[test]
+    fn ranges_are_contiguous_and_each_holds_a_release() {
+        for r in ranges() {
+            assert!(find(&r.from).is_some(), "range starts at unlisted {}", r.from);
+            assert!(!r.measured.trim().is_empty(), "range {} records no measurement", r.from);
+        }
+        assert_eq!(ranges()[0].from, releases()[0].version);
+    }
+
+    #[test]
+    fn ci_set_is_listed_and_holds_the_newest() {
+        let ci = ci_releases();
+        assert!(ci.iter().all(|v| find(v).is_some()));
+        assert!(ci.contains(&releases().last().unwrap().version));
     }
 
     #[test]
     fn nearest_older_picks_the_floor() {
-        assert_eq!(nearest_older("2026.5.1").unwrap().version, "2026.2.19");
+        assert_eq!(nearest_older("2026.5.1").unwrap().version, "2026.4.29");
         assert_eq!(nearest_older("2027.1.1").unwrap().version, "2026.9.6");
         assert!(nearest_older("2025.1.1").is_none());
         assert!(version_key("2026.2.21-2") > version_key("2026.2.21"));

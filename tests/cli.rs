@@ -308,24 +308,98 @@ fn literal_secrets_are_refused_and_not_echoed() {
 
 #[test]
 fn unknown_openclaw_version_and_override() {
+    // 2026.5.1 was never published: between two listed releases it is unknown like a newer one.
     let text = "profile = \"serve\"\n[openclaw]\nversion = \"2026.5.1\"\n";
     assert_bad_input(
         text,
         "OC005",
         "3:11",
-        &["2026.2.19, 2026.9.6", "--allow-unknown-version"],
+        &["2026.1.29 … 2026.9.6", "--allow-unknown-version"],
     );
     let d = sandbox(text);
     ocgen(d.path())
         .args(["render", "--allow-unknown-version"])
         .assert()
         .success()
-        .stderr(predicate::str::contains("warning[OC005]").and(predicate::str::contains("rules of 2026.2.19")));
+        .stderr(predicate::str::contains("warning[OC005]").and(predicate::str::contains("rules of 2026.4.29")));
     let compose = fs::read_to_string(d.path().join("Dockerfile")).unwrap();
     assert!(
         compose.contains("\"openclaw\":\"2026.5.1\""),
         "pins the requested version"
     );
+    // Newer than every listed release: the same, with the newest release's rules.
+    let d = sandbox("profile = \"serve\"\n[openclaw]\nversion = \"2026.10.1\"\n");
+    ocgen(d.path())
+        .arg("render")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("OC005"));
+    ocgen(d.path())
+        .args(["render", "--allow-unknown-version"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("rules of 2026.9.6"));
+}
+
+/// Every stable release from 2026.1.29 to 2026.9.6 renders without --allow-unknown-version,
+/// each with its range's rules and a Node inside its `engines.node`.
+#[test]
+fn every_listed_release_renders_with_its_range_rules() {
+    for (version, node, lan_fix, trusted_proxies) in [
+        ("2026.1.29", "22.23.3", true, false),
+        ("2026.2.21", "22.23.3", true, false),
+        ("2026.2.22", "22.23.3", false, false),
+        ("2026.5.28", "22.23.3", false, false),
+        ("2026.7.35", "22.23.3", false, false),
+        ("2026.8.1", "22.23.3", false, true),
+        ("2026.9.2", "22.23.3", false, true),
+        ("2026.9.3", "24.21.0", false, true),
+    ] {
+        for profile in ["lan-patch", "serve"] {
+            let d = sandbox(&format!(
+                "profile = \"{profile}\"\n[openclaw]\nversion = \"{version}\"\n"
+            ));
+            ocgen(d.path()).arg("render").assert().success();
+            let dockerfile = fs::read_to_string(d.path().join("Dockerfile")).unwrap();
+            assert!(
+                dockerfile.contains(&format!("node:{node}-bookworm-slim")),
+                "{version}: {dockerfile}"
+            );
+            let bootstrap = fs::read_to_string(d.path().join("bootstrap.sh")).unwrap();
+            if profile == "lan-patch" {
+                assert_eq!(
+                    bootstrap.contains("| .gateway.mode = \"remote\""),
+                    lan_fix,
+                    "{version} lan fix\n{bootstrap}"
+                );
+            } else {
+                assert_eq!(
+                    bootstrap.contains("| .gateway.trustedProxies = ["),
+                    trusted_proxies,
+                    "{version}\n{bootstrap}"
+                );
+            }
+        }
+    }
+    let out = ocgen(tempfile::tempdir().unwrap().path())
+        .args(["versions", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut listed = 0;
+    for range in doc["ranges"].as_array().unwrap() {
+        for r in range["releases"].as_array().unwrap() {
+            listed += 1;
+            let version = r["version"].as_str().unwrap();
+            let d = sandbox(&format!("profile = \"sidecar\"\n[openclaw]\nversion = \"{version}\"\n"));
+            ocgen(d.path())
+                .arg("render")
+                .assert()
+                .success()
+                .stderr(predicate::str::contains("OC005").not());
+        }
+    }
+    assert_eq!(listed, 82);
 }
 
 #[test]
@@ -843,10 +917,23 @@ fn schema_prints_the_committed_schema() {
 fn versions_lists_the_release_table() {
     let d = tempfile::tempdir().unwrap();
     ocgen(d.path()).arg("versions").assert().success().stdout(
-        predicate::str::contains("2026.2.19")
-            .and(predicate::str::contains("2026.9.6"))
+        predicate::str::contains("covered: 2026.1.29 … 2026.9.6 (82 stable releases)")
+            .and(predicate::str::contains("2026.1.29 … 2026.2.21 (10 releases)"))
+            .and(predicate::str::contains("2026.8.1 … 2026.9.6"))
+            .and(predicate::str::contains(
+                "node 24.21.0       2026.9.3 2026.9.4 2026.9.5 2026.9.6",
+            ))
             .and(predicate::str::contains("commands.useAccessGroups")),
     );
+    let out = ocgen(d.path()).args(["versions", "--format", "json"]).output().unwrap();
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["covered"]["from"], "2026.1.29");
+    assert_eq!(doc["covered"]["to"], "2026.9.6");
+    let last = doc["ranges"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["from"], "2026.8.1");
+    assert_eq!(last["proxy_attribution_required"], true);
+    assert!(last["measured"].as_str().unwrap().contains("2026.7.35"));
 }
 
 #[test]

@@ -194,7 +194,38 @@ macro_rules! row_job {
     };
 }
 
+/// The row of profile `PROFILES[P]` on release `releases()[V]` (a job is a plain
+/// `fn`, which cannot capture the release).
+fn row_at<const P: usize, const V: usize>() -> Result<String, String> {
+    row(case(PROFILES[P], releases()[V]))
+}
+
+macro_rules! rows_for {
+    ($($v:literal)*) => { [$([row_at::<0, $v> as JobFn, row_at::<1, $v>, row_at::<2, $v>]),*] };
+}
+
+/// Per-release rows for up to 16 releases of `releases()` (OCGEN_RELEASES or the CI set).
+const ROWS: [[JobFn; 3]; 16] = rows_for!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+
 fn jobs() -> Vec<Job> {
+    let mut jobs = scenario_jobs();
+    assert!(
+        releases().len() <= ROWS.len(),
+        "at most {} releases per run",
+        ROWS.len()
+    );
+    for (i, v) in releases().iter().enumerate() {
+        for (p, profile) in PROFILES.iter().enumerate() {
+            let name = format!("{profile}@{v}");
+            if !jobs.iter().any(|(n, _)| *n == name) {
+                jobs.push((name, ROWS[i][p]));
+            }
+        }
+    }
+    jobs
+}
+
+fn scenario_jobs() -> Vec<Job> {
     vec![
         // the slowest first
         row_job!("serve", "2026.9.6"),
@@ -223,6 +254,17 @@ fn outcome(job: &str) {
 
 // ---------------------------------------------------------------------------
 // Tests: profile × release
+
+/// Every profile on every release of the run (OCGEN_RELEASES, else the table's CI set):
+/// the data-driven form of the rows below; scripts/measure-release.sh runs it.
+#[test]
+fn every_profile_on_each_release() {
+    for v in releases() {
+        for p in PROFILES {
+            outcome(&format!("{p}@{v}"));
+        }
+    }
+}
 
 #[test]
 fn lan_patch_2026_2_19() {

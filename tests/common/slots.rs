@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use super::VERSIONS;
+use super::all_versions;
 
 /// From starting bootstrap.sh to the gateway listening (warm cache): a bound
 /// against hangs, generous because the 2-core machine is shared (2026.9.6
@@ -81,7 +81,7 @@ pub fn warm_gate(version: &str) -> (Option<MutexGuard<'static, ()>>, Duration) {
     if warm_marker(version).exists() {
         return (None, START_LIMIT);
     }
-    let gates = GATES.get_or_init(|| VERSIONS.iter().map(|v| (*v, Mutex::new(()))).collect());
+    let gates = GATES.get_or_init(|| all_versions().into_iter().map(|v| (v, Mutex::new(()))).collect());
     let guard = gates[version].lock().unwrap_or_else(|e| e.into_inner());
     if warm_marker(version).exists() {
         (None, START_LIMIT)

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use super::VERSIONS;
+use super::all_versions;
 use super::proc::{NS_INIT, NS_PREFIX};
 
 pub const SYS_PATH: &str = "/usr/bin:/bin:/usr/sbin:/sbin";
@@ -40,7 +40,8 @@ pub fn tools() -> Result<&'static Tools, String> {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools"));
             let tools = Tools { dir };
-            let mut missing: Vec<String> = VERSIONS
+            let versions = all_versions();
+            let mut missing: Vec<String> = versions
                 .iter()
                 .map(|v| tools.launcher(v))
                 .chain([tools.node()])
@@ -48,7 +49,7 @@ pub fn tools() -> Result<&'static Tools, String> {
                 .map(|l| l.display().to_string())
                 .collect();
             missing.extend(
-                VERSIONS
+                versions
                     .iter()
                     .map(|v| tools.package(v))
                     .filter(|p| !p.join("package.json").is_file())

@@ -1,0 +1,123 @@
+//! `ocgen versions`: the covered range and each range's rules.
+
+use serde_json::{Value, json};
+
+use crate::versions::{self, Range, Release};
+
+fn members(r: &Range) -> Vec<&'static Release> {
+    versions::releases().iter().filter(|x| x.range_from == r.from).collect()
+}
+
+fn rules(r: &Range) -> Vec<(&'static str, String)> {
+    let or_dash = |v: String| if v.is_empty() { "-".to_string() } else { v };
+    vec![
+        (
+            "lan sub-agent fix",
+            if r.lan_subagent_workaround {
+                "mode=remote workaround"
+            } else {
+                "not needed"
+            }
+            .into(),
+        ),
+        ("retired keys", or_dash(r.retired_keys.join(", "))),
+        (
+            "trusted proxies",
+            if r.proxy_attribution_required {
+                "required (X-Forwarded-For from an untrusted proxy is refused)"
+            } else {
+                "not required"
+            }
+            .into(),
+        ),
+        (
+            "health check",
+            if r.health_path.is_empty() {
+                "TCP connect".into()
+            } else {
+                format!("HTTP {}", r.health_path)
+            },
+        ),
+        ("custom bind", if r.custom_bind { "accepted" } else { "crashes" }.into()),
+        (
+            "npm overrides",
+            or_dash(
+                r.npm_overrides
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        ),
+    ]
+}
+
+/// The human table.
+pub fn human() -> String {
+    let all = versions::releases();
+    let mut out = format!(
+        "OpenClaw releases covered: {} ({} stable releases)\n\
+         A release outside this list is unknown: an error, or with --allow-unknown-version the\n\
+         rules of the nearest older listed release and a warning.\n",
+        versions::covered(),
+        all.len()
+    );
+    for r in versions::ranges() {
+        let m = members(r);
+        let to = m.last().map(|x| x.version.as_str()).unwrap_or(&r.from);
+        out.push_str(&format!("\n{} … {} ({} releases)\n", r.from, to, m.len()));
+        for (k, v) in rules(r) {
+            out.push_str(&format!("  {k:<18} {v}\n"));
+        }
+        let mut nodes: Vec<&str> = m.iter().map(|x| x.node.as_str()).collect();
+        nodes.dedup();
+        for node in nodes {
+            let on: Vec<&str> = m
+                .iter()
+                .filter(|x| x.node == node)
+                .map(|x| x.version.as_str())
+                .collect();
+            out.push_str(&format!("  {:<18} {}\n", format!("node {node}"), on.join(" ")));
+        }
+        let measured: Vec<&str> = r.measured.split_whitespace().collect();
+        out.push_str(&format!("  {:<18} {}\n", "measured", measured.join(" ")));
+    }
+    out.push_str(&format!(
+        "\nCI runs the real gateway on: {}\n",
+        versions::ci_releases().join(", ")
+    ));
+    out
+}
+
+/// The same as one JSON document.
+pub fn json() -> Value {
+    let ranges: Vec<Value> = versions::ranges()
+        .iter()
+        .map(|r| {
+            let m = members(r);
+            json!({
+                "from": r.from,
+                "to": m.last().map(|x| x.version.as_str()).unwrap_or(&r.from),
+                "lan_subagent_workaround": r.lan_subagent_workaround,
+                "retired_keys": r.retired_keys,
+                "proxy_attribution_required": r.proxy_attribution_required,
+                "health_path": r.health_path,
+                "custom_bind": r.custom_bind,
+                "npm_overrides": r.npm_overrides,
+                "measured": r.measured.split_whitespace().collect::<Vec<_>>().join(" "),
+                "releases": m.iter().map(|x| json!({
+                    "version": x.version, "engines_node": x.engines_node, "node": x.node,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let all = versions::releases();
+    json!({
+        "covered": {
+            "from": all.first().map(|x| x.version.as_str()),
+            "to": all.last().map(|x| x.version.as_str()),
+        },
+        "ci": versions::ci_releases(),
+        "ranges": ranges,
+    })
+}
