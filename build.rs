@@ -43,5 +43,48 @@ fn embed_data() {
         let json = serde_json::to_string(&value).expect("JSON from TOML");
         let name = path.with_extension("json");
         fs::write(out.join(name.file_name().expect("file name")), json).expect("write JSON");
+        if path.file_stem().is_some_and(|s| s == "openclaw-versions") {
+            split_release_table(&out, value);
+        }
     }
+}
+
+/// The release table for the render path: the list of releases (82 and
+/// growing) as Rust statics, and the rules without the `measured` notes, so
+/// that resolving the one release a render pins parses a few hundred bytes.
+/// The whole table (`openclaw-versions.json`) serves `ocgen versions`.
+fn split_release_table(out: &Path, mut table: serde_json::Value) {
+    use std::fmt::Write as _;
+    let obj = table.as_object_mut().expect("openclaw-versions.toml is a table");
+    let listed = obj.remove("release").expect("openclaw-versions.toml: [[release]]");
+    let mut rows: Vec<(&str, &str)> = listed
+        .as_array()
+        .expect("[[release]] rows")
+        .iter()
+        .map(|r| {
+            let v = r["version"].as_str().expect("release.version");
+            (v, r["engines_node"].as_str().expect("release.engines_node"))
+        })
+        .collect();
+    // oldest first, by the numbers of `2026.2.19` / `2026.2.21-2`
+    let key = |v: &str| -> Vec<u64> { v.split(['.', '-']).map(|p| p.parse().unwrap_or(0)).collect() };
+    rows.sort_by_key(|(v, _)| key(v));
+    let mut rs = String::from("/// Oldest first.\npub static LISTED: &[(&str, &str)] = &[\n");
+    for (v, e) in rows {
+        let _ = writeln!(rs, "    ({v:?}, {e:?}),");
+    }
+    rs.push_str("];\n");
+    fs::write(out.join("openclaw-releases.rs"), rs).expect("write openclaw-releases.rs");
+    for r in obj
+        .get_mut("range")
+        .and_then(|r| r.as_array_mut())
+        .into_iter()
+        .flatten()
+    {
+        if let Some(r) = r.as_object_mut() {
+            r.remove("measured");
+        }
+    }
+    let rules = serde_json::to_string(&table).expect("JSON");
+    fs::write(out.join("openclaw-version-rules.json"), rules).expect("write rules JSON");
 }

@@ -58,15 +58,10 @@ pub struct Range {
     pub health_path: String,
     pub proxy_attribution_required: bool,
     pub npm_overrides: BTreeMap<String, String>,
-    /// What was measured to place this range's boundaries, on which releases, how.
+    /// What was measured to place this range's boundaries, on which releases, how
+    /// (absent from the render path's copy of the table).
+    #[serde(default)]
     pub measured: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Listed {
-    version: String,
-    engines_node: String,
 }
 
 #[derive(Deserialize)]
@@ -75,19 +70,27 @@ struct Table {
     nodes: Vec<String>,
     ci: Vec<String>,
     range: Vec<Range>,
-    release: Vec<Listed>,
 }
 
-/// `profiles/openclaw-versions.toml`, decoded to JSON at build time (build.rs):
-/// the render path parses JSON, not TOML.
+/// The whole table, `profiles/openclaw-versions.toml` decoded to JSON at build
+/// time (build.rs), for `ocgen versions` (the ranges with their `measured` notes).
 const TABLE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/profiles/openclaw-versions.json"));
+/// The render path's part (build.rs): the rules without the notes ...
+const RULES_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/profiles/openclaw-version-rules.json"));
+/// ... and the listed releases as statics: `LISTED: &[(version, engines.node)]`.
+mod listed {
+    include!(concat!(env!("OUT_DIR"), "/profiles/openclaw-releases.rs"));
+}
+
+#[derive(Deserialize)]
+struct Notes {
+    range: Vec<Range>,
+}
 
 struct Parsed {
     nodes: Vec<String>,
     ranges: Vec<Range>,
     range_keys: Vec<Vec<u64>>,
-    /// Oldest first, with their sort keys.
-    listed: Vec<(Vec<u64>, Listed)>,
     ci: Vec<String>,
 }
 
@@ -96,37 +99,34 @@ fn parse(text: &str) -> Result<Parsed, String> {
     // The table is written oldest first; sort only if it is not (keys computed once).
     t.range.sort_by_cached_key(|r| version_key(&r.from));
     let range_keys = t.range.iter().map(|r| version_key(&r.from)).collect();
-    let mut listed: Vec<(Vec<u64>, Listed)> = t.release.into_iter().map(|l| (version_key(&l.version), l)).collect();
-    if !listed.is_sorted_by(|a, b| a.0 <= b.0) {
-        listed.sort_by(|a, b| a.0.cmp(&b.0));
-    }
     Ok(Parsed {
         nodes: t.nodes,
         ranges: t.range,
         range_keys,
-        listed,
         ci: t.ci,
     })
 }
 
-/// The listed release at `i` joined with its range and its Node.
+/// The listed release at `i` (of [`listed::LISTED`], oldest first) joined
+/// with its range and its Node.
 fn resolve_one(p: &Parsed, i: usize) -> Result<Release, String> {
-    let (key, l) = &p.listed[i];
+    let (version, engines_node) = listed::LISTED[i];
+    let key = version_key(version);
     let range = p
         .range_keys
         .iter()
-        .rposition(|k| k <= key)
+        .rposition(|k| *k <= key)
         .map(|i| &p.ranges[i])
-        .ok_or_else(|| format!("{} is older than the first range", l.version))?;
+        .ok_or_else(|| format!("{version} is older than the first range"))?;
     let node = p
         .nodes
         .iter()
-        .find(|n| satisfies(n, &l.engines_node))
-        .ok_or_else(|| format!("{}: no listed Node satisfies `{}`", l.version, l.engines_node))?;
+        .find(|n| satisfies(n, engines_node))
+        .ok_or_else(|| format!("{version}: no listed Node satisfies `{engines_node}`"))?;
     let node_major = node.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
     Ok(Release {
-        version: l.version.clone(),
-        engines_node: l.engines_node.clone(),
+        version: version.to_string(),
+        engines_node: engines_node.to_string(),
         node_major,
         node: node.clone(),
         range_from: range.from.clone(),
@@ -140,11 +140,18 @@ fn resolve_one(p: &Parsed, i: usize) -> Result<Release, String> {
 }
 
 static PARSED: LazyLock<Parsed> =
-    LazyLock::new(|| parse(TABLE_JSON).unwrap_or_else(|e| panic!("embedded version table: {e}")));
+    LazyLock::new(|| parse(RULES_JSON).unwrap_or_else(|e| panic!("embedded version table: {e}")));
+
+/// The ranges with their `measured` notes (the whole table; not on the render path).
+static RANGES: LazyLock<Vec<Range>> = LazyLock::new(|| {
+    let mut n: Notes = serde_json::from_str(TABLE_JSON).unwrap_or_else(|e| panic!("embedded version table: {e}"));
+    n.range.sort_by_cached_key(|r| version_key(&r.from));
+    n.range
+});
 
 /// Every listed release resolved (`ocgen versions`, the unknown-version path, tests).
 static ALL: LazyLock<Vec<Release>> = LazyLock::new(|| {
-    let all: Vec<Release> = (0..PARSED.listed.len())
+    let all: Vec<Release> = (0..listed::LISTED.len())
         .map(|i| resolve_one(&PARSED, i).unwrap_or_else(|e| panic!("embedded version table: {e}")))
         .collect();
     for v in &PARSED.ci {
@@ -158,7 +165,7 @@ static ALL: LazyLock<Vec<Release>> = LazyLock::new(|| {
 
 /// One release resolved on its own: a render needs only the one it pins.
 static ONE: LazyLock<Vec<OnceLock<Release>>> =
-    LazyLock::new(|| PARSED.listed.iter().map(|_| OnceLock::new()).collect());
+    LazyLock::new(|| listed::LISTED.iter().map(|_| OnceLock::new()).collect());
 
 /// All known releases, oldest first.
 pub fn releases() -> &'static [Release] {
@@ -167,7 +174,7 @@ pub fn releases() -> &'static [Release] {
 
 /// The behaviour ranges, oldest first.
 pub fn ranges() -> &'static [Range] {
-    &PARSED.ranges
+    &RANGES
 }
 
 /// The releases CI runs the real-gateway and user's-path tests on.
@@ -194,7 +201,7 @@ pub fn version_key(v: &str) -> Vec<u64> {
 
 /// The row for exactly this version.
 pub fn find(version: &str) -> Option<&'static Release> {
-    let i = PARSED.listed.iter().position(|(_, l)| l.version == version)?;
+    let i = listed::LISTED.iter().position(|(v, _)| *v == version)?;
     Some(ONE[i].get_or_init(|| resolve_one(&PARSED, i).unwrap_or_else(|e| panic!("embedded version table: {e}"))))
 }
 
