@@ -250,7 +250,15 @@ impl Engine {
 /// Render `profile` × `version` with the library (as `ocgen render` does) into a new
 /// build context.
 pub fn render(profile: &str, version: &str) -> tempfile::TempDir {
-    let text = format!("profile = \"{profile}\"\n[openclaw]\nversion = \"{version}\"\n");
+    render_with(profile, version, "")
+}
+
+/// Like [`render`], with `extra` deploy.toml text appended after the `[openclaw]`
+/// table (e.g. a `[coolify]` table with `domain` and `labels = "traefik"` for the
+/// domain profile routed through Traefik's Docker provider).
+#[allow(dead_code)]
+pub fn render_with(profile: &str, version: &str, extra: &str) -> tempfile::TempDir {
+    let text = format!("profile = \"{profile}\"\n[openclaw]\nversion = \"{version}\"\n{extra}");
     let src = ocgen::diagnostic::Source::new("deploy.toml", text);
     let model = ocgen::load_model(&src, &Default::default())
         .unwrap_or_else(|d| panic!("{profile}@{version}: deploy.toml does not load: {d:?}"));
