@@ -20,7 +20,12 @@
 //!    `compose stop` ends every container within 10 s without SIGKILL;
 //! 6. `compose down -v` leaves no container, network or volume.
 //!
-//! The negative controls at the end show checks 1, 4 and 5 failing on a broken render.
+//! The domain profile runs on the engine as Coolify deploys it: the real Traefik as
+//! Coolify's proxy (Docker provider) routes `https://openclaw.test/` to the container by
+//! the labels ocgen writes (`domain_on_2026_9_6_through_traefiks_docker_provider`).
+//!
+//! The negative controls at the end show checks 1, 4 and 5 failing on a broken render,
+//! and the Traefik route failing on a wrong service-port label.
 //! Scenarios run one at a time ([`exclusive`]); an image is built once per scenario (the
 //! layer cache of the engine's data root makes later runs fast).
 
@@ -649,6 +654,13 @@ fn domain_scenario(dir: &Path, full: bool) -> Result<String, String> {
             ));
         }
         std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    if let Some(l) = proxy.logs().lines().find(|l| l.contains("letsencrypt")) {
+        // what Traefik does with the resolver the labels name (not defined here: no ACME)
+        report.push(format!(
+            "Traefik on the `letsencrypt` resolver the labels name: {}",
+            l.trim()
+        ));
     }
     if !full {
         return Ok(report.join("\n"));
