@@ -177,23 +177,29 @@ fn up_healthy(p: &Project, case: Case) -> Check {
     ))
 }
 
-/// (3) The sub-agent call, the browser and the token, each from inside.
-fn users_path(p: &Project, case: Case) -> Check {
-    let e = engine();
-    // The sub-agent path: the gateway's own CLI, in the container, with its environment.
-    // (as the gateway's user, whose child a sub-agent is: `docker exec -u node`)
+/// The sub-agent path: the gateway's own CLI, in the container, with its environment
+/// (as the gateway's user, whose child a sub-agent is: `docker exec -u node`).
+fn subagent_call(p: &Project) -> Result<(), String> {
     let call = p.exec_as(
         "node",
         "openclaw",
         &GATEWAY_ENV,
         &["openclaw", "gateway", "call", "health", "--json"],
     );
-    if !call.ok() || !call.stdout.contains("\"ok\": true") {
-        return Err(format!(
+    if call.ok() && call.stdout.contains("\"ok\": true") {
+        Ok(())
+    } else {
+        Err(format!(
             "sub-agent call `openclaw gateway call health` failed:\n{}",
             call.tail(15)
-        ));
+        ))
     }
+}
+
+/// (3) The sub-agent call, the browser and the token, each from inside.
+fn users_path(p: &Project, case: Case) -> Check {
+    let e = engine();
+    subagent_call(p)?;
     // A browser in a container of its own (the image's Node runs tests/docker/browser.mjs).
     let scripts = root().join("tests/docker");
     let mounts = [(scripts.as_path(), "/t")];
@@ -570,11 +576,7 @@ const DOMAIN: &str = "openclaw.test";
 #[test]
 fn domain_on_2026_9_6_through_traefiks_docker_provider() {
     let _one_at_a_time = exclusive();
-    let dir = render_with(
-        "domain",
-        "2026.9.6",
-        &format!("[coolify]\ndomain = \"{DOMAIN}\"\nlabels = \"traefik\"\n"),
-    );
+    let dir = domain_render();
     let compose = std::fs::read_to_string(dir.path().join("docker-compose.yaml")).unwrap();
     assert!(compose.contains("traefik.docker.network=proxy"), "{compose}");
     match domain_scenario(dir.path(), true) {
@@ -587,11 +589,7 @@ fn domain_on_2026_9_6_through_traefiks_docker_provider() {
 #[test]
 fn a_wrong_service_port_label_fails_the_route() {
     let _one_at_a_time = exclusive();
-    let dir = render_with(
-        "domain",
-        "2026.9.6",
-        &format!("[coolify]\ndomain = \"{DOMAIN}\"\nlabels = \"traefik\"\n"),
-    );
+    let dir = domain_render();
     mutate(
         dir.path(),
         "docker-compose.yaml",
@@ -601,6 +599,15 @@ fn a_wrong_service_port_label_fails_the_route() {
     let err = domain_scenario(dir.path(), false).expect_err("a wrong service port must not route");
     assert!(err.contains(&format!("GET https://{DOMAIN}/ through Traefik")), "{err}");
     eprintln!("negative control: {}", err.lines().next().unwrap_or_default());
+}
+
+/// domain on 2026.9.6 with the Traefik labels Coolify writes, for a pinned domain.
+fn domain_render() -> tempfile::TempDir {
+    render_with(
+        "domain",
+        "2026.9.6",
+        &format!("[coolify]\ndomain = \"{DOMAIN}\"\nlabels = \"traefik\"\n"),
+    )
 }
 
 fn domain_scenario(dir: &Path, full: bool) -> Result<String, String> {
@@ -733,15 +740,7 @@ fn domain_scenario(dir: &Path, full: bool) -> Result<String, String> {
         return Err(format!("a foreign Origin through Traefik was not refused: {foreign}"));
     }
     report.push("Origin https://evil.test refused".into());
-    let call = p.exec_as(
-        "node",
-        "openclaw",
-        &GATEWAY_ENV,
-        &["openclaw", "gateway", "call", "health", "--json"],
-    );
-    if !call.ok() || !call.stdout.contains("\"ok\": true") {
-        return Err(format!("sub-agent call failed: {}", call.tail(15)));
-    }
+    subagent_call(&p)?;
     report.push("sub-agent call ok".into());
     drop(p);
     drop(proxy);

@@ -232,14 +232,7 @@ impl Engine {
         scratch: &Path,
         cmd: &[&str],
     ) -> Out {
-        let mut c = self.client(&self.docker);
-        c.args(["run", "--rm", "--pull", "never", "--network", network]);
-        for (host, inside) in mounts {
-            c.arg("-v").arg(format!("{}:{inside}:ro", host.display()));
-        }
-        c.arg("-v").arg(format!("{}:/scratch", scratch.display()));
-        c.arg("--entrypoint").arg(cmd[0]).arg(image).args(&cmd[1..]);
-        run(&mut c, DOCKER_LIMIT)
+        self.run_with(network, image, mounts, Some(scratch), &[], cmd)
     }
 
     /// `docker run --rm` on a network (`network` is a network name or `container:ID`).
@@ -251,10 +244,25 @@ impl Engine {
         env: &[(&str, &str)],
         cmd: &[&str],
     ) -> Out {
+        self.run_with(network, image, mounts, None, env, cmd)
+    }
+
+    fn run_with(
+        &self,
+        network: &str,
+        image: &str,
+        mounts: &[(&Path, &str)],
+        scratch: Option<&Path>,
+        env: &[(&str, &str)],
+        cmd: &[&str],
+    ) -> Out {
         let mut c = self.client(&self.docker);
         c.args(["run", "--rm", "--pull", "never", "--network", network]);
         for (host, inside) in mounts {
             c.arg("-v").arg(format!("{}:{inside}:ro", host.display()));
+        }
+        if let Some(dir) = scratch {
+            c.arg("-v").arg(format!("{}:/scratch", dir.display()));
         }
         for (k, v) in env {
             c.arg("-e").arg(format!("{k}={v}"));
@@ -604,20 +612,9 @@ impl Proxy {
             .tempdir()
             .map_err(|e| e.to_string())?;
         let certs = dir.path();
-        let o = Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj"])
-            .arg(format!("/CN={domain}"))
-            .arg("-addext")
-            .arg(format!("subjectAltName=DNS:{domain}"))
-            .arg("-keyout")
-            .arg(certs.join("site.key"))
-            .arg("-out")
-            .arg(certs.join("site.crt"))
-            .output()
-            .map_err(|e| format!("openssl: {e}"))?;
-        if !o.status.success() {
-            return Err(format!("openssl: {}", String::from_utf8_lossy(&o.stderr)));
-        }
+        let (crt, key) = super::browser::self_signed(certs, domain);
+        fs::rename(&crt, certs.join("site.crt")).map_err(|e| e.to_string())?;
+        fs::rename(&key, certs.join("site.key")).map_err(|e| e.to_string())?;
         fs::create_dir_all(certs.join("dynamic")).map_err(|e| e.to_string())?;
         fs::write(
             certs.join("dynamic/certs.yaml"),
