@@ -4,15 +4,14 @@
 // fds 3/4), in real time (no virtual time: OpenClaw's Control UI has its own timers).
 //
 //   node chromium.mjs --url URL --profile DIR [--spki HASH] [--host-rules RULES]
-//                     [--wait-ms N] [--until TEXT]... [--then TEXT]...
+//                     [--wait-ms N] [--until TEXT]...
 //
 // Opens URL in a fresh tab of the profile DIR, then polls the page's visible text
 // every 250 ms until it contains one of the --until texts, within --wait-ms (default
-// 30000), and prints one JSON line {"ok", "phase", "matched", "url", "secureContext",
-// "subtle", "text"} (text: the page's innerText, collapsed). With --then, the same
-// page is then watched, without reloading, for one of the --then texts (e.g. after
-// the operator approved this browser, which the caller does on the first line), and
-// a second line is printed. Exit 0 when every phase matched, 1 otherwise.
+// 30000), and prints one JSON line {"ok", "matched", "url", "secureContext",
+// "subtle", "text"} (text: the page's innerText, collapsed). The caller may act on
+// the gateway meanwhile (approve this browser's pairing request): the page is
+// watched without reloading. Exit 0 when a --until text was seen, 1 otherwise.
 // --spki accepts exactly the certificate with that SPKI SHA-256 (base64): what a
 // user's "accept the risk" does for a self-signed one. --host-rules is Chromium's
 // --host-resolver-rules (e.g. "MAP host.ts.net 10.203.1.2": the name the user
@@ -20,7 +19,7 @@
 import { spawn } from "node:child_process";
 
 const args = process.argv.slice(2);
-const opt = { until: [], then: [], waitMs: 30000 };
+const opt = { until: [], waitMs: 30000 };
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   const next = () => args[++i];
@@ -30,7 +29,6 @@ for (let i = 0; i < args.length; i++) {
   else if (a === "--host-rules") opt.hostRules = next();
   else if (a === "--wait-ms") opt.waitMs = Number(next());
   else if (a === "--until") opt.until.push(next());
-  else if (a === "--then") opt.then.push(next());
   else {
     console.error(`chromium.mjs: unknown argument ${a}`);
     process.exit(2);
@@ -86,7 +84,7 @@ function send(method, params = {}, sessionId) {
   return new Promise((resolve, reject) => waiting.set(id, { resolve, reject }));
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-let result = { ok: false, phase: 1, matched: null, url: opt.url };
+const result = { ok: false, matched: null, url: opt.url };
 function finish(code, error) {
   if (error) {
     result.error = String(error);
@@ -98,8 +96,7 @@ function finish(code, error) {
   } catch {}
   process.exit(code);
 }
-const phases = opt.then.length ? 2 : 1;
-setTimeout(() => finish(1, `no answer within ${phases * opt.waitMs + 20000} ms`), phases * opt.waitMs + 20000).unref();
+setTimeout(() => finish(1, `no answer within ${opt.waitMs + 20000} ms`), opt.waitMs + 20000).unref();
 
 try {
   const { targetId } = await send("Target.createTarget", { url: "about:blank" });
@@ -128,14 +125,6 @@ try {
     }
   };
   if (!(await watch(opt.until))) finish(1);
-  if (!opt.then.length) {
-    result.ok = true;
-    finish(0);
-  }
-  result.ok = true;
-  console.log(JSON.stringify(result));
-  result = { ok: false, phase: 2, matched: null, url: opt.url };
-  if (!(await watch(opt.then))) finish(1);
   result.ok = true;
   finish(0);
 } catch (e) {
