@@ -48,25 +48,40 @@ declare -A NODE_VERSION=(
   [22]="22.23.3" # openclaw 2026.2.x: node >=22.12.0
   [24]="24.21.0" # openclaw 2026.9.x: node >=24.16.0 <25 || >=26.1.0
 )
-# OpenClaw versions -> Node major they run on. Each needs
-# scripts/openclaw-wrapper/<version>/{package.json,package-lock.json}.
-OPENCLAW_VERSIONS=(2026.2.19 2026.9.6)
-declare -A OPENCLAW_NODE=(
-  [2026.2.19]=22
-  [2026.9.6]=24
-)
-# On demand (scripts/measure-release.sh): more releases as "VERSION:NODE_MAJOR ...",
-# each with its scripts/openclaw-wrapper/<version>/ like the ones above.
-for extra in ${OCGEN_EXTRA_RELEASES:-}; do
-  [[ "$extra" =~ ^([0-9][0-9.-]*):(22|24)$ ]] || {
-    echo "install-test-tools: OCGEN_EXTRA_RELEASES: bad entry '$extra' (want VERSION:22 or VERSION:24)" >&2
-    exit 2
-  }
-  if [[ -z "${OPENCLAW_NODE[${BASH_REMATCH[1]}]:-}" ]]; then
-    OPENCLAW_VERSIONS+=("${BASH_REMATCH[1]}")
-    OPENCLAW_NODE[${BASH_REMATCH[1]}]="${BASH_REMATCH[2]}"
-  fi
-done
+# OpenClaw releases -> the Node major they run on: the release table's CI set
+# (`ci` in profiles/openclaw-versions.toml), or the listed releases OCGEN_RELEASES
+# names (space- or comma-separated, as the tests read it), each on the first listed Node that
+# satisfies its engines.node, as ocgen picks it. Each needs
+# scripts/openclaw-wrapper/<version>/{package.json,package-lock.json}
+# (scripts/measure-release.sh writes them).
+OPENCLAW_VERSIONS=()
+declare -A OPENCLAW_NODE=()
+ci_releases() {
+  python3 - "$ROOT/profiles/openclaw-versions.toml" <<'PY'
+import os, re, sys, tomllib
+t = tomllib.load(open(sys.argv[1], "rb"))
+def sat(v, rng):
+    num = lambda s: tuple(int(p) for p in (s.lstrip("v").split(".") + ["0", "0"])[:3])
+    v = num(v)
+    ops = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
+           "<": lambda a, b: a < b, "=": lambda a, b: a == b, "": lambda a, b: a == b}
+    return any(all(ops[m.group(1)](v, num(m.group(2)))
+                   for m in (re.match(r"(>=|<=|>|<|=|)(\S+)", c) for c in alt.split()))
+               for alt in rng.split("||"))
+engines = {r["version"]: r["engines_node"] for r in t["release"]}
+wanted = os.environ.get("OCGEN_RELEASES", "").replace(",", " ").split() or t["ci"]
+for v in wanted:
+    if v not in engines:
+        sys.exit(f"install-test-tools: OCGEN_RELEASES: {v} is not listed in profiles/openclaw-versions.toml")
+    node = next(n for n in t["nodes"] if sat(n, engines[v]))
+    print(f"{v}:{node.split('.')[0]}")
+PY
+}
+while IFS=: read -r v major; do
+  OPENCLAW_VERSIONS+=("$v")
+  OPENCLAW_NODE[$v]="$major"
+done < <(ci_releases)
+[[ ${#OPENCLAW_VERSIONS[@]} -gt 0 ]] || { echo "install-test-tools: no CI releases in profiles/openclaw-versions.toml" >&2; exit 1; }
 APT_NEEDS=(jq:jq unshare:util-linux nsenter:util-linux ip:iproute2 tini:tini) # command:debian-package
 # bench component only: the reference renderer and the measuring tools
 MINIJINJA_CLI_VERSION="3.0.5" # newest on crates.io; ocgen itself uses minijinja 3.1
@@ -235,8 +250,9 @@ compose_bin() {
 write_env() {
   local compose installed=() v node22="" node24=""
   compose="$(compose_bin)"
-  for v in "${OPENCLAW_VERSIONS[@]}"; do
-    if [[ -x "$TOOLS/bin/openclaw-$v" ]]; then installed+=("$v"); fi
+  # every release installed here, the CI set's and others (scripts/measure-release.sh)
+  for v in "$TOOLS"/bin/openclaw-*; do
+    if [[ -x "$v" ]]; then installed+=("${v##*/openclaw-}"); fi
   done
   if [[ -x "$(node_bin 22)" ]]; then node22="$(node_bin 22)"; fi
   if [[ -x "$(node_bin 24)" ]]; then node24="$(node_bin 24)"; fi

@@ -1,28 +1,37 @@
 #!/usr/bin/env bash
 # Measure one OpenClaw release and write or confirm its row in the release table.
 #
-#   scripts/measure-release.sh VERSION
+#   scripts/measure-release.sh [--install-only] VERSION
+#
+# --install-only: steps 1-3 (a CI release the table lists, or one to try by hand).
 #
 # 1. row: reads the release's engines.node from the registry (`npm view`) and adds
 #    `{ version, engines_node }` to profiles/openclaw-versions.toml's release list, or
 #    confirms the listed one (exit 1 when they differ);
 # 2. wrapper: writes scripts/openclaw-wrapper/<VERSION>/package.json (with the npm
 #    overrides of the release's range) and its package-lock.json (npm, lock only);
-# 3. install: scripts/install-test-tools.sh openclaw with OCGEN_EXTRA_RELEASES, so the
+# 3. install: scripts/install-test-tools.sh openclaw with OCGEN_RELEASES=VERSION, so the
 #    release is installed exactly like the CI ones (npm ci --ignore-scripts, the pending
 #    lifecycle completed) on the Node ocgen picks for it;
 # 4. schema: scripts/export-openclaw-schemas.sh VERSION -> schema/openclaw/<VERSION>.json;
-# 5. checks: the real-gateway rows for every profile on this release
-#    (OCGEN_RELEASES=VERSION cargo test --test real_gateway every_profile_on_each_release).
+# 5. checks: the real-gateway rows and the user's-path checks of every profile on this
+#    release (OCGEN_RELEASES=VERSION cargo test --test real_gateway --test user_path
+#    --test tailnet_path on_each_release): the sub-agent call, the LAN browser with its
+#    origins and pairing, TLS, the tailnet browser through the Serve stand-in.
 #
 # Then review `git diff` (see README, "Adding an OpenClaw release").
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TABLE="$ROOT/profiles/openclaw-versions.toml"
+install_only=false
+if [[ "${1:-}" == --install-only ]]; then
+  install_only=true
+  shift
+fi
 version="${1:-}"
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9]+)?$ ]] || {
-  echo "usage: $0 VERSION   (a published stable openclaw release, e.g. 2026.8.1)" >&2
+  echo "usage: $0 [--install-only] VERSION   (a published stable openclaw release, e.g. 2026.8.1)" >&2
   exit 2
 }
 log() { printf '[measure-release %s] %s\n' "$version" "$*" >&2; }
@@ -82,16 +91,20 @@ if [[ ! -f "$wrapper/package-lock.json" ]]; then
 fi
 
 # 3. install, 4. schema
-export OCGEN_EXTRA_RELEASES="$version:${node%%.*}"
 SECONDS=0
-"$ROOT/scripts/install-test-tools.sh" openclaw
+OCGEN_RELEASES="$version" "$ROOT/scripts/install-test-tools.sh" openclaw
 log "installed in ${SECONDS}s"
+if $install_only; then
+  log "done (--install-only): review git diff (profiles/, scripts/openclaw-wrapper/$version/)"
+  exit 0
+fi
 "$ROOT/scripts/export-openclaw-schemas.sh" "$version"
 
-# 5. the real-gateway rows for every profile
+# 5. the real-gateway rows and the user's-path checks of every profile
 # shellcheck source=/dev/null
 . "$ROOT/target/tools/env.sh"
 SECONDS=0
-OCGEN_RELEASES="$version" nice -n 10 cargo test --test real_gateway every_profile_on_each_release -- --nocapture
-log "real-gateway rows in ${SECONDS}s"
+OCGEN_RELEASES="$version" nice -n 10 cargo test --test real_gateway --test user_path --test tailnet_path \
+  on_each_release -- --nocapture
+log "real-gateway and user's-path checks in ${SECONDS}s"
 log "done: review git diff (profiles/, scripts/openclaw-wrapper/$version/, schema/openclaw/$version.json)"

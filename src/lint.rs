@@ -210,6 +210,13 @@ pub const CODES: &[Code] = &[
         "[gateway] tls in a profile that publishes no gateway port (serve, domain)",
         "In serve, Tailscale Serve terminates HTTPS for the tailnet, and in domain Coolify's proxy does, each proxying plain HTTP to the gateway; ocgen manages gateway TLS only for the LAN profiles (lan-patch, sidecar), where the browser connects to the gateway's own port.\nFix: remove `tls` from [gateway] (serve and domain already give browsers HTTPS), or use lan-patch or sidecar."
     ),
+    code!(
+        "OC122",
+        "lan-origin-unknown",
+        Warning,
+        "the release admits only listed browser origins, and no LAN address is known to list",
+        "OpenClaw 2026.2.23 … 2026.5.12 accept a Control UI page only from the origins gateway.controlUi.allowedOrigins lists (the Host-header fallback became opt-in in 2026.2.23; same-origin pages on private addresses pass again from 2026.5.18). ocgen lists `http(s)://<publish_address>:<port>` and localhost for you, but with publish_address 0.0.0.0 (or ::) it does not know the address LAN browsers type, so they get \"origin not allowed\"; SSH tunnels to localhost still work.\nFix: set `gateway.publish_address` to the host's LAN address (e.g. \"192.168.1.100\"), or list the origins yourself in [openclaw.config] (`\"gateway.controlUi.allowedOrigins\" = [\"http://192.168.1.100:18789\"]`), or pin OpenClaw 2026.5.18 or newer."
+    ),
 ];
 
 pub fn find(code: &str) -> Option<&'static Code> {
@@ -450,6 +457,34 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
             .with_label("HTTPS comes from Tailscale Serve or the proxy"),
         ),
         _ => {}
+    }
+    if m.profile.publish_port
+        && m.bind != BindMode::Loopback
+        && m.release.origin_check == crate::versions::OriginCheck::Allowlist
+        && raw
+            .gateway
+            .publish_address
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_unspecified())
+        && !raw.openclaw.config.contains_key("gateway.controlUi.allowedOrigins")
+    {
+        out.push(
+            diag(
+                "OC122",
+                format!(
+                    "OpenClaw {} admits only listed browser origins, and publish_address {} names no LAN address: LAN browsers get \"origin not allowed\"",
+                    m.release.version, raw.gateway.publish_address
+                ),
+            )
+            .with_span(
+                spans
+                    .value("/gateway/publish_address")
+                    .or_else(|| spans.value("/openclaw/version"))
+                    .or_else(|| spans.value("/profile")),
+            )
+            .with_label("which address do LAN browsers use?"),
+        );
     }
     if m.profile.publish_port && m.bind == BindMode::Loopback {
         out.push(

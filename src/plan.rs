@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::config::{BindMode, ProfileName, TailscaleNetworking, TailscaleState};
 use crate::model::Model;
 use crate::profile::TailscalePlacement;
+use crate::versions::OriginCheck;
 
 /// Where the image keeps its own copy of OpenClaw.
 pub const OPENCLAW_HOME: &str = "/opt/openclaw";
@@ -281,6 +282,9 @@ pub struct BootstrapTailscale {
     pub persistent_state: bool,
     pub auth_key_var: Option<String>,
     pub tags: Vec<String>,
+    /// The variable the bootstrap sets to the node's tailnet origin
+    /// (`https://<MagicDNS name>`) once Tailscale runs, for the patch.
+    pub origin_env: Option<&'static str>,
 }
 
 /// The token's variable inside the container, whatever Coolify calls it.
@@ -674,6 +678,7 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
     if m.profile.tailscale == TailscalePlacement::InContainer {
         serve_trusted_proxies(m, &mut patch, &mut notes);
     }
+    let tailnet_origin = browser_origins(m, port, &mut patch, &mut notes);
     let domain = (m.profile.name == ProfileName::Domain).then(|| crate::domain::bootstrap(m, &mut patch));
     for (path, value) in &m.raw.openclaw.config {
         patch.push(set(path, value, "[openclaw.config] in deploy.toml"));
@@ -696,6 +701,7 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         persistent_state: m.raw.tailscale.state == TailscaleState::Volume,
         auth_key_var: m.auth_key_var.clone(),
         tags: tags(m),
+        origin_env: tailnet_origin.then_some(TAILNET_ORIGIN_ENV),
     });
     Bootstrap {
         port,
@@ -712,6 +718,73 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         gateway_user: GATEWAY_USER,
     }
 }
+
+/// The variable the `serve` bootstrap fills with `https://<MagicDNS name>`.
+pub const TAILNET_ORIGIN_ENV: &str = "OPENCLAW_TAILNET_ORIGIN";
+
+/// The origins browsers load the Control UI from, written to
+/// `gateway.controlUi.allowedOrigins` where the release would refuse them on
+/// its own ([`OriginCheck`]); `domain` writes its own. Returns whether the
+/// bootstrap must work out the tailnet origin (`serve`).
+///
+/// - lan-patch, sidecar (a published port): `SCHEME://ADDR:PORT` for a
+///   `publish_address` the release does not admit by itself, plus
+///   `SCHEME://localhost:PORT` and `SCHEME://127.0.0.1:PORT` (an SSH tunnel;
+///   what OpenClaw seeds when it has no list);
+/// - serve: `https://<MagicDNS name>` (Tailscale Serve's origin), known only
+///   once the node runs.
+fn browser_origins(m: &Model, port: u16, patch: &mut Vec<PatchStep>, notes: &mut Vec<String>) -> bool {
+    let check = m.release.origin_check;
+    let v = &m.release.version;
+    if m.profile.name == ProfileName::Domain || m.raw.openclaw.config.contains_key(ALLOWED_ORIGINS) {
+        return false;
+    }
+    if !m.profile.publish_port {
+        if m.profile.tailscale == TailscalePlacement::InContainer && check == OriginCheck::Allowlist {
+            patch.push(set_env_list(
+                ALLOWED_ORIGINS,
+                TAILNET_ORIGIN_ENV,
+                format!("the tailnet browser loads the Control UI from https://<this node's MagicDNS name> (Tailscale Serve); OpenClaw {v} admits only listed origins"),
+            ));
+            return true;
+        }
+        return false;
+    }
+    if m.bind == BindMode::Loopback {
+        return false;
+    }
+    let scheme = if crate::tls::enabled(m) { "https" } else { "http" };
+    let addr = m.raw.gateway.publish_address.as_str();
+    let unspecified = addr
+        .trim_matches(['[', ']'])
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|a| a.is_unspecified());
+    let lan_admitted = !unspecified && check.admits_same_origin(addr);
+    if check == OriginCheck::HostHeader || (check == OriginCheck::PrivateSameOrigin && (unspecified || lan_admitted)) {
+        return false;
+    }
+    let mut origins = Vec::new();
+    if !unspecified {
+        origins.push(format!("{scheme}://{}:{port}", bracket_v6(addr)));
+    } else {
+        notes.push(format!(
+            "OpenClaw {v} admits only the browser origins gateway.controlUi.allowedOrigins lists, and publish_address {addr} names no LAN address: LAN browsers are refused until gateway.publish_address (or [openclaw.config] gateway.controlUi.allowedOrigins) names it (lint OC122)."
+        ));
+    }
+    origins.push(format!("{scheme}://localhost:{port}"));
+    origins.push(format!("{scheme}://127.0.0.1:{port}"));
+    patch.push(set(
+        ALLOWED_ORIGINS,
+        &Value::from(origins),
+        format!("the browser's origins: the LAN address the port is published on, and localhost (an SSH tunnel); OpenClaw {v} refuses {} otherwise", match check {
+            OriginCheck::Allowlist => "every origin it does not list (and does not start on a LAN bind without a list)",
+            _ => "a page on a public address",
+        }),
+    ));
+    false
+}
+
+const ALLOWED_ORIGINS: &str = "gateway.controlUi.allowedOrigins";
 
 /// The proxy Tailscale Serve runs inside the container connects from loopback.
 pub const SERVE_PROXIES: [&str; 2] = ["127.0.0.1", "::1"];

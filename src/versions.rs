@@ -39,6 +39,55 @@ pub struct Release {
     pub proxy_attribution_required: bool,
     /// npm `overrides` the image's install needs.
     pub npm_overrides: BTreeMap<String, String>,
+    /// Which browser origins the gateway accepts on its own.
+    pub origin_check: OriginCheck,
+}
+
+/// Which browser origins (the `Origin` of the Control UI's WebSocket) a
+/// release accepts without `gateway.controlUi.allowedOrigins` naming them.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum OriginCheck {
+    /// Any Origin whose host equals the `Host` header (what the browser
+    /// loaded the page from).
+    HostHeader,
+    /// Only the listed origins (and loopback pages on a loopback Host); a
+    /// non-loopback bind without a list refuses to start (2026.2.23 …
+    /// 2026.2.26) or gets `http://localhost:PORT` and `http://127.0.0.1:PORT`
+    /// seeded (from 2026.3.1).
+    Allowlist,
+    /// The listed origins, and same-origin pages on a private or loopback
+    /// address, `*.local` or `*.ts.net`.
+    PrivateSameOrigin,
+}
+
+impl OriginCheck {
+    /// Whether a browser on `host` (an address or name the page was loaded
+    /// from) gets through without `gateway.controlUi.allowedOrigins`.
+    pub fn admits_same_origin(self, host: &str) -> bool {
+        match self {
+            OriginCheck::HostHeader => true,
+            OriginCheck::Allowlist => false,
+            OriginCheck::PrivateSameOrigin => is_private_host(host),
+        }
+    }
+}
+
+/// A private, loopback or link-local address, `localhost`, `*.local` or
+/// `*.ts.net` (OpenClaw's `isTrustedSameOriginHost`).
+pub fn is_private_host(host: &str) -> bool {
+    use std::net::IpAddr;
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    match h.parse::<IpAddr>() {
+        Ok(IpAddr::V4(a)) => {
+            let o = a.octets();
+            a.is_private() || a.is_loopback() || a.is_link_local() || (o[0] == 100 && (64..128).contains(&o[1]))
+        }
+        Ok(IpAddr::V6(a)) => {
+            a.is_loopback() || (a.segments()[0] & 0xfe00) == 0xfc00 || (a.segments()[0] & 0xffc0) == 0xfe80
+        }
+        Err(_) => h == "localhost" || h.ends_with(".local") || h.ends_with(".ts.net"),
+    }
 }
 
 impl Release {
@@ -58,6 +107,7 @@ pub struct Range {
     pub health_path: String,
     pub proxy_attribution_required: bool,
     pub npm_overrides: BTreeMap<String, String>,
+    pub origin_check: OriginCheck,
     /// What was measured to place this range's boundaries, on which releases, how
     /// (absent from the render path's copy of the table).
     #[serde(default)]
@@ -136,6 +186,7 @@ fn resolve_one(p: &Parsed, i: usize) -> Result<Release, String> {
         health_path: range.health_path.clone(),
         proxy_attribution_required: range.proxy_attribution_required,
         npm_overrides: range.npm_overrides.clone(),
+        origin_check: range.origin_check,
     })
 }
 
@@ -306,10 +357,17 @@ mod tests {
     }
 
     #[test]
-    fn ci_set_is_listed_and_holds_the_newest() {
+    fn ci_set_holds_the_ends_and_both_sides_of_every_boundary() {
         let ci = ci_releases();
         assert!(ci.iter().all(|v| find(v).is_some()));
-        assert!(ci.contains(&releases().last().unwrap().version));
+        let all = releases();
+        let mut want = vec![&all[0].version, &all[all.len() - 1].version];
+        for r in &ranges()[1..] {
+            let i = all.iter().position(|x| x.version == r.from).unwrap();
+            want.extend([&all[i - 1].version, &all[i].version]);
+        }
+        let missing: Vec<_> = want.into_iter().filter(|v| !ci.contains(v)).collect();
+        assert!(missing.is_empty(), "the CI set lacks {missing:?}");
     }
 
     #[test]

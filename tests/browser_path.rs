@@ -37,13 +37,14 @@ struct Outcome {
 /// pairing request inside the server when one comes, and the page is watched
 /// until it shows the connected Control UI (or [`BROWSER_WAIT_MS`] pass).
 fn lan_browser(version: &'static str, tls: bool) -> Outcome {
-    let case = Case {
-        profile: "lan-patch",
-        version,
-        tls,
-    };
-    let name = case.name();
     let t = Topology::new().unwrap_or_else(|e| panic!("{e}"));
+    let case = if tls {
+        case_tls("lan-patch", version)
+    } else {
+        case("lan-patch", version)
+    }
+    .published_on(&t.server_addr().to_string());
+    let name = case.name();
     let g = start_gateway(
         case,
         &format!("browser-{name}"),

@@ -407,17 +407,17 @@ fn domain_path(version: &'static str, label: &str, net: u8) {
         broken_ws_trust,
         &mut failures,
     );
-    if version == "2026.2.19" {
-        // Measured: 2026.2.19 admits an Origin equal to the request's Host
+    if common::release::origin_check(version) == ocgen::versions::OriginCheck::HostHeader {
+        // Measured: up to 2026.2.22 (2026.2.19 here) OpenClaw admits an Origin equal to the request's Host
         // whatever allowedOrigins says, and Traefik passes the domain as Host;
         // so a wrong allowedOrigins does not lock the domain's own page out
         // there (the foreign-origin check below still depends on it).
         report(
-            "WebSocket via proxy [wrong origin: 2026.2.19 admits Origin == Host]",
+            "WebSocket via proxy [wrong origin: this release admits Origin == Host]",
             &broken_ws_origin,
         );
         if let Err(e) = broken_ws_origin {
-            failures.push(format!("2026.2.19 no longer admits Origin == Host: {e}"));
+            failures.push(format!("{version} no longer admits Origin == Host: {e}"));
         }
     } else {
         expect(

@@ -188,58 +188,21 @@ fn validation_2026_2_19_bites() -> Result<String, String> {
     )
 }
 
-macro_rules! row_job {
-    ($p:literal, $v:literal) => {
-        (format!("{}@{}", $p, $v), (|| row(case($p, $v))) as JobFn)
-    };
-}
-
-/// The row of profile `PROFILES[P]` on release `releases()[V]` (a job is a plain
-/// `fn`, which cannot capture the release).
-fn row_at<const P: usize, const V: usize>() -> Result<String, String> {
-    row(case(PROFILES[P], releases()[V]))
-}
-
-macro_rules! rows_for {
-    ($($v:literal)*) => { [$([row_at::<0, $v> as JobFn, row_at::<1, $v>, row_at::<2, $v>]),*] };
-}
-
-/// Per-release rows for up to 16 releases of `releases()` (OCGEN_RELEASES or the CI set).
-const ROWS: [[JobFn; 3]; 16] = rows_for!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
-
 fn jobs() -> Vec<Job> {
-    let mut jobs = scenario_jobs();
-    assert!(
-        releases().len() <= ROWS.len(),
-        "at most {} releases per run",
-        ROWS.len()
-    );
-    for (i, v) in releases().iter().enumerate() {
-        for (p, profile) in PROFILES.iter().enumerate() {
-            let name = format!("{profile}@{v}");
-            if !jobs.iter().any(|(n, _)| *n == name) {
-                jobs.push((name, ROWS[i][p]));
-            }
-        }
-    }
+    // the slowest first
+    let mut jobs: Vec<Job> = releases()
+        .iter()
+        .rev()
+        .flat_map(|v| PROFILES.map(|p| job(format!("{p}@{v}"), move || row(case(p, v)))))
+        .collect();
+    jobs.extend([
+        job("nomode@2026.9.6", || serve_without_mode_local("2026.9.6")),
+        job("nomode@2026.2.19", || serve_without_mode_local("2026.2.19")),
+        job("retired-keys", retired_keys_fail_2026_9_6),
+        job("old-config-new-release", config_2026_2_19_fails_2026_9_6),
+        job("validation-2026.2.19-bites", validation_2026_2_19_bites),
+    ]);
     jobs
-}
-
-fn scenario_jobs() -> Vec<Job> {
-    vec![
-        // the slowest first
-        row_job!("serve", "2026.9.6"),
-        row_job!("lan-patch", "2026.9.6"),
-        row_job!("sidecar", "2026.9.6"),
-        row_job!("serve", "2026.2.19"),
-        row_job!("lan-patch", "2026.2.19"),
-        row_job!("sidecar", "2026.2.19"),
-        ("nomode@2026.9.6".into(), || serve_without_mode_local("2026.9.6")),
-        ("nomode@2026.2.19".into(), || serve_without_mode_local("2026.2.19")),
-        ("retired-keys".into(), retired_keys_fail_2026_9_6 as JobFn),
-        ("old-config-new-release".into(), config_2026_2_19_fails_2026_9_6),
-        ("validation-2026.2.19-bites".into(), validation_2026_2_19_bites),
-    ]
 }
 
 /// Every job, run once, all at the same time.
@@ -255,45 +218,21 @@ fn outcome(job: &str) {
 // ---------------------------------------------------------------------------
 // Tests: profile × release
 
-/// Every profile on every release of the run (OCGEN_RELEASES, else the table's CI set):
-/// the data-driven form of the rows below; scripts/measure-release.sh runs it.
+/// Every profile on every release of the run (OCGEN_RELEASES, else the
+/// table's CI set); scripts/measure-release.sh runs these.
 #[test]
-fn every_profile_on_each_release() {
-    for v in releases() {
-        for p in PROFILES {
-            outcome(&format!("{p}@{v}"));
-        }
-    }
+fn lan_patch_on_each_release() {
+    outcome_on_each_release(results(), "lan-patch");
 }
 
 #[test]
-fn lan_patch_2026_2_19() {
-    outcome("lan-patch@2026.2.19");
+fn sidecar_on_each_release() {
+    outcome_on_each_release(results(), "sidecar");
 }
 
 #[test]
-fn lan_patch_2026_9_6() {
-    outcome("lan-patch@2026.9.6");
-}
-
-#[test]
-fn sidecar_2026_2_19() {
-    outcome("sidecar@2026.2.19");
-}
-
-#[test]
-fn sidecar_2026_9_6() {
-    outcome("sidecar@2026.9.6");
-}
-
-#[test]
-fn serve_2026_2_19() {
-    outcome("serve@2026.2.19");
-}
-
-#[test]
-fn serve_2026_9_6() {
-    outcome("serve@2026.9.6");
+fn serve_on_each_release() {
+    outcome_on_each_release(results(), "serve");
 }
 
 // Negative controls: the harness bites

@@ -95,37 +95,55 @@ fn example_rendering_is_current() {
 
 #[test]
 fn test_tool_installer_matches_the_release_table() {
-    // scripts/install-test-tools.sh installs the Node and OpenClaw releases the
-    // real-gateway tests run; they must be the ones ocgen renders for.
-    let script =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-test-tools.sh")).unwrap();
+    // scripts/install-test-tools.sh installs the CI set of the release table on
+    // the Node ocgen picks for each, from the wrapper package of each release.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = std::fs::read_to_string(root.join("scripts/install-test-tools.sh")).unwrap();
+    assert!(
+        script.contains("print(f\"{v}:{node.split('.')[0]}\")") && script.contains("t[\"ci\"]"),
+        "install-test-tools.sh no longer reads the CI set from the table"
+    );
     let ci = ocgen::versions::ci_releases();
+    let mut problems = Vec::new();
     for r in ocgen::versions::releases().iter().filter(|r| ci.contains(&r.version)) {
         let node = format!("[{}]=\"{}\"", r.node_major, r.node);
-        assert!(
-            script.contains(&node),
-            "install-test-tools.sh lacks Node {node} for OpenClaw {}",
-            r.version
-        );
-        let line = script
-            .lines()
-            .find(|l| l.starts_with("OPENCLAW_VERSIONS=("))
-            .expect("OPENCLAW_VERSIONS line");
-        assert!(
-            line.contains(&r.version),
-            "install-test-tools.sh does not install OpenClaw {}",
-            r.version
-        );
-        let mapping = format!("[{}]={}", r.version, r.node_major);
-        assert!(script.contains(&mapping), "install-test-tools.sh lacks {mapping}");
-        assert!(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join(format!("schema/openclaw/{}.json", r.version))
-                .exists(),
-            "schema/openclaw/{}.json is missing: run scripts/export-openclaw-schemas.sh",
-            r.version
-        );
+        if !script.contains(&node) {
+            problems.push(format!(
+                "install-test-tools.sh lacks Node {node} for OpenClaw {}",
+                r.version
+            ));
+        }
+        let dir = root.join("scripts/openclaw-wrapper").join(&r.version);
+        let Ok(text) = std::fs::read_to_string(dir.join("package.json")) else {
+            problems.push(format!(
+                "no {}/package.json: run scripts/measure-release.sh {}",
+                dir.display(),
+                r.version
+            ));
+            continue;
+        };
+        let pkg: serde_json::Value = serde_json::from_str(&text).unwrap();
+        if pkg["dependencies"]["openclaw"] != r.version.as_str() {
+            problems.push(format!(
+                "{}/package.json installs openclaw {}",
+                dir.display(),
+                pkg["dependencies"]["openclaw"]
+            ));
+        }
+        let overrides: std::collections::BTreeMap<String, String> =
+            serde_json::from_value(pkg.get("overrides").cloned().unwrap_or_default()).unwrap_or_default();
+        if overrides != r.npm_overrides {
+            problems.push(format!(
+                "{}/package.json overrides {overrides:?}, the table says {:?}",
+                dir.display(),
+                r.npm_overrides
+            ));
+        }
+        if !dir.join("package-lock.json").is_file() {
+            problems.push(format!("no {}/package-lock.json", dir.display()));
+        }
     }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]

@@ -223,22 +223,15 @@ fn tailnet_path_of(case: Case, label: &str, script: &str) -> Result<String, Stri
     Ok(report.join("\n"))
 }
 
-fn tailnet_path(version: &'static str) {
+fn tailnet_path(version: &'static str) -> Result<String, String> {
     let case = case("serve", version);
-    match tailnet_path_of(case, &format!("tailnet-{}", case.name()), &render_bootstrap(case)) {
-        Ok(report) => eprintln!("{}:\n{report}", case.name()),
-        Err(e) => panic!("{e}"),
-    }
+    tailnet_path_of(case, &format!("tailnet-{}", case.name()), &render_bootstrap(case))
 }
 
+/// serve on every release of the run (OCGEN_RELEASES, else the table's CI set).
 #[test]
-fn serve_2026_2_19_tailnet_browser_through_serve() {
-    tailnet_path("2026.2.19");
-}
-
-#[test]
-fn serve_2026_9_6_tailnet_browser_through_serve() {
-    tailnet_path("2026.9.6");
+fn serve_tailnet_browser_through_serve_on_each_release() {
+    on_each_release("serve tailnet browser through Serve", tailnet_path);
 }
 
 /// The render before the fix: no `gateway.trustedProxies`.
@@ -352,5 +345,35 @@ fn serve_2026_9_6_without_trusted_proxies_chromium_is_refused() {
     assert!(
         text.contains("Proxy client attribution is required"),
         "expected the 403 page: {page}"
+    );
+}
+
+/// The serve render before ocgen listed the tailnet origin, on a release that
+/// admits only listed origins (2026.2.23 … 2026.5.12): the tailnet browser's
+/// page loads through Serve, but its WebSocket is refused ("origin not
+/// allowed"). Skipped when the run has no such release.
+#[test]
+fn serve_without_the_tailnet_origin_is_refused_where_only_listed_origins_pass() {
+    let Some(version) = releases()
+        .iter()
+        .copied()
+        .find(|v| release::origin_check(v) == ocgen::versions::OriginCheck::Allowlist)
+    else {
+        eprintln!("no release of this run admits only listed origins: nothing to check");
+        return;
+    };
+    let case = case("serve", version);
+    let text = render_bootstrap(case);
+    let step = "\n| .gateway.controlUi.allowedOrigins = ($ENV.OPENCLAW_TAILNET_ORIGIN | split(\",\"))";
+    assert_eq!(
+        text.matches(step).count(),
+        1,
+        "the serve bootstrap of {version} lists the tailnet origin once"
+    );
+    let err = tailnet_path_of(case, "tailnet-serve-no-origin", &text.replace(step, ""))
+        .expect_err("without the tailnet origin the browser must be refused");
+    assert!(
+        err.contains("origin not allowed"),
+        "expected `origin not allowed` for the tailnet browser on {version}, got: {err}"
     );
 }

@@ -48,6 +48,7 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use ocgen::versions::OriginCheck;
 use serde_json::Value;
 
 mod common;
@@ -199,6 +200,29 @@ fn expect_refused(what: &str, r: &ClientResult, stage: &str, needle: &str) -> Re
     }
 }
 
+/// A page whose Origin equals the Host header, on `host`, which ocgen's
+/// list does not name: what the release's own origin check makes of it.
+fn same_origin_outcome(case: Case, what: &str, host: &str, r: &ClientResult) -> Result<String, String> {
+    let check = release::origin_check(case.version);
+    if check.admits_same_origin(host) {
+        // The origin check passes (up to 2026.2.22: Origin host equals Host);
+        // what stops the page is pairing.
+        if r.json["code"] != "NOT_PAIRED" {
+            return Err(format!(
+                "FINDING: {what}: {} admits same-origin pages ({check:?}): expected the origin check to pass and pairing to be required; got {}",
+                case.version,
+                r.brief()
+            ));
+        }
+        Ok(format!(
+            "{what}: origin check passes on {} ({check:?}), pairing still required",
+            case.version
+        ))
+    } else {
+        expect_refused(&format!("{what} [{check:?}]"), r, "connect", "origin not allowed")
+    }
+}
+
 fn check_lan(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
     let case = g.case;
     let mut report = Vec::new();
@@ -283,23 +307,23 @@ fn check_lan(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
     let tunnel_headers = ["--origin", local_origin.as_str(), "--host", local.as_str()];
     let tunnel_dev = lan.device("tunnel");
     let what = "browser through an SSH tunnel";
-    let tunnel = if case.version == "2026.2.19" {
+    let tunnel = if !release::pairs_tunnel_browser_silently(case.version) {
         lan.pair_and_connect(what, &tunnel_headers, &tunnel_dev, &mut report)?
     } else {
-        // 2026.9.6 counts a Control UI with the shared token, no proxy
-        // headers, a private source address and Host/Origin on loopback as
-        // "browser_container_local" and pairs it silently
+        // From 2026.4.7 a Control UI with the shared token, no proxy
+        // headers, a private source address and Host/Origin on loopback
+        // counts as "browser_container_local" and is paired silently
         // (node-connect-reconcile-*.mjs, resolvePairingLocality).
         let mut args = tunnel_headers.to_vec();
         args.extend_from_slice(&["--token", TOKEN, "--device-dir", &tunnel_dev]);
         let r = lan.ws(&args)?;
         if !(r.ok && r.json["response"]["ok"] == Value::Bool(true)) {
             return Err(format!(
-                "{what}: measured on 2026.9.6: paired silently (browser_container_local); got {}",
+                "{what}: expected from 2026.4.7 on: paired silently (browser_container_local); got {}",
                 r.brief()
             ));
         }
-        report.push(format!("{what}: paired silently by 2026.9.6 (no approval)"));
+        report.push(format!("{what}: paired silently by {} (no approval)", case.version));
         r
     };
     report.push(format!(
@@ -334,19 +358,7 @@ fn check_lan(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
         TOKEN,
     ])?;
     let what = "foreign Origin with a matching Host (DNS rebinding)";
-    report.push(if case.version == "2026.2.19" {
-        // 2026.2.19 accepts any Origin whose host equals the Host header;
-        // what stops the page is pairing.
-        if rebind.json["code"] != "NOT_PAIRED" {
-            return Err(format!(
-                "{what}: measured on 2026.2.19: the origin check passes and pairing is required; got {}",
-                rebind.brief()
-            ));
-        }
-        format!("{what}: origin check passes on 2026.2.19, pairing still required")
-    } else {
-        expect_refused(what, &rebind, "connect", "origin not allowed")?
-    });
+    report.push(same_origin_outcome(case, what, "evil.example", &rebind)?);
     // publish_address set to a public address (TEST-NET-3 in the headers;
     // the traffic still goes to the server's test address).
     let public_dev = lan.device("public-address");
@@ -360,20 +372,8 @@ fn check_lan(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
         "--token",
         TOKEN,
     ])?;
-    let what = "Origin = Host = a public address (publish_address 203.0.113.10)";
-    report.push(if case.version == "2026.2.19" {
-        if public.json["code"] != "NOT_PAIRED" {
-            return Err(format!(
-                "{what}: measured on 2026.2.19: the origin check passes and pairing is required; got {}",
-                public.brief()
-            ));
-        }
-        format!("{what}: origin check passes on 2026.2.19, pairing still required")
-    } else {
-        // 2026.9.6 accepts a same-origin Host only for private/loopback
-        // addresses, *.local and *.ts.net (origin-check-*.mjs)
-        expect_refused(what, &public, "connect", "origin not allowed")?
-    });
+    let what = "Origin = Host = a public address (not the one published)";
+    report.push(same_origin_outcome(case, what, "203.0.113.10", &public)?);
     Ok(report)
 }
 
@@ -573,24 +573,30 @@ fn check_not_on_lan(t: &Topology, g: &Gateway) -> Result<String, String> {
 // Jobs
 
 fn user_path(case: Case) -> Result<String, String> {
-    user_path_of(case, &render_bootstrap(case))
+    let t = Topology::new()?;
+    // lan-patch and sidecar published on the server's LAN address, as OC111 asks.
+    let case = if case.serve() {
+        case
+    } else {
+        case.published_on(&t.server_addr().to_string())
+    };
+    user_path_of(&t, case, &render_bootstrap(case))
 }
 
 /// Every check of the case against the gateway `script` starts.
-fn user_path_of(case: Case, script: &str) -> Result<String, String> {
+fn user_path_of(t: &Topology, case: Case, script: &str) -> Result<String, String> {
     let name = case.name();
-    let t = Topology::new()?;
     let g = start_gateway(case, &format!("user-{name}"), script, &Net::Named(t.server.clone()))?
         .map_err(|n| format!("FINDING: {name}: the real gateway did not come up: {}", n.describe()))?;
     let mut report = vec![format!("gateway listening after {:.1?} in {}", g.after, t.server)];
     let checks = (|| -> Result<(), String> {
         report.push(check_subagent(&g)?);
         if case.serve() {
-            report.push(check_not_on_lan(&t, &g)?);
+            report.push(check_not_on_lan(t, &g)?);
         } else if case.tls {
-            report.extend(check_lan_tls(&t, &g)?);
+            report.extend(check_lan_tls(t, &g)?);
         } else {
-            report.extend(check_lan(&t, &g)?);
+            report.extend(check_lan(t, &g)?);
         }
         Ok(())
     })();
@@ -602,8 +608,11 @@ fn user_path_of(case: Case, script: &str) -> Result<String, String> {
 }
 
 /// The 2026.2.19 lan-patch bootstrap without the seed's workaround.
-fn lan_patch_2026_2_19_without_workaround() -> Result<String, String> {
-    let case = case("lan-patch", "2026.2.19");
+/// The lan-patch bootstrap without the seed's workaround, on a release the
+/// table says needs it: the sub-agent call must fail (2026.2.19: the
+/// plaintext-`ws://` SECURITY ERROR for the LAN URL).
+fn lan_patch_without_workaround(version: &'static str) -> Result<String, String> {
+    let case = case("lan-patch", version);
     let text = render_bootstrap(case);
     let workaround = "\n| .gateway.mode = \"remote\"\n| .gateway.remote.url = \"ws://127.0.0.1:18789\"\n| del(.gateway.remote.tlsFingerprint)\n| .gateway.remote.token = $ENV.OPENCLAW_GATEWAY_TOKEN\n";
     if text.matches(workaround).count() != 1 {
@@ -629,12 +638,17 @@ fn lan_patch_2026_2_19_without_workaround() -> Result<String, String> {
         let ran = subagent_health(&g)?;
         let both = format!("{}\n{}", ran.stdout, ran.stderr);
         let url = format!("ws://{}:{PORT}", t.server_addr());
-        if !ran.ok() && both.contains("SECURITY ERROR") && both.contains(&url) {
-            let line = both.lines().find(|l| l.contains("SECURITY ERROR")).unwrap_or("");
-            Ok(format!("sub-agent call fails as it must: {}", line.trim()))
+        let security = both.contains("SECURITY ERROR");
+        if !ran.ok() && (!security || both.contains(&url)) {
+            let line = both
+                .lines()
+                .find(|l| l.contains("SECURITY ERROR") || l.contains("pairing required"))
+                .or_else(|| ran.stderr.lines().rev().find(|l| !l.trim().is_empty()))
+                .unwrap_or("");
+            Ok(format!("{version}: sub-agent call fails as it must: {}", line.trim()))
         } else {
             Err(format!(
-                "without the workaround, expected the sub-agent call to fail with SECURITY ERROR for {url}; got {}",
+                "FINDING: {version} without the workaround: expected the sub-agent call to fail (the table says the release needs the workaround); got {}",
                 ran.describe()
             ))
         }
@@ -682,36 +696,140 @@ fn tls_2026_2_19_with_the_plain_ws_workaround() -> Result<String, String> {
     Ok(r)
 }
 
-macro_rules! case_job {
-    ($p:literal, $v:literal) => {
-        (format!("{}@{}", $p, $v), (|| user_path(case($p, $v))) as JobFn)
-    };
+/// The first CI release that admits only listed origins (the defect's side
+/// of the 2026.2.23 boundary), if the run has one.
+fn allowlist_release() -> Option<&'static str> {
+    releases()
+        .iter()
+        .copied()
+        .find(|v| release::origin_check(v) == OriginCheck::Allowlist)
 }
 
-macro_rules! tls_job {
-    ($p:literal, $v:literal) => {
-        (format!("{}+tls@{}", $p, $v), (|| user_path(case_tls($p, $v))) as JobFn)
+/// lan-patch on a release that admits only listed origins, published on
+/// every address (the default): ocgen cannot name the LAN origin (OC122).
+/// The sub-agent and the SSH tunnel still work; the LAN browser is refused.
+fn lan_origin_unknown(version: &'static str) -> Result<String, String> {
+    let case = case("lan-patch", version);
+    let script = render_bootstrap(case);
+    if !script.contains("lint OC122") {
+        return Err(format!("{}: the render names no OC122 note", case.name()));
+    }
+    let t = Topology::new()?;
+    let g = start_gateway(case, "user-origin-unknown", &script, &Net::Named(t.server.clone()))?
+        .map_err(|n| format!("FINDING: the gateway did not come up: {}", n.describe()))?;
+    let result = (|| -> Result<String, String> {
+        let mut report = vec![check_subagent(&g)?];
+        let addr = format!("{}:{PORT}", t.server_addr());
+        let lan = Lan {
+            t: &t,
+            g: &g,
+            url: format!("ws://{addr}/"),
+            origin: format!("http://{addr}"),
+            scratch: g.sb.path("out/laptop"),
+            trust: vec![],
+        };
+        let dev = lan.device("browser");
+        let r = lan.ws(&[
+            "--origin",
+            &lan.origin,
+            "--host",
+            &addr,
+            "--token",
+            TOKEN,
+            "--device-dir",
+            &dev,
+        ])?;
+        report.push(expect_refused(
+            "LAN browser, publish_address 0.0.0.0 (OC122)",
+            &r,
+            "connect",
+            "origin not allowed",
+        )?);
+        Ok(report.join("\n"))
+    })();
+    let output = g.output();
+    let stopped = g.stop();
+    let r = result.map_err(|e| format!("{e}\n--- gateway ---\n{output}"))?;
+    stopped?;
+    Ok(r)
+}
+
+/// The lan-patch render before ocgen wrote gateway.controlUi.allowedOrigins:
+/// from 2026.2.23 a LAN bind without the list refuses to start (2026.2.23 …
+/// 2026.2.26) or seeds only localhost (2026.3.1 on); either way the LAN
+/// browser does not get in.
+fn lan_without_allowed_origins(version: &'static str) -> Result<String, String> {
+    let t = Topology::new()?;
+    let case = case("lan-patch", version).published_on(&t.server_addr().to_string());
+    let script = render_bootstrap(case);
+    let step = script
+        .lines()
+        .find(|l| l.starts_with("| .gateway.controlUi.allowedOrigins = "))
+        .ok_or_else(|| format!("{}: no allowedOrigins step in the render", case.name()))?
+        .to_string();
+    let broken = script.replacen(&format!("\n{step}"), "", 1);
+    let Some(g) = start_gateway(case, "user-no-origins", &broken, &Net::Named(t.server.clone()))?.ok() else {
+        return Ok(format!(
+            "without gateway.controlUi.allowedOrigins {version} does not start on a LAN bind (as its text says)"
+        ));
     };
+    let result = (|| -> Result<String, String> {
+        let addr = format!("{}:{PORT}", t.server_addr());
+        let lan = Lan {
+            t: &t,
+            g: &g,
+            url: format!("ws://{addr}/"),
+            origin: format!("http://{addr}"),
+            scratch: g.sb.path("out/laptop"),
+            trust: vec![],
+        };
+        let dev = lan.device("browser");
+        let r = lan.ws(&[
+            "--origin",
+            &lan.origin,
+            "--host",
+            &addr,
+            "--token",
+            TOKEN,
+            "--device-dir",
+            &dev,
+        ])?;
+        expect_refused(
+            "LAN browser without ocgen's allowedOrigins",
+            &r,
+            "connect",
+            "origin not allowed",
+        )
+    })();
+    let output = g.output();
+    let stopped = g.stop();
+    let r = result.map_err(|e| format!("{e}\n--- gateway ---\n{output}"))?;
+    stopped?;
+    Ok(r)
 }
 
 fn jobs() -> Vec<Job> {
-    vec![
-        case_job!("lan-patch", "2026.9.6"),
-        case_job!("sidecar", "2026.9.6"),
-        case_job!("serve", "2026.9.6"),
-        case_job!("lan-patch", "2026.2.19"),
-        case_job!("sidecar", "2026.2.19"),
-        case_job!("serve", "2026.2.19"),
-        ("no-workaround@2026.2.19".into(), lan_patch_2026_2_19_without_workaround),
-        tls_job!("lan-patch", "2026.9.6"),
-        tls_job!("sidecar", "2026.9.6"),
-        tls_job!("lan-patch", "2026.2.19"),
-        tls_job!("sidecar", "2026.2.19"),
-        (
-            "tls-plain-remote@2026.2.19".into(),
-            tls_2026_2_19_with_the_plain_ws_workaround,
-        ),
-    ]
+    let mut jobs: Vec<Job> = Vec::new();
+    for &v in releases().iter().rev() {
+        for p in ["lan-patch", "sidecar", "serve"] {
+            jobs.push(job(format!("{p}@{v}"), move || user_path(case(p, v))));
+        }
+        for p in ["lan-patch", "sidecar"] {
+            jobs.push(job(format!("{p}+tls@{v}"), move || user_path(case_tls(p, v))));
+        }
+    }
+    for &v in releases().iter().filter(|v| release::row(v).lan_subagent_workaround) {
+        jobs.push(job(format!("no-workaround@{v}"), move || lan_patch_without_workaround(v)));
+    }
+    jobs.push(job(
+        "tls-plain-remote@2026.2.19",
+        tls_2026_2_19_with_the_plain_ws_workaround,
+    ));
+    if let Some(v) = allowlist_release() {
+        jobs.push(job("origin-unknown", move || lan_origin_unknown(v)));
+        jobs.push(job("no-allowed-origins", move || lan_without_allowed_origins(v)));
+    }
+    jobs
 }
 
 fn results() -> &'static Results {
@@ -726,54 +844,44 @@ fn outcome(job: &str) {
 // ---------------------------------------------------------------------------
 // Tests
 
+/// Every profile on every release of the run (OCGEN_RELEASES, else the
+/// table's CI set).
 #[test]
-fn lan_patch_2026_2_19() {
-    outcome("lan-patch@2026.2.19");
+fn lan_patch_on_each_release() {
+    outcome_on_each_release(results(), "lan-patch");
 }
 
 #[test]
-fn lan_patch_2026_9_6() {
-    outcome("lan-patch@2026.9.6");
+fn sidecar_on_each_release() {
+    outcome_on_each_release(results(), "sidecar");
 }
 
 #[test]
-fn sidecar_2026_2_19() {
-    outcome("sidecar@2026.2.19");
+fn serve_on_each_release() {
+    outcome_on_each_release(results(), "serve");
 }
 
 #[test]
-fn sidecar_2026_9_6() {
-    outcome("sidecar@2026.9.6");
+fn lan_patch_tls_on_each_release() {
+    outcome_on_each_release(results(), "lan-patch+tls");
 }
 
 #[test]
-fn serve_2026_2_19() {
-    outcome("serve@2026.2.19");
+fn sidecar_tls_on_each_release() {
+    outcome_on_each_release(results(), "sidecar+tls");
 }
 
+/// Where the run has a release that admits only listed origins: without a
+/// LAN address to list, LAN browsers are refused (OC122), and the render
+/// without ocgen's list does not let the LAN browser in (the defect).
 #[test]
-fn serve_2026_9_6() {
-    outcome("serve@2026.9.6");
-}
-
-#[test]
-fn lan_patch_tls_2026_2_19() {
-    outcome("lan-patch+tls@2026.2.19");
-}
-
-#[test]
-fn lan_patch_tls_2026_9_6() {
-    outcome("lan-patch+tls@2026.9.6");
-}
-
-#[test]
-fn sidecar_tls_2026_2_19() {
-    outcome("sidecar+tls@2026.2.19");
-}
-
-#[test]
-fn sidecar_tls_2026_9_6() {
-    outcome("sidecar+tls@2026.9.6");
+fn origins_on_a_release_that_admits_only_listed_ones() {
+    if allowlist_release().is_none() {
+        eprintln!("no release of this run admits only listed origins: nothing to check");
+        return;
+    }
+    outcome("origin-unknown");
+    outcome("no-allowed-origins");
 }
 
 #[test]
@@ -781,9 +889,11 @@ fn tls_2026_2_19_with_the_plain_ws_workaround_fails_the_subagent_path() {
     outcome("tls-plain-remote@2026.2.19");
 }
 
+/// Every release of the run that the table says needs the seed's workaround
+/// fails the sub-agent path without it (the left side of that boundary).
 #[test]
-fn lan_patch_2026_2_19_without_the_workaround_fails_the_subagent_path() {
-    outcome("no-workaround@2026.2.19");
+fn lan_patch_without_the_workaround_fails_the_subagent_path_where_the_table_says_so() {
+    outcome_on_each_release_where(results(), "no-workaround", |v| release::row(v).lan_subagent_workaround);
 }
 
 /// The topology joins laptop and server and nothing else, and goes away; the

@@ -133,7 +133,7 @@ pub fn validate(version: &'static str, text: &str, label: &str) -> Result<Verdic
         ("OPENCLAW_GATEWAY_TOKEN".into(), TOKEN.into()),
     ];
     let launcher = tools.launcher(version);
-    let args: &[&str] = if version == "2026.2.19" {
+    let args: &[&str] = if !super::release::has_config_validate(version) {
         // `config get` loads and schema-checks the whole file (`commands`: a
         // key with defaults, so valid files exit 0)
         &["config", "get", "commands", "--json"]
@@ -169,7 +169,7 @@ pub fn validate(version: &'static str, text: &str, label: &str) -> Result<Verdic
             "`{cmd}` gave no verdict (exit {status}) on\n{text}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
         )
     };
-    if version == "2026.2.19" {
+    if !super::release::has_config_validate(version) {
         match status.code() {
             Some(0) if !both.contains("Config invalid") => Ok(Verdict::Valid(cmd)),
             Some(1) if both.contains("Config invalid") => Ok(Verdict::Invalid(stderr.trim().to_string())),

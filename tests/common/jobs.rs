@@ -5,8 +5,13 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-pub type JobFn = fn() -> Result<String, String>;
+pub type JobFn = Box<dyn FnOnce() -> Result<String, String> + Send>;
 pub type Job = (String, JobFn);
+
+/// A job from a closure.
+pub fn job(name: impl Into<String>, f: impl FnOnce() -> Result<String, String> + Send + 'static) -> Job {
+    (name.into(), Box::new(f))
+}
 pub type Results = HashMap<String, Result<String, String>>;
 
 /// Run every job at once; each result carries its time.
@@ -32,15 +37,7 @@ pub fn run_all(label: &str, jobs: Vec<Job>) -> Results {
         handles
             .into_iter()
             .map(|(name, h)| {
-                let r = h.join().unwrap_or_else(|e| {
-                    Err(format!(
-                        "panicked: {}",
-                        e.downcast_ref::<String>()
-                            .cloned()
-                            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                            .unwrap_or_default()
-                    ))
-                });
+                let r = h.join().unwrap_or_else(|e| Err(panic_text(e)));
                 (name, r)
             })
             .collect::<HashMap<_, _>>()
@@ -56,4 +53,71 @@ pub fn outcome(results: &Results, job: &str) {
         Some(Err(e)) => panic!("{job}:\n{e}"),
         None => panic!("no job named {job}"),
     }
+}
+
+fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
+    format!(
+        "panicked: {}",
+        e.downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default()
+    )
+}
+
+/// Print the reports of the jobs named `{prefix}@{release}` for every release
+/// of the run, or panic with every release's finding.
+pub fn outcome_on_each_release(results: &Results, prefix: &str) {
+    outcome_on_each_release_where(results, prefix, |_| true)
+}
+
+/// The same for the releases of the run that `filter` picks (none: nothing to
+/// check, said on stderr).
+pub fn outcome_on_each_release_where(results: &Results, prefix: &str, filter: impl Fn(&str) -> bool) {
+    let picked: Vec<&'static str> = super::releases().iter().copied().filter(|v| filter(v)).collect();
+    if picked.is_empty() {
+        eprintln!("{prefix}: no release of this run applies");
+        return;
+    }
+    each_release_report(
+        prefix,
+        picked
+            .into_iter()
+            .map(|v| {
+                let job = format!("{prefix}@{v}");
+                let r = results
+                    .get(&job)
+                    .cloned()
+                    .unwrap_or_else(|| Err(format!("no job named {job}")));
+                (v, r)
+            })
+            .collect(),
+    )
+}
+
+/// Run `f` on every release of the run at once, each on its own thread (the
+/// gateway slots bound the load); print each report, or panic with every
+/// release's finding.
+pub fn on_each_release(label: &str, f: impl Fn(&'static str) -> Result<String, String> + Sync) {
+    let f = &f;
+    let results = std::thread::scope(|s| {
+        let handles: Vec<_> = super::releases().iter().map(|v| (*v, s.spawn(move || f(v)))).collect();
+        handles
+            .into_iter()
+            .map(|(v, h)| (v, h.join().unwrap_or_else(|e| Err(panic_text(e)))))
+            .collect()
+    });
+    each_release_report(label, results)
+}
+
+fn each_release_report(label: &str, results: Vec<(&'static str, Result<String, String>)>) {
+    assert!(!results.is_empty(), "{label}: no release to run on");
+    let mut failed = Vec::new();
+    for (v, r) in results {
+        match r {
+            Ok(report) => println!("{label}@{v}:\n{report}"),
+            Err(e) => failed.push(format!("{label}@{v}:\n{e}")),
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
 }

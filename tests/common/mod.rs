@@ -44,6 +44,7 @@ mod jobs;
 pub mod mutate;
 mod net;
 mod proc;
+pub mod release;
 mod sandbox;
 mod slots;
 mod tools;
@@ -100,12 +101,22 @@ pub struct Case {
     pub version: &'static str,
     /// `[gateway] tls = "self-signed"` (lan-patch, sidecar).
     pub tls: bool,
+    /// `[gateway] publish_address` (lan-patch, sidecar): the server's LAN
+    /// address, as OC111 asks; unset: the default, every address.
+    pub publish_address: Option<&'static str>,
 }
 
 impl Case {
     pub fn name(&self) -> String {
         let tls = if self.tls { "+tls" } else { "" };
         format!("{}{tls}@{}", self.profile, self.version)
+    }
+    /// The case published on `addr` (the server's LAN address).
+    pub fn published_on(self, addr: &str) -> Case {
+        Case {
+            publish_address: Some(Box::leak(addr.to_string().into_boxed_str())),
+            ..self
+        }
     }
     pub fn serve(&self) -> bool {
         self.profile == "serve"
@@ -126,6 +137,7 @@ pub fn case(profile: &'static str, version: &'static str) -> Case {
         profile,
         version,
         tls: false,
+        publish_address: None,
     }
 }
 
@@ -144,8 +156,12 @@ pub fn render_files(case: Case) -> Vec<(String, String)> {
         "profile = \"{}\"\n[openclaw]\nversion = \"{}\"\n",
         case.profile, case.version
     );
+    text.push_str("[gateway]\n");
     if case.tls {
-        text.push_str("[gateway]\ntls = \"self-signed\"\n");
+        text.push_str("tls = \"self-signed\"\n");
+    }
+    if let Some(addr) = case.publish_address {
+        text.push_str(&format!("publish_address = \"{addr}\"\n"));
     }
     let src = ocgen::diagnostic::Source::new("deploy.toml", text);
     let model = ocgen::load_model(&src, &Default::default())
