@@ -1,4 +1,5 @@
-//! `ocgen versions`: the covered range and each range's rules.
+//! `ocgen versions`: the covered range, each range's rules and each release's
+//! Node and npm overrides.
 
 use serde_json::{Value, json};
 
@@ -39,17 +40,16 @@ fn rules(r: &Range) -> Vec<(&'static str, String)> {
             },
         ),
         ("custom bind", if r.custom_bind { "accepted" } else { "crashes" }.into()),
-        (
-            "npm overrides",
-            or_dash(
-                r.npm_overrides
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ),
-        ),
     ]
+}
+
+/// `libsignal=2.0.1, …` (empty when the release needs none).
+fn overrides(x: &Release) -> String {
+    x.npm_overrides
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The human table.
@@ -79,6 +79,22 @@ pub fn human() -> String {
                 .collect();
             out.push_str(&format!("  {:<18} {}\n", format!("node {node}"), on.join(" ")));
         }
+        // npm overrides are per release (registry facts), not range rules: one
+        // line per distinct set, naming the releases that need it.
+        let mut sets: Vec<String> = m.iter().map(|x| overrides(x)).filter(|o| !o.is_empty()).collect();
+        sets.sort();
+        sets.dedup();
+        if sets.is_empty() {
+            out.push_str(&format!("  {:<18} -\n", "npm overrides"));
+        }
+        for set in sets {
+            let on: Vec<&str> = m
+                .iter()
+                .filter(|x| overrides(x) == set)
+                .map(|x| x.version.as_str())
+                .collect();
+            out.push_str(&format!("  {:<18} {set}: {}\n", "npm overrides", on.join(" ")));
+        }
         let measured: Vec<&str> = r.measured.split_whitespace().collect();
         out.push_str(&format!("  {:<18} {}\n", "measured", measured.join(" ")));
     }
@@ -103,10 +119,10 @@ pub fn json() -> Value {
                 "proxy_attribution_required": r.proxy_attribution_required,
                 "health_path": r.health_path,
                 "custom_bind": r.custom_bind,
-                "npm_overrides": r.npm_overrides,
                 "measured": r.measured.split_whitespace().collect::<Vec<_>>().join(" "),
                 "releases": m.iter().map(|x| json!({
                     "version": x.version, "engines_node": x.engines_node, "node": x.node,
+                    "npm_overrides": x.npm_overrides,
                 })).collect::<Vec<_>>(),
             })
         })
