@@ -50,28 +50,58 @@ fn embed_data() {
 }
 
 /// The release table for the render path: the list of releases (82 and
-/// growing) as Rust statics, and the rules without the `measured` notes, so
-/// that resolving the one release a render pins parses a few hundred bytes.
-/// The whole table (`openclaw-versions.json`) serves `ocgen versions`.
+/// growing) with their `engines.node` and npm overrides as Rust statics, and
+/// the rules without the `measured` notes, so that resolving the one release a
+/// render pins parses a few hundred bytes. The whole table
+/// (`openclaw-versions.json`) serves `ocgen versions`.
 fn split_release_table(out: &Path, mut table: serde_json::Value) {
     use std::fmt::Write as _;
+    type Row<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
     let obj = table.as_object_mut().expect("openclaw-versions.toml is a table");
     let listed = obj.remove("release").expect("openclaw-versions.toml: [[release]]");
-    let mut rows: Vec<(&str, &str)> = listed
+    let mut rows: Vec<Row> = listed
         .as_array()
         .expect("[[release]] rows")
         .iter()
         .map(|r| {
+            let row = r.as_object().expect("release row is a table");
             let v = r["version"].as_str().expect("release.version");
-            (v, r["engines_node"].as_str().expect("release.engines_node"))
+            if let Some(k) = row
+                .keys()
+                .find(|k| !["version", "engines_node", "npm_overrides"].contains(&k.as_str()))
+            {
+                panic!("release {v}: unknown field `{k}`");
+            }
+            let mut overrides: Vec<(&str, &str)> = match row.get("npm_overrides") {
+                None => Vec::new(),
+                Some(o) => o
+                    .as_object()
+                    .unwrap_or_else(|| panic!("release {v}: npm_overrides is a table"))
+                    .iter()
+                    .map(|(k, x)| {
+                        let x = x
+                            .as_str()
+                            .unwrap_or_else(|| panic!("release {v}: npm_overrides.{k} is a string"));
+                        (k.as_str(), x)
+                    })
+                    .collect(),
+            };
+            overrides.sort();
+            (v, r["engines_node"].as_str().expect("release.engines_node"), overrides)
         })
         .collect();
     // oldest first, by the numbers of `2026.2.19` / `2026.2.21-2`
     let key = |v: &str| -> Vec<u64> { v.split(['.', '-']).map(|p| p.parse().unwrap_or(0)).collect() };
-    rows.sort_by_key(|(v, _)| key(v));
-    let mut rs = String::from("/// Oldest first.\npub static LISTED: &[(&str, &str)] = &[\n");
-    for (v, e) in rows {
-        let _ = writeln!(rs, "    ({v:?}, {e:?}),");
+    rows.sort_by_key(|(v, _, _)| key(v));
+    let mut rs = String::from(
+        "/// A listed release: (version, engines.node, npm overrides as (package, version), by package).\n\
+         pub type Row = (&'static str, &'static str, &'static [(&'static str, &'static str)]);\n\
+         /// Oldest first.\n\
+         pub static LISTED: &[Row] = &[\n",
+    );
+    for (v, e, o) in rows {
+        let o: Vec<String> = o.iter().map(|(k, x)| format!("({k:?}, {x:?})")).collect();
+        let _ = writeln!(rs, "    ({v:?}, {e:?}, &[{}]),", o.join(", "));
     }
     rs.push_str("];\n");
     fs::write(out.join("openclaw-releases.rs"), rs).expect("write openclaw-releases.rs");

@@ -3,9 +3,10 @@
 //! The table has three parts: the Node releases the image may copy, behaviour
 //! by *ranges* of releases (each row holds from its `from` release up to the
 //! next row's, with what was measured to place that boundary), and the list of
-//! published stable releases with their `engines.node` (no install needed).
-//! Resolving joins them: every listed release gets its range's rules and the
-//! first listed Node that satisfies its `engines.node`.
+//! published stable releases with their `engines.node` and, where their install
+//! needs them, their npm overrides (registry facts; no install needed).
+//! Resolving joins them: every listed release gets its range's rules, its own
+//! overrides and the first listed Node that satisfies its `engines.node`.
 
 use std::collections::BTreeMap;
 use std::sync::{LazyLock, OnceLock};
@@ -37,7 +38,8 @@ pub struct Release {
     /// Whether requests a proxy forwards (with `X-Forwarded-For`) are refused
     /// unless the proxy is listed in `gateway.trustedProxies`.
     pub proxy_attribution_required: bool,
-    /// npm `overrides` the image's install needs.
+    /// npm `overrides` the image's install needs (the release row's
+    /// `npm_overrides`; empty for most releases).
     pub npm_overrides: BTreeMap<String, String>,
     /// Which browser origins the gateway accepts on its own.
     pub origin_check: OriginCheck,
@@ -106,7 +108,6 @@ pub struct Range {
     pub retired_keys: Vec<String>,
     pub health_path: String,
     pub proxy_attribution_required: bool,
-    pub npm_overrides: BTreeMap<String, String>,
     pub origin_check: OriginCheck,
     /// What was measured to place this range's boundaries, on which releases, how
     /// (absent from the render path's copy of the table).
@@ -127,7 +128,8 @@ struct Table {
 const TABLE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/profiles/openclaw-versions.json"));
 /// The render path's part (build.rs): the rules without the notes ...
 const RULES_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/profiles/openclaw-version-rules.json"));
-/// ... and the listed releases as statics: `LISTED: &[(version, engines.node)]`.
+/// ... and the listed releases as statics:
+/// `LISTED: &[(version, engines.node, &[(package, npm override)])]`.
 mod listed {
     include!(concat!(env!("OUT_DIR"), "/profiles/openclaw-releases.rs"));
 }
@@ -160,7 +162,7 @@ fn parse(text: &str) -> Result<Parsed, String> {
 /// The listed release at `i` (of [`listed::LISTED`], oldest first) joined
 /// with its range and its Node.
 fn resolve_one(p: &Parsed, i: usize) -> Result<Release, String> {
-    let (version, engines_node) = listed::LISTED[i];
+    let (version, engines_node, overrides) = listed::LISTED[i];
     let key = version_key(version);
     let range = p
         .range_keys
@@ -185,7 +187,7 @@ fn resolve_one(p: &Parsed, i: usize) -> Result<Release, String> {
         retired_keys: range.retired_keys.clone(),
         health_path: range.health_path.clone(),
         proxy_attribution_required: range.proxy_attribution_required,
-        npm_overrides: range.npm_overrides.clone(),
+        npm_overrides: overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         origin_check: range.origin_check,
     })
 }
@@ -252,7 +254,7 @@ pub fn version_key(v: &str) -> Vec<u64> {
 
 /// The row for exactly this version.
 pub fn find(version: &str) -> Option<&'static Release> {
-    let i = listed::LISTED.iter().position(|(v, _)| *v == version)?;
+    let i = listed::LISTED.iter().position(|(v, _, _)| *v == version)?;
     Some(ONE[i].get_or_init(|| resolve_one(&PARSED, i).unwrap_or_else(|e| panic!("embedded version table: {e}"))))
 }
 
@@ -368,6 +370,26 @@ mod tests {
         }
         let missing: Vec<_> = want.into_iter().filter(|v| !ci.contains(v)).collect();
         assert!(missing.is_empty(), "the CI set lacks {missing:?}");
+    }
+
+    #[test]
+    fn npm_overrides_follow_each_releases_registry_dependencies() {
+        // `npm view openclaw@X dependencies`: @whiskeysockets/baileys (libsignal from
+        // git) up to 2026.3.13, gone in 2026.3.22 … 2026.4.12, back in 2026.4.14 and
+        // 2026.4.15, gone from 2026.4.20.
+        let libsignal = BTreeMap::from([("libsignal".to_string(), "2.0.1".to_string())]);
+        for v in ["2026.1.29", "2026.2.19", "2026.3.13", "2026.4.14", "2026.4.15"] {
+            assert_eq!(find(v).unwrap().npm_overrides, libsignal, "{v}");
+        }
+        for v in ["2026.3.22", "2026.4.12", "2026.4.20", "2026.9.6"] {
+            assert!(find(v).unwrap().npm_overrides.is_empty(), "{v}");
+        }
+        let with: Vec<&str> = releases()
+            .iter()
+            .filter(|r| !r.npm_overrides.is_empty())
+            .map(|r| r.version.as_str())
+            .collect();
+        assert_eq!(with.len(), 23, "{with:?}");
     }
 
     #[test]

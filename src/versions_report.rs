@@ -1,8 +1,9 @@
-//! `ocgen versions`: the covered range and each range's rules.
+//! `ocgen versions`: the covered range, each range's rules and each release's
+//! Node and npm overrides.
 
 use serde_json::{Value, json};
 
-use crate::versions::{self, Range, Release};
+use crate::versions::{self, OriginCheck, Range, Release};
 
 fn members(r: &Range) -> Vec<&'static Release> {
     versions::releases().iter().filter(|x| x.range_from == r.from).collect()
@@ -38,18 +39,26 @@ fn rules(r: &Range) -> Vec<(&'static str, String)> {
                 format!("HTTP {}", r.health_path)
             },
         ),
-        ("custom bind", if r.custom_bind { "accepted" } else { "crashes" }.into()),
         (
-            "npm overrides",
-            or_dash(
-                r.npm_overrides
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ),
+            "browser origins",
+            match r.origin_check {
+                OriginCheck::HostHeader => "Origin host = Host admitted",
+                OriginCheck::Allowlist => "only gateway.controlUi.allowedOrigins (ocgen lists them)",
+                OriginCheck::PrivateSameOrigin => "listed, or same-origin on a private address / *.ts.net",
+            }
+            .into(),
         ),
+        ("custom bind", if r.custom_bind { "accepted" } else { "crashes" }.into()),
     ]
+}
+
+/// `libsignal=2.0.1, …` (empty when the release needs none).
+fn overrides(x: &Release) -> String {
+    x.npm_overrides
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The human table.
@@ -65,7 +74,13 @@ pub fn human() -> String {
     for r in versions::ranges() {
         let m = members(r);
         let to = m.last().map(|x| x.version.as_str()).unwrap_or(&r.from);
-        out.push_str(&format!("\n{} … {} ({} releases)\n", r.from, to, m.len()));
+        let n = m.len();
+        out.push_str(&format!(
+            "\n{} … {} ({n} release{})\n",
+            r.from,
+            to,
+            if n == 1 { "" } else { "s" }
+        ));
         for (k, v) in rules(r) {
             out.push_str(&format!("  {k:<18} {v}\n"));
         }
@@ -78,6 +93,22 @@ pub fn human() -> String {
                 .map(|x| x.version.as_str())
                 .collect();
             out.push_str(&format!("  {:<18} {}\n", format!("node {node}"), on.join(" ")));
+        }
+        // npm overrides are per release (registry facts), not range rules: one
+        // line per distinct set, naming the releases that need it.
+        let mut sets: Vec<String> = m.iter().map(|x| overrides(x)).filter(|o| !o.is_empty()).collect();
+        sets.sort();
+        sets.dedup();
+        if sets.is_empty() {
+            out.push_str(&format!("  {:<18} -\n", "npm overrides"));
+        }
+        for set in sets {
+            let on: Vec<&str> = m
+                .iter()
+                .filter(|x| overrides(x) == set)
+                .map(|x| x.version.as_str())
+                .collect();
+            out.push_str(&format!("  {:<18} {set}: {}\n", "npm overrides", on.join(" ")));
         }
         let measured: Vec<&str> = r.measured.split_whitespace().collect();
         out.push_str(&format!("  {:<18} {}\n", "measured", measured.join(" ")));
@@ -101,12 +132,13 @@ pub fn json() -> Value {
                 "lan_subagent_workaround": r.lan_subagent_workaround,
                 "retired_keys": r.retired_keys,
                 "proxy_attribution_required": r.proxy_attribution_required,
+                "origin_check": r.origin_check,
                 "health_path": r.health_path,
                 "custom_bind": r.custom_bind,
-                "npm_overrides": r.npm_overrides,
                 "measured": r.measured.split_whitespace().collect::<Vec<_>>().join(" "),
                 "releases": m.iter().map(|x| json!({
                     "version": x.version, "engines_node": x.engines_node, "node": x.node,
+                    "npm_overrides": x.npm_overrides,
                 })).collect::<Vec<_>>(),
             })
         })

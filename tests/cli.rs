@@ -342,18 +342,24 @@ fn unknown_openclaw_version_and_override() {
 }
 
 /// Every stable release from 2026.1.29 to 2026.9.6 renders without --allow-unknown-version,
-/// each with its range's rules and a Node inside its `engines.node`.
+/// each with its range's rules, a Node inside its `engines.node` and its own npm overrides.
 #[test]
 fn every_listed_release_renders_with_its_range_rules() {
-    for (version, node, lan_fix, trusted_proxies) in [
-        ("2026.1.29", "22.23.3", true, false),
-        ("2026.2.21", "22.23.3", true, false),
-        ("2026.2.22", "22.23.3", false, false),
-        ("2026.5.28", "22.23.3", false, false),
-        ("2026.7.35", "22.23.3", false, false),
-        ("2026.8.1", "22.23.3", false, true),
-        ("2026.9.2", "22.23.3", false, true),
-        ("2026.9.3", "24.21.0", false, true),
+    // (release, Node, lan workaround, serve trusts loopback, ocgen lists the origins)
+    for (version, node, lan_fix, trusted_proxies, origins) in [
+        ("2026.1.29", "22.23.3", false, false, false),
+        ("2026.2.3", "22.23.3", false, false, false),
+        ("2026.2.9", "22.23.3", true, false, false),
+        ("2026.2.21", "22.23.3", true, false, false),
+        ("2026.2.22", "22.23.3", false, false, false),
+        ("2026.2.23", "22.23.3", false, false, true),
+        ("2026.5.12", "22.23.3", false, false, true),
+        ("2026.5.18", "22.23.3", false, false, false),
+        ("2026.5.28", "22.23.3", false, false, false),
+        ("2026.7.35", "22.23.3", false, false, false),
+        ("2026.8.1", "22.23.3", false, true, false),
+        ("2026.9.2", "22.23.3", false, true, false),
+        ("2026.9.3", "24.21.0", false, true, false),
     ] {
         for profile in ["lan-patch", "serve"] {
             let d = sandbox(&format!(
@@ -366,6 +372,12 @@ fn every_listed_release_renders_with_its_range_rules() {
                 "{version}: {dockerfile}"
             );
             let bootstrap = fs::read_to_string(d.path().join("bootstrap.sh")).unwrap();
+            let listed = if profile == "lan-patch" {
+                "| .gateway.controlUi.allowedOrigins = [\"http://localhost:18789\",\"http://127.0.0.1:18789\"]"
+            } else {
+                "| .gateway.controlUi.allowedOrigins = ($ENV.OPENCLAW_TAILNET_ORIGIN | split(\",\"))"
+            };
+            assert_eq!(bootstrap.contains(listed), origins, "{version} {profile} origins\n{bootstrap}");
             if profile == "lan-patch" {
                 assert_eq!(
                     bootstrap.contains("| .gateway.mode = \"remote\""),
@@ -387,6 +399,7 @@ fn every_listed_release_renders_with_its_range_rules() {
         .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut listed = 0;
+    let mut with_libsignal = Vec::new();
     for range in doc["ranges"].as_array().unwrap() {
         for r in range["releases"].as_array().unwrap() {
             listed += 1;
@@ -397,9 +410,28 @@ fn every_listed_release_renders_with_its_range_rules() {
                 .assert()
                 .success()
                 .stderr(predicate::str::contains("OC005").not());
+            // The image's package.json carries exactly the release's npm overrides.
+            let dockerfile = fs::read_to_string(d.path().join("Dockerfile")).unwrap();
+            let overrides = r["npm_overrides"].as_object().unwrap();
+            let expected = if overrides.is_empty() {
+                String::new()
+            } else {
+                format!(",\"overrides\":{}", r["npm_overrides"])
+            };
+            assert!(
+                dockerfile.contains(&format!("\"dependencies\":{{\"openclaw\":\"{version}\"}}{expected}}}")),
+                "{version}: {dockerfile}"
+            );
+            if overrides.contains_key("libsignal") {
+                with_libsignal.push(version.to_string());
+            }
         }
     }
     assert_eq!(listed, 82);
+    // `npm view openclaw@X dependencies` has @whiskeysockets/baileys (libsignal from
+    // git) up to 2026.3.13 and again in 2026.4.14 and 2026.4.15.
+    assert_eq!(with_libsignal.len(), 23, "{with_libsignal:?}");
+    assert_eq!(with_libsignal[20..], ["2026.3.13", "2026.4.14", "2026.4.15"]);
 }
 
 #[test]
@@ -918,12 +950,19 @@ fn versions_lists_the_release_table() {
     let d = tempfile::tempdir().unwrap();
     ocgen(d.path()).arg("versions").assert().success().stdout(
         predicate::str::contains("covered: 2026.1.29 … 2026.9.6 (82 stable releases)")
-            .and(predicate::str::contains("2026.1.29 … 2026.2.21 (10 releases)"))
+            .and(predicate::str::contains("2026.1.29 … 2026.2.3 (5 releases)"))
+            .and(predicate::str::contains("2026.2.22 … 2026.2.22 (1 release)\n"))
+            .and(predicate::str::contains(
+                "browser origins    only gateway.controlUi.allowedOrigins (ocgen lists them)",
+            ))
             .and(predicate::str::contains("2026.8.1 … 2026.9.6"))
             .and(predicate::str::contains(
                 "node 24.21.0       2026.9.3 2026.9.4 2026.9.5 2026.9.6",
             ))
-            .and(predicate::str::contains("commands.useAccessGroups")),
+            .and(predicate::str::contains("commands.useAccessGroups"))
+            .and(predicate::str::contains(
+                "2026.3.11 2026.3.13 2026.4.14 2026.4.15\n",
+            )),
     );
     let out = ocgen(d.path()).args(["versions", "--format", "json"]).output().unwrap();
     assert!(out.status.success());
@@ -934,6 +973,23 @@ fn versions_lists_the_release_table() {
     assert_eq!(last["from"], "2026.8.1");
     assert_eq!(last["proxy_attribution_required"], true);
     assert!(last["measured"].as_str().unwrap().contains("2026.7.35"));
+    // npm overrides are per release, not per range.
+    assert!(last.get("npm_overrides").is_none());
+    let release = |v: &str| {
+        doc["ranges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["releases"].as_array().unwrap())
+            .find(|r| r["version"] == v)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        release("2026.4.14")["npm_overrides"],
+        serde_json::json!({ "libsignal": "2.0.1" })
+    );
+    assert_eq!(release("2026.4.12")["npm_overrides"], serde_json::json!({}));
 }
 
 #[test]

@@ -819,7 +819,9 @@ fn jobs() -> Vec<Job> {
         }
     }
     for &v in releases().iter().filter(|v| release::row(v).lan_subagent_workaround) {
-        jobs.push(job(format!("no-workaround@{v}"), move || lan_patch_without_workaround(v)));
+        jobs.push(job(format!("no-workaround@{v}"), move || {
+            lan_patch_without_workaround(v)
+        }));
     }
     jobs.push(job(
         "tls-plain-remote@2026.2.19",
