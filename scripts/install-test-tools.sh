@@ -205,40 +205,6 @@ ensure_openclaw() {
     "$TOOLS/bin/openclaw-$version" --version >/dev/null
     [[ ! -e "$pending" ]] || die "openclaw $version: package lifecycle still pending after a first run"
   fi
-  stage_plugin_runtime_deps "$version"
-}
-
-# 2026.4.x … 2026.9.2 install their bundled plugins' runtime dependencies from npm when
-# the gateway starts (into \$OPENCLAW_STATE_DIR/plugin-runtime-deps, or
-# \$OPENCLAW_PLUGIN_STAGE_DIR). The test gateways have no registry (their network
-# namespaces have none), and 2026.4.24 then tries each plugin for ~70 s before it listens.
-# Stage them here, once per release, with the release's own `openclaw doctor --fix`, into
-# target/tools/openclaw/<version>/plugin-runtime-deps, owned by the tests' gateway user
-# (uid 1000): the tests point OPENCLAW_PLUGIN_STAGE_DIR there, as a production volume
-# holds them after the first start with registry access.
-stage_plugin_runtime_deps() {
-  local version="$1" dir="$TOOLS/openclaw/$1" tmp
-  grep -rqF plugin-runtime-deps "$dir/node_modules/openclaw/dist" 2>/dev/null || return 0
-  if stamp_ok "plugin-deps-$version" "$(cat "$dir/package-lock.json" | sha)" && [[ -d "$dir/plugin-runtime-deps" ]]; then
-    return 0
-  fi
-  log "openclaw $version: staging its bundled plugins' runtime dependencies (openclaw doctor --fix)"
-  stamp_clear "plugin-deps-$version"
-  rm -rf "$dir/plugin-runtime-deps" "$dir/.stage"
-  tmp="$dir/.stage"
-  mkdir -p "$tmp/home" "$tmp/state"
-  printf '{"gateway":{"mode":"local","bind":"loopback"}}\n' >"$tmp/state/openclaw.json"
-  HOME="$tmp/home" OPENCLAW_STATE_DIR="$tmp/state" OPENCLAW_CONFIG_PATH="$tmp/state/openclaw.json" \
-    OPENCLAW_PLUGIN_STAGE_DIR="$dir/plugin-runtime-deps" OPENCLAW_GATEWAY_TOKEN=stage \
-    timeout 600 "$TOOLS/bin/openclaw-$version" doctor --fix --non-interactive >"$tmp/doctor.log" 2>&1 ||
-    { cat "$tmp/doctor.log" >&2; die "openclaw $version: doctor --fix failed"; }
-  if [[ -d "$dir/plugin-runtime-deps" ]]; then
-    chown -R 1000:1000 "$dir/plugin-runtime-deps"
-  else
-    log "openclaw $version: nothing to stage (its gateway needs no npm at start)"
-  fi
-  rm -rf "$tmp"
-  stamp_set "plugin-deps-$version" "$(cat "$dir/package-lock.json" | sha)"
 }
 
 # target/tools/bin/openclaw-<version>: the package's own bin entry on its private node

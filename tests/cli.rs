@@ -377,7 +377,11 @@ fn every_listed_release_renders_with_its_range_rules() {
             } else {
                 "| .gateway.controlUi.allowedOrigins = ($ENV.OPENCLAW_TAILNET_ORIGIN | split(\",\"))"
             };
-            assert_eq!(bootstrap.contains(listed), origins, "{version} {profile} origins\n{bootstrap}");
+            assert_eq!(
+                bootstrap.contains(listed),
+                origins,
+                "{version} {profile} origins\n{bootstrap}"
+            );
             if profile == "lan-patch" {
                 assert_eq!(
                     bootstrap.contains("| .gateway.mode = \"remote\""),
@@ -960,9 +964,7 @@ fn versions_lists_the_release_table() {
                 "node 24.21.0       2026.9.3 2026.9.4 2026.9.5 2026.9.6",
             ))
             .and(predicate::str::contains("commands.useAccessGroups"))
-            .and(predicate::str::contains(
-                "2026.3.11 2026.3.13 2026.4.14 2026.4.15\n",
-            )),
+            .and(predicate::str::contains("2026.3.11 2026.3.13 2026.4.14 2026.4.15\n")),
     );
     let out = ocgen(d.path()).args(["versions", "--format", "json"]).output().unwrap();
     assert!(out.status.success());

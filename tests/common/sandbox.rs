@@ -101,15 +101,6 @@ impl Sandbox {
             ("STUB_LOG".into(), s(self.path("out/stub.log"))),
             ("STUB_PIDFILE".into(), s(self.path("out/pids"))),
         ];
-        // Releases that install their bundled plugins' runtime deps from npm at
-        // start (2026.4.x …) find them staged by scripts/install-test-tools.sh,
-        // as a production volume holds them after the first start.
-        if let Ok(t) = super::tools() {
-            let staged = t.dir.join("openclaw").join(case.version).join("plugin-runtime-deps");
-            if staged.is_dir() {
-                env.push(("OPENCLAW_PLUGIN_STAGE_DIR".into(), s(staged)));
-            }
-        }
         if case.serve() {
             // The CLI's default socket (what OpenClaw's `tailscale serve`
             // without --socket reaches) is the socket the bootstrap starts
