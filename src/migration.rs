@@ -135,7 +135,10 @@ mod tests {
         assert!(r.contains("+ gateway.tailscale.mode = \"serve\""), "{r}");
         assert!(r.contains("- gateway.remote.url"), "{r}");
         assert!(r.contains("- commands.useAccessGroups (was false)"), "{r}");
-        assert!(r.contains("--allow-unconfigured` → `openclaw gateway run`"), "{r}");
+        assert!(
+            r.contains("`openclaw gateway --allow-unconfigured` → `openclaw gateway run`"),
+            "{r}"
+        );
         assert!(r.contains("LAN access on the published port ends"), "{r}");
         assert!(r.contains("Enroll the laptop"), "{r}");
         assert!(r.contains("TS_AUTHKEY"), "{r}");

@@ -633,6 +633,10 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
             release.version
         ));
         notes.push("Workaround: gateway.mode=remote with remote.url on loopback, and --allow-unconfigured so the gateway still starts.".into());
+        notes.push(format!(
+            "`openclaw gateway --allow-unconfigured` (the gateway command itself runs the gateway): up to 2026.2.12 only it sees the flag, `gateway run --allow-unconfigured` exits with \"Gateway start blocked\" (measured on 2026.2.9); OpenClaw {} runs the same either way.",
+            release.version
+        ));
         patch.push(set(
             "gateway.mode",
             &Value::from("remote"),
@@ -644,7 +648,7 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
             TOKEN_ENV,
             "sub-agents authenticate with the gateway token",
         ));
-        exec.push("--allow-unconfigured".into());
+        exec = vec!["gateway".to_string(), "--allow-unconfigured".to_string()];
     } else {
         if m.profile.lan_workaround && m.bind == BindMode::Lan {
             notes.push(format!(
@@ -760,7 +764,9 @@ fn browser_origins(m: &Model, port: u16, patch: &mut Vec<PatchStep>, notes: &mut
         .parse::<std::net::IpAddr>()
         .is_ok_and(|a| a.is_unspecified());
     let lan_admitted = !unspecified && check.admits_same_origin(addr);
-    if check == OriginCheck::HostHeader || (check == OriginCheck::PrivateSameOrigin && (unspecified || lan_admitted)) {
+    if matches!(check, OriginCheck::None | OriginCheck::HostHeader)
+        || (check == OriginCheck::PrivateSameOrigin && (unspecified || lan_admitted))
+    {
         return false;
     }
     let mut origins = Vec::new();

@@ -50,6 +50,9 @@ pub struct Release {
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum OriginCheck {
+    /// No check: any Origin connects (and there is no
+    /// `gateway.controlUi.allowedOrigins` key yet).
+    None,
     /// Any Origin whose host equals the `Host` header (what the browser
     /// loaded the page from).
     HostHeader,
@@ -68,7 +71,7 @@ impl OriginCheck {
     /// from) gets through without `gateway.controlUi.allowedOrigins`.
     pub fn admits_same_origin(self, host: &str) -> bool {
         match self {
-            OriginCheck::HostHeader => true,
+            OriginCheck::None | OriginCheck::HostHeader => true,
             OriginCheck::Allowlist => false,
             OriginCheck::PrivateSameOrigin => is_private_host(host),
         }

@@ -42,6 +42,7 @@ fn rules(r: &Range) -> Vec<(&'static str, String)> {
         (
             "browser origins",
             match r.origin_check {
+                OriginCheck::None => "not checked (any Origin)",
                 OriginCheck::HostHeader => "Origin host = Host admitted",
                 OriginCheck::Allowlist => "only gateway.controlUi.allowedOrigins (ocgen lists them)",
                 OriginCheck::PrivateSameOrigin => "listed, or same-origin on a private address / *.ts.net",

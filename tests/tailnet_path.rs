@@ -119,6 +119,7 @@ impl Tailnet<'_> {
 }
 
 fn check_tailnet(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
+    let version = g.case.version;
     let mut report = Vec::new();
     let tn = Tailnet {
         t,
@@ -192,6 +193,18 @@ fn check_tailnet(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
     report.push(format!("wrong token through Serve: refused ({})", wrong.error()));
 
     let foreign = tn.ws("https://evil.example", TOKEN, &dev)?;
+    if release::origin_check(version) == ocgen::versions::OriginCheck::None {
+        if !foreign.ok {
+            return Err(format!(
+                "FINDING: {version} checks no Origin (table: none), yet a foreign Origin through Serve failed: {}",
+                foreign.brief()
+            ));
+        }
+        report.push(format!(
+            "foreign Origin through Serve: connected ({version} checks no Origin)"
+        ));
+        return Ok(report);
+    }
     if foreign.ok || !foreign.error().contains("origin not allowed") {
         return Err(format!(
             "FINDING: foreign Origin https://evil.example through Serve: expected `origin not allowed`, got {}",
