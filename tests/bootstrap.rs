@@ -1154,7 +1154,7 @@ fn every_rendered_bootstrap_parses_with_bash_n() {
         let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
         let want = format!(
             "exec \"${{as_gateway[@]}}\" openclaw {}",
-            expected_gateway_argv(&case).join(" ")
+            expected_gateway_argv(case).join(" ")
         );
         assert_eq!(last, want, "{}: last line", case.name());
     });
