@@ -73,12 +73,16 @@ fn run_stub(case: Case) -> Result<Produced, String> {
             p.output()
         ));
     }
+    // `openclaw gateway run …`, or `openclaw gateway --allow-unconfigured` (the
+    // workaround's form: the `gateway` command runs the gateway itself).
     let started = sb.stub_log().into_iter().any(|inv| {
-        inv.first().map(String::as_str) == Some("openclaw") && inv[1..].starts_with(&["gateway".into(), "run".into()])
+        inv.first().map(String::as_str) == Some("openclaw")
+            && inv.get(1).map(String::as_str) == Some("gateway")
+            && inv.get(2).is_none_or(|a| a == "run" || a.starts_with("--"))
     });
     if !started {
         return Err(format!(
-            "{name}: bootstrap.sh never ran `openclaw gateway run`\n{}",
+            "{name}: bootstrap.sh never started the gateway (`openclaw gateway [run] …`)\n{}",
             p.output()
         ));
     }
