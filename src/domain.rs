@@ -141,11 +141,13 @@ pub fn bootstrap(m: &Model, patch: &mut Vec<PatchStep>) -> BootstrapDomain {
         TRUSTED_PROXIES_ENV,
         "only the proxy's addresses: its X-Forwarded-For names the browser; anyone else's is ignored",
     ));
-    patch.push(set_env_list(
-        "gateway.controlUi.allowedOrigins",
-        PUBLIC_ORIGIN_ENV,
-        "the browser loads the Control UI from the domain's HTTPS origin; other origins are refused",
-    ));
+    if m.release.origin_check != crate::versions::OriginCheck::None {
+        patch.push(set_env_list(
+            "gateway.controlUi.allowedOrigins",
+            PUBLIC_ORIGIN_ENV,
+            "the browser loads the Control UI from the domain's HTTPS origin; other origins are refused",
+        ));
+    }
     BootstrapDomain {
         public_url_env: PUBLIC_URL_ENV,
         public_origin_env: PUBLIC_ORIGIN_ENV,

@@ -217,6 +217,13 @@ pub const CODES: &[Code] = &[
         "the release admits only listed browser origins, and no LAN address is known to list",
         "OpenClaw 2026.2.23 … 2026.5.12 accept a Control UI page only from the origins gateway.controlUi.allowedOrigins lists (the Host-header fallback became opt-in in 2026.2.23; same-origin pages on private addresses pass again from 2026.5.18). ocgen lists `http(s)://<publish_address>:<port>` and localhost for you, but with publish_address 0.0.0.0 (or ::) it does not know the address LAN browsers type, so they get \"origin not allowed\"; SSH tunnels to localhost still work.\nFix: set `gateway.publish_address` to the host's LAN address (e.g. \"192.168.1.100\"), or list the origins yourself in [openclaw.config] (`\"gateway.controlUi.allowedOrigins\" = [\"http://192.168.1.100:18789\"]`), or pin OpenClaw 2026.5.18 or newer."
     ),
+    code!(
+        "OC123",
+        "release-checks-no-origin",
+        Warning,
+        "the release checks no browser Origin",
+        "OpenClaw 2026.1.29 … 2026.2.1 accept a Control UI WebSocket from any page (measured, tests/user_path.rs: a page from http://evil.example connects with the token); gateway.controlUi.allowedOrigins does not exist yet, so ocgen cannot restrict it. A page that learns or guesses the token, or a paired device's page, talks to the gateway from any site.\nFix: pin OpenClaw 2026.2.2 or newer (`[openclaw] version`)."
+    ),
 ];
 
 pub fn find(code: &str) -> Option<&'static Code> {
@@ -484,6 +491,19 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
                     .or_else(|| spans.value("/profile")),
             )
             .with_label("which address do LAN browsers use?"),
+        );
+    }
+    if m.release.origin_check == crate::versions::OriginCheck::None {
+        out.push(
+            diag(
+                "OC123",
+                format!(
+                    "OpenClaw {} checks no browser Origin: a page from any site can open the gateway's WebSocket",
+                    m.release.version
+                ),
+            )
+            .with_span(spans.value("/openclaw/version").or_else(|| spans.value("/profile")))
+            .with_label("pin 2026.2.2 or newer"),
         );
     }
     if m.profile.publish_port && m.bind == BindMode::Loopback {

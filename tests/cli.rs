@@ -778,6 +778,34 @@ fn every_lint_rule_fires_and_stays_quiet_on_clean_input() {
     }
 }
 
+/// OC122 and OC123 follow the pinned release's origin check: a LAN profile on
+/// every address warns only where the release admits only listed origins;
+/// the releases without any origin check warn whatever the profile.
+#[test]
+fn origin_lints_follow_the_release() {
+    for (version, address, codes) in [
+        ("2026.2.23", "0.0.0.0", &["OC111", "OC122"][..]),
+        ("2026.2.23", "192.168.1.100", &[][..]),
+        ("2026.5.12", "0.0.0.0", &["OC111", "OC122"][..]),
+        ("2026.5.18", "0.0.0.0", &["OC111"][..]),
+        ("2026.2.22", "0.0.0.0", &["OC111"][..]),
+        ("2026.2.1", "192.168.1.100", &["OC123"][..]),
+    ] {
+        let d = sandbox(&format!(
+            "profile = \"lan-patch\"\n[openclaw]\nversion = \"{version}\"\n[gateway]\ntoken = \"${{T}}\"\ntls = \"off\"\npublish_address = \"{address}\"\n"
+        ));
+        let out = ocgen(d.path()).args(["lint", "--format", "json"]).output().unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let got: Vec<&str> = doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, codes, "{version} on {address}: {doc}");
+    }
+}
+
 #[test]
 fn lint_on_2026_2_custom_bind_is_a_crash_and_human_output_counts() {
     let text = "profile = \"lan-patch\"\n[openclaw]\nversion = \"2026.2.19\"\n[gateway]\nbind = \"custom\"\npublish_address = \"10.0.0.2\"\ntls = \"off\"\n";
