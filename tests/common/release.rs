@@ -26,11 +26,3 @@ pub fn origin_check(version: &str) -> OriginCheck {
 pub fn has_config_validate(version: &str) -> bool {
     at_least(version, "2026.3.2")
 }
-
-/// A Control UI with the token, no proxy headers, a private source address
-/// and Host/Origin on loopback (a browser through an SSH tunnel to Docker's
-/// port proxy) is paired without the operator (`browser_container_local`:
-/// 2026.4.7 on); older releases ask for pairing.
-pub fn pairs_tunnel_browser_silently(version: &str) -> bool {
-    at_least(version, "2026.4.7")
-}
