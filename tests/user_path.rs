@@ -785,13 +785,23 @@ fn lan_without_allowed_origins(version: &'static str) -> Result<String, String> 
         .ok_or_else(|| format!("{}: no allowedOrigins step in the render", case.name()))?
         .to_string();
     let broken = script.replacen(&format!("\n{step}"), "", 1);
-    let Some(g) = start_gateway(case, "user-no-origins", &broken, &Net::Named(t.server.clone()))?.ok() else {
-        return Ok(format!(
-            "without gateway.controlUi.allowedOrigins {version} does not start on a LAN bind (as its text says)"
-        ));
+    let g = match start_gateway(case, "user-no-origins", &broken, &Net::Named(t.server.clone()))? {
+        Ok(g) => g,
+        Err(n) => {
+            let why = "non-loopback Control UI requires gateway.controlUi.allowedOrigins";
+            let text = n.describe();
+            return if text.contains(why) {
+                Ok(format!(
+                    "without gateway.controlUi.allowedOrigins {version} refuses to start on a LAN bind: {why}"
+                ))
+            } else {
+                Err(format!(
+                    "FINDING: without the list {version} did not start, for another reason:\n{text}"
+                ))
+            };
+        }
     };
-    let result =
-        (|| -> Result<String, String> { lan_browser_refused(&t, &g, "LAN browser without ocgen's allowedOrigins") })();
+    let result = lan_browser_refused(&t, &g, "LAN browser without ocgen's allowedOrigins");
     let output = g.output();
     let stopped = g.stop();
     let r = result.map_err(|e| format!("{e}\n--- gateway ---\n{output}"))?;
