@@ -784,7 +784,8 @@ fn lan_without_allowed_origins(version: &'static str) -> Result<String, String> 
         .find(|l| l.starts_with("| .gateway.controlUi.allowedOrigins = "))
         .ok_or_else(|| format!("{}: no allowedOrigins step in the render", case.name()))?
         .to_string();
-    let broken = script.replacen(&format!("\n{step}"), "", 1);
+    // The step may close the quoted program (`…]'`): keep the quote.
+    let broken = script.replacen(&format!("\n{}", step.trim_end_matches('\'')), "", 1);
     let g = match start_gateway(case, "user-no-origins", &broken, &Net::Named(t.server.clone()))? {
         Ok(g) => g,
         Err(n) => {
