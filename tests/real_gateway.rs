@@ -1,15 +1,16 @@
 //! The rendered `bootstrap.sh` against the REAL OpenClaw gateway, for every
-//! profile × OpenClaw release (the releases `scripts/install-test-tools.sh
-//! openclaw` installs under `target/tools/`; run `scripts/test.sh` first).
+//! profile × OpenClaw release of the run (the table's CI set, or
+//! `OCGEN_RELEASES`; `scripts/install-test-tools.sh openclaw` installs them
+//! under `target/tools/`; run `scripts/test.sh` first).
 //!
-//! Each row (`lan_patch_2026_2_19` … `serve_2026_9_6`):
+//! Each row (`<profile>_on_each_release`, one row per release):
 //!
 //! 1. runs the rendered bootstrap in a sandbox against the stand-in
 //!    `tailscale`/`tailscaled`/`openclaw` of `tests/stubs/`, takes the
 //!    `openclaw.json` the (stand-in) gateway was started with and runs it
 //!    through THAT release's own config validation (`openclaw config validate
-//!    --json` for 2026.9.x; `openclaw config get commands --json` for
-//!    2026.2.19, which has no `config validate`);
+//!    --json` from 2026.3.2; `openclaw config get commands --json` before,
+//!    which has no `config validate`);
 //! 2. runs the rendered bootstrap again with the real `openclaw` first on
 //!    PATH (the stand-in tailscale CLI and daemon still behind it, the CLI's
 //!    default socket being the bootstrap's `TS_SOCKET`) in private network,

@@ -18,15 +18,15 @@
 //!   answers. A wrong token is refused, before and after pairing. A browser
 //!   through an SSH tunnel (Host/Origin `localhost:PORT`, a secure context,
 //!   but from a non-loopback address as Docker's port proxy delivers it) is
-//!   accepted: 2026.2.19 asks for pairing once; 2026.9.6 pairs it silently
-//!   (it counts such a browser as "container local").
-//! - **origins** (LAN): the LAN origin `http://10.203.N.2:PORT` is accepted
-//!   with no `gateway.controlUi.allowedOrigins` (2026.2.19: Origin host equals
-//!   Host; 2026.9.6: same private host); a foreign Origin is refused; a
-//!   foreign Origin whose Host header matches (a DNS-rebinding page) passes
-//!   2026.2.19's check and is refused by 2026.9.6, and so is an Origin/Host
-//!   on a public address (a `publish_address` that is not private): 2026.9.6
-//!   accepts same-origin only for private/loopback hosts (measured, asserted).
+//!   accepted, paired silently or after one approval as the release does.
+//! - **origins** (LAN, as the release's `origin_check` in the table says):
+//!   the LAN origin `http://10.203.N.2:PORT` (the published address) is
+//!   accepted, by the release itself or through ocgen's
+//!   `gateway.controlUi.allowedOrigins` (2026.2.23 … 2026.5.12); a foreign
+//!   Origin is refused (2026.1.29 … 2026.2.1 check none: it connects); a
+//!   foreign Origin whose Host header matches (a DNS-rebinding page) and an
+//!   Origin/Host on a public address pass the origin check up to 2026.2.22
+//!   (pairing stops them) and are refused from 2026.2.23.
 //! - **serve**: the gateway is not reachable from the LAN at all.
 //! - **`[gateway] tls = "self-signed"`** (lan-patch, sidecar; `*_tls_*`): the
 //!   certificate is on the data volume (0600, named by `gateway.tls`, its
@@ -39,11 +39,14 @@
 //!   compose healthcheck passes inside the server and the plain-http one
 //!   fails.
 //!
-//! Negative controls: the 2026.2.19 lan-patch bootstrap without the seed's
-//! workaround (`mode=local`, no `remote.url`) in the same topology: the
-//! sub-agent call fails with the plaintext-`ws://` SECURITY ERROR; its TLS
-//! render with the plain `ws://127.0.0.1` workaround URL: the call fails
-//! (the gateway closes the connection).
+//! Negative controls: on every release of the run the table says needs the
+//! seed's workaround, the lan-patch bootstrap without it (`mode=local`, no
+//! `remote.url`) fails the sub-agent call (2026.2.19: the plaintext-`ws://`
+//! SECURITY ERROR); 2026.2.19's TLS render with the plain `ws://127.0.0.1`
+//! workaround URL fails it too (the gateway closes the connection); on a
+//! release that admits only listed origins, the render without ocgen's list
+//! refuses to start ("non-loopback Control UI requires …") and
+//! `publish_address = 0.0.0.0` keeps the LAN browser out (OC122).
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
