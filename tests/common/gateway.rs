@@ -154,12 +154,13 @@ pub fn start_gateway(
     let tools = tools()?;
     let version = case.version;
     let sb = Sandbox::new(label)?;
-    sb.link_caches(version)?;
     let script = sb.write_script(script_text)?;
     symlink(tools.launcher(version), sb.path("bin/openclaw")).map_err(|e| e.to_string())?;
     let env = sb.env(case, &sb.path("bin"));
 
     let (warm_guard, limit) = warm_gate(version);
+    // After the gate: the cold start links the shared cache, the others copy it.
+    sb.link_caches(version)?;
     let slot = acquire_slot();
     let mut p = NsProc::spawn_in(
         net,

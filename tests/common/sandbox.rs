@@ -61,8 +61,15 @@ impl Sandbox {
         Ok(script)
     }
 
-    /// `TMPDIR/jiti` and `TMPDIR/node-compile-cache` → the release's shared cache.
+    /// `TMPDIR/jiti` and `TMPDIR/node-compile-cache` from the release's shared
+    /// cache: while it is cold, the link itself (the one cold start the warm
+    /// gate lets through fills it); once warm, a private copy, so that
+    /// gateways starting at the same time never read a cache file another
+    /// one is writing (measured: 2026.5.12 once failed to start with "Unable
+    /// to open bundled plugin public surface" beside two other starts; as in
+    /// production, where no two containers share a TMPDIR).
     pub fn link_caches(&self, version: &str) -> Result<(), String> {
+        let warm = super::slots::warm_marker(version).exists();
         for name in ["jiti", "node-compile-cache"] {
             let shared = cache_dir(version).join(name);
             fs::create_dir_all(&shared).map_err(|e| format!("{}: {e}", shared.display()))?;
@@ -72,7 +79,21 @@ impl Sandbox {
                 .arg(&shared)
                 .status()
                 .map_err(|e| format!("chmod {}: {e}", shared.display()))?;
-            symlink(&shared, self.path("tmp").join(name)).map_err(|e| e.to_string())?;
+            let own = self.path("tmp").join(name);
+            if warm {
+                let ok = std::process::Command::new("cp")
+                    .arg("-a")
+                    .arg(&shared)
+                    .arg(&own)
+                    .status()
+                    .map_err(|e| format!("cp {}: {e}", shared.display()))?
+                    .success();
+                if !ok {
+                    return Err(format!("cp -a {} {} failed", shared.display(), own.display()));
+                }
+            } else {
+                symlink(&shared, &own).map_err(|e| e.to_string())?;
+            }
         }
         Ok(())
     }
