@@ -380,7 +380,7 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
         }
         out.push(d);
     }
-    if m.profile.publish_port && matches!(raw.gateway.publish_address.as_str(), "0.0.0.0" | "::" | "[::]") {
+    if m.profile.publish_port && crate::model::publishes_everywhere(&raw.gateway.publish_address) {
         out.push(
             diag(
                 "OC111",
@@ -468,12 +468,7 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
     if m.profile.publish_port
         && m.bind != BindMode::Loopback
         && m.release.origin_check == crate::versions::OriginCheck::Allowlist
-        && raw
-            .gateway
-            .publish_address
-            .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|a| a.is_unspecified())
+        && crate::model::publishes_everywhere(&raw.gateway.publish_address)
         && !raw.openclaw.config.contains_key("gateway.controlUi.allowedOrigins")
     {
         out.push(

@@ -233,6 +233,14 @@ pub fn unpinned(image: &str) -> Option<&'static str> {
     }
 }
 
+/// Whether a `publish_address` names every address of the host (`0.0.0.0`,
+/// `::`, `[::]`) rather than one a browser could type.
+pub fn publishes_everywhere(addr: &str) -> bool {
+    addr.trim_matches(['[', ']'])
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|a| a.is_unspecified())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

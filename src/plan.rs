@@ -759,10 +759,7 @@ fn browser_origins(m: &Model, port: u16, patch: &mut Vec<PatchStep>, notes: &mut
     }
     let scheme = if crate::tls::enabled(m) { "https" } else { "http" };
     let addr = m.raw.gateway.publish_address.as_str();
-    let unspecified = addr
-        .trim_matches(['[', ']'])
-        .parse::<std::net::IpAddr>()
-        .is_ok_and(|a| a.is_unspecified());
+    let unspecified = crate::model::publishes_everywhere(addr);
     let lan_admitted = !unspecified && check.admits_same_origin(addr);
     if matches!(check, OriginCheck::None | OriginCheck::HostHeader)
         || (check == OriginCheck::PrivateSameOrigin && (unspecified || lan_admitted))

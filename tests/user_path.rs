@@ -135,7 +135,19 @@ struct Lan<'a> {
     trust: Vec<String>,
 }
 
-impl Lan<'_> {
+impl<'a> Lan<'a> {
+    /// A browser on the laptop to `http://ADDR` (plain http, no TLS).
+    fn plain(t: &'a Topology, g: &'a Gateway, addr: &str) -> Self {
+        Lan {
+            t,
+            g,
+            url: format!("ws://{addr}/"),
+            origin: format!("http://{addr}"),
+            scratch: g.sb.path("out/laptop"),
+            trust: vec![],
+        }
+    }
+
     fn ws(&self, extra: &[&str]) -> Result<ClientResult, String> {
         let mut args = vec!["--url", &self.url, "--timeout-ms", "15000"];
         args.extend(self.trust.iter().map(String::as_str));
@@ -250,14 +262,7 @@ fn check_lan(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
     let mut report = Vec::new();
     let port = published_port(case)?;
     let addr = format!("{}:{port}", t.server_addr());
-    let lan = Lan {
-        t,
-        g,
-        url: format!("ws://{addr}/"),
-        origin: format!("http://{addr}"),
-        scratch: g.sb.path("out/laptop"),
-        trust: vec![],
-    };
+    let lan = Lan::plain(t, g, &addr);
 
     // GET / serves the Control UI.
     let page = t.client(&["--http-get", "/", "--url", &format!("http://{addr}/")], &lan.scratch)?;
@@ -724,14 +729,7 @@ fn allowlist_release() -> Option<&'static str> {
 /// the token, a device identity) is refused: `origin not allowed`.
 fn lan_browser_refused(t: &Topology, g: &Gateway, what: &str) -> Result<String, String> {
     let addr = format!("{}:{PORT}", t.server_addr());
-    let lan = Lan {
-        t,
-        g,
-        url: format!("ws://{addr}/"),
-        origin: format!("http://{addr}"),
-        scratch: g.sb.path("out/laptop"),
-        trust: vec![],
-    };
+    let lan = Lan::plain(t, g, &addr);
     let dev = lan.device("browser");
     let r = lan.ws(&[
         "--origin",
