@@ -82,7 +82,7 @@ while IFS=: read -r v major; do
   OPENCLAW_NODE[$v]="$major"
 done < <(ci_releases)
 [[ ${#OPENCLAW_VERSIONS[@]} -gt 0 ]] || { echo "install-test-tools: no CI releases in profiles/openclaw-versions.toml" >&2; exit 1; }
-APT_NEEDS=(jq:jq unshare:util-linux nsenter:util-linux ip:iproute2 tini:tini) # command:debian-package
+APT_NEEDS=(jq:jq unshare:util-linux nsenter:util-linux hardlink:util-linux ip:iproute2 tini:tini) # command:debian-package
 # bench component only: the reference renderer and the measuring tools
 MINIJINJA_CLI_VERSION="3.0.5" # newest on crates.io; ocgen itself uses minijinja 3.1
 BENCH_APT_NEEDS=(hyperfine:hyperfine valgrind:valgrind callgrind_annotate:valgrind)
@@ -178,7 +178,7 @@ ensure_node() {
 
 ensure_openclaw() {
   local version="$1" major="${OPENCLAW_NODE[$1]}" src="$WRAPPERS/$1" dir="$TOOLS/openclaw/$1"
-  local key nodebin
+  local key nodebin installed_now=false
   [[ -f "$src/package.json" && -f "$src/package-lock.json" ]] || die "missing $src/package{,-lock}.json"
   ensure_node "$major"
   nodebin="$(node_bin "$major")"
@@ -192,7 +192,7 @@ ensure_openclaw() {
     # --ignore-scripts: no postinstall fetches anything from outside the registry
     # (node-llama-cpp, sharp, koffi would try); the gateway does not need them.
     (cd "$dir" && PATH="$(dirname "$nodebin"):$PATH" npm_quiet ci --ignore-scripts --prefer-offline)
-    stamp_set "openclaw-$version" "$key"
+    installed_now=true
   fi
   write_launcher "$version" "$major"
   # --ignore-scripts leaves the package's lifecycle pending (2026.9.x writes
@@ -205,6 +205,24 @@ ensure_openclaw() {
     "$TOOLS/bin/openclaw-$version" --version >/dev/null
     [[ ! -e "$pending" ]] || die "openclaw $version: package lifecycle still pending after a first run"
   fi
+  if ${installed_now:-false}; then
+    dedup_openclaw "$version"
+    stamp_set "openclaw-$version" "$key"
+  fi
+}
+
+# Releases share most of their ~600 packages byte for byte: one copy each. A
+# release takes 0.35-1.4 GB alone; the CI set of 14 takes 15 GB as npm leaves it and
+# under 4 GB once equal files are one inode (util-linux hardlink: equal content,
+# mode and owner; mtimes differ between npm's extractions). Done after each install,
+# so the disk never holds two undeduplicated releases. Safe because nothing writes
+# into an installed package afterwards: the gateways run as uid 1000 and the files
+# are root's, and the one write a release makes to itself (the lifecycle above)
+# happens before this.
+dedup_openclaw() {
+  local saved
+  saved="$(hardlink --ignore-time --maximize "$TOOLS/openclaw" | sed -n 's/^Saved: *//p')"
+  log "openclaw $1: equal files across releases linked ($saved saved; all releases now $(du -sh "$TOOLS/openclaw" | cut -f1))"
 }
 
 # target/tools/bin/openclaw-<version>: the package's own bin entry on its private node

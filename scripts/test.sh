@@ -11,10 +11,29 @@ cd -- "$root"
 start=$SECONDS
 engine_was_running=false
 if scripts/docker-engine.sh status 2>/dev/null; then engine_was_running=true; fi
+# shellcheck disable=SC2329 # run by the EXIT trap
 stop_engine() { if ! $engine_was_running; then scripts/docker-engine.sh stop || true; fi; }
 trap stop_engine EXIT
+# What the suite keeps on disk, and what is left: a full disk is the first
+# thing to rule out when a run fails far from its cause.
+footprint() {
+  local images
+  images="$(eval "$(scripts/docker-engine.sh env)" && docker system df --format '{{.Type}} {{.Size}}' 2>/dev/null | paste -sd, - || true)"
+  echo "scripts/test.sh: disk $1: tools $(du -sh target/tools 2>/dev/null | cut -f1)," \
+    "build $(du -sh target/debug 2>/dev/null | cut -f1), docker [${images:-not running}]," \
+    "$(df -h --output=avail . | tail -1 | tr -d ' ') free" >&2
+}
 scripts/install-test-tools.sh all
+footprint "after install"
 # shellcheck source=/dev/null
 . target/tools/env.sh
-cargo test --locked --all-targets "$@"
+# A clean clone builds once: incremental artefacts would only take disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+status=0
+cargo test --locked --all-targets "$@" || status=$?
+# images a rebuild untagged hold layers no tag names; the build cache keeps what a
+# next run reuses
+(eval "$(scripts/docker-engine.sh env)" && docker image prune --force >/dev/null 2>&1) || true
+footprint "after the tests"
 echo "scripts/test.sh: whole suite took $((SECONDS - start))s" >&2
+exit "$status"
