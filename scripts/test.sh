@@ -19,10 +19,10 @@ trap stop_engine EXIT
 footprint() {
   local images
   images="$(eval "$(scripts/docker-engine.sh env)" && docker system df --format '{{.Type}} {{.Size}}' 2>/dev/null | paste -sd, - || true)"
-  echo "scripts/test.sh: disk $1: tools $(du -sh target/tools 2>/dev/null | cut -f1)," \
-    "build $(du -sh target/debug 2>/dev/null | cut -f1), docker [${images:-not running}]," \
-    "$(df -h --output=avail . | tail -1 | tr -d ' ') free" >&2
+  echo "scripts/test.sh: disk $1: tools $(size target/tools), build $(size target/debug)," \
+    "docker [${images:-not running}], $(df -h --output=avail . | tail -1 | tr -d ' ') free" >&2
 }
+size() { if [[ -e "$1" ]]; then du -sh "$1" | cut -f1; else echo none; fi; }
 scripts/install-test-tools.sh all
 footprint "after install"
 # shellcheck source=/dev/null

@@ -484,7 +484,7 @@ fn validate(input: &InputArgs, format: Format) -> u8 {
         return EXIT_INPUT;
     }
     if format == Format::Human {
-        let schema = crate::openclaw_schema::schema_for(l.model.release).map_or("", |(v, _)| v);
+        let schema = crate::openclaw_schema::schema_release_for(l.model.release).unwrap_or("");
         let own = if schema == l.model.openclaw_version {
             String::new()
         } else {

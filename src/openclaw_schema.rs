@@ -1,7 +1,7 @@
 //! The `openclaw.json` a profile writes, checked against the targeted
 //! release's own config JSON Schema (exported once by
 //! `scripts/export-openclaw-schemas.sh` into `schema/openclaw/`, embedded
-//! here), so `ocgen validate` needs no Node at run time.
+//! deflated by `build.rs`), so `ocgen validate` needs no Node at run time.
 
 use serde_json::Value;
 
@@ -9,24 +9,38 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Model;
 use crate::plan;
 
-/// Release → its exported config schema, for the releases measured with
-/// `scripts/measure-release.sh` (a unit test checks each is listed in the table).
-const SCHEMAS: &[(&str, &str)] = &[
-    ("2026.2.19", include_str!("../schema/openclaw/2026.2.19.json")),
-    ("2026.9.6", include_str!("../schema/openclaw/2026.9.6.json")),
-];
+// `SCHEMAS`: release → its exported config schema, deflated; every file in
+// `schema/openclaw/` (a unit test checks each is a listed release, and that the
+// CI set has its own).
+include!(concat!(env!("OUT_DIR"), "/openclaw-schemas.rs"));
 
-pub fn schema_text(release: &str) -> Option<&'static str> {
-    SCHEMAS.iter().find(|(v, _)| *v == release).map(|(_, t)| *t)
+/// The releases ocgen has the config schema of, oldest first.
+pub fn releases_with_schema() -> impl Iterator<Item = &'static str> {
+    SCHEMAS.iter().map(|(v, _)| *v)
+}
+
+/// The schema text of `release` exactly, if ocgen has it.
+pub fn schema_text(release: &str) -> Option<String> {
+    SCHEMAS.iter().find(|(v, _)| *v == release).map(|(_, z)| inflate(z))
+}
+
+fn inflate(deflated: &[u8]) -> String {
+    let bytes = miniz_oxide::inflate::decompress_to_vec(deflated).expect("build.rs deflated this schema");
+    String::from_utf8(bytes).expect("build.rs checked this schema is JSON")
 }
 
 /// The schema to check `release` against: its own where ocgen has it; else the
 /// nearest release in the same behaviour range that has one; else the nearest
 /// older one; else the oldest. Returns the schema's release and its text.
-pub fn schema_for(release: &crate::versions::Release) -> Option<(&'static str, &'static str)> {
+pub fn schema_for(release: &crate::versions::Release) -> Option<(&'static str, String)> {
+    schema_release_for(release).map(|v| (v, schema_text(v).expect("listed in SCHEMAS")))
+}
+
+/// Which release's schema [`schema_for`] uses, without inflating it.
+pub fn schema_release_for(release: &crate::versions::Release) -> Option<&'static str> {
     use crate::versions::{find, releases, version_key};
-    if let Some((v, t)) = SCHEMAS.iter().find(|(v, _)| *v == release.version) {
-        return Some((v, t));
+    if let Some((v, _)) = SCHEMAS.iter().find(|(v, _)| *v == release.version) {
+        return Some(v);
     }
     let index = |v: &str| releases().iter().position(|r| r.version == v);
     let here = index(&release.version)?;
@@ -42,7 +56,7 @@ pub fn schema_for(release: &crate::versions::Release) -> Option<(&'static str, &
     same_range
         .or(older)
         .or_else(|| SCHEMAS.iter().min_by_key(|(v, _)| version_key(v)))
-        .map(|(v, t)| (*v, *t))
+        .map(|(v, _)| *v)
 }
 
 /// Make OpenClaw's exported schema compile with Rust's `jsonschema`:
@@ -109,7 +123,7 @@ pub fn check(m: &Model) -> Vec<Diagnostic> {
                 .with_span(m.spans.value("/openclaw/version")),
         ];
     };
-    let schema: Value = match serde_json::from_str(text) {
+    let schema: Value = match serde_json::from_str(&text) {
         Ok(mut s) => {
             adapt(&mut s);
             s
@@ -183,24 +197,48 @@ mod tests {
             );
         }
         for r in crate::versions::releases() {
-            assert!(schema_for(r).is_some(), "{}", r.version);
+            assert!(schema_release_for(r).is_some(), "{}", r.version);
         }
-        let by = |v: &str| schema_for(crate::versions::find(v).unwrap()).unwrap().0;
+        let by = |v: &str| schema_release_for(crate::versions::find(v).unwrap()).unwrap();
         assert_eq!(by("2026.2.19"), "2026.2.19");
-        assert_eq!(by("2026.1.29"), "2026.2.19");
-        assert_eq!(by("2026.5.28"), "2026.2.19");
-        assert_eq!(by("2026.8.1"), "2026.9.6");
+        // same range (2026.2.9 … 2026.2.19) before the nearest older release
+        assert_eq!(by("2026.2.12"), "2026.2.9");
+        assert_eq!(by("2026.5.28"), "2026.5.18");
+        assert_eq!(by("2026.8.2"), "2026.8.1");
+    }
+
+    #[test]
+    fn every_release_ci_runs_has_its_own_schema() {
+        for v in crate::versions::ci_releases() {
+            assert!(
+                schema_text(v).is_some(),
+                "schema/openclaw/{v}.json missing: scripts/export-openclaw-schemas.sh {v}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_embedded_schema_inflates_to_the_committed_file() {
+        let committed =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/openclaw/2026.9.6.json")).unwrap();
+        assert_eq!(schema_text("2026.9.6").unwrap(), committed);
+        assert!(schema_text("2026.9.7").is_none());
     }
 
     #[test]
     fn every_profile_writes_a_valid_config_for_every_release() {
-        for profile in ["lan-patch", "sidecar", "serve"] {
+        for profile in ["lan-patch", "sidecar", "serve", "domain"] {
             // Each range's first release and each release with its own schema
-            // (every release would compile a schema 82 × 3 times).
+            // (every release would compile a schema 82 × 4 times).
             let firsts = crate::versions::ranges().iter().map(|r| r.from.as_str());
-            for version in firsts.chain(SCHEMAS.iter().map(|(v, _)| *v)) {
+            for version in firsts.chain(releases_with_schema()) {
+                let extra = if profile == "domain" {
+                    "[coolify]\ndomain = \"https://claw.example.com\"\n"
+                } else {
+                    ""
+                };
                 let m = model(&format!(
-                    "profile = \"{profile}\"\n[openclaw]\nversion = \"{version}\"\n"
+                    "profile = \"{profile}\"\n[openclaw]\nversion = \"{version}\"\n{extra}"
                 ));
                 let d = check(&m);
                 assert!(d.is_empty(), "{profile} {version}: {d:?}\n{}", written_config(&m));

@@ -4,8 +4,10 @@
 //   node export-zod-config-schema.mjs <path/to/node_modules/openclaw>
 //
 // OpenClaw validates openclaw.json with a zod v4 object, `OpenClawSchema`,
-// bundled into a hashed dist/ chunk that exports it under a one-letter alias.
-// This finds that chunk, imports it, and converts the object the way the
+// bundled into a hashed dist/ chunk that exports it under a one-letter alias
+// (2026.2.x), or, in the unbundled dist/ of 2026.1.x, exported by its own name
+// from dist/config/zod-schema.js.
+// This finds that module, imports it, and converts the object the way the
 // gateway's own `config.schema` method does, with io "input" as 2026.9.x's
 // `openclaw config schema` does (so defaulted keys are not "required").
 // Some chunks start the CLI when imported, so each candidate is tried in a
@@ -21,14 +23,17 @@ if (!pkgDir) {
   process.exit(2);
 }
 const dist = path.join(path.resolve(pkgDir), "dist");
-const exportRe = /^export \{[^}]*\bOpenClawSchema as ([\w$]+)/m;
+const aliasRe = /^export \{[^}]*\bOpenClawSchema as ([\w$]+)/m;
+const namedRe = /^export const OpenClawSchema\b/m;
 const candidates = fs
-  .readdirSync(dist)
+  .readdirSync(dist, { recursive: true })
   .filter((f) => /\.m?js$/.test(f))
   .sort()
   .flatMap((f) => {
-    const m = fs.readFileSync(path.join(dist, f), "utf8").match(exportRe);
-    return m ? [{ file: path.join(dist, f), alias: m[1] }] : [];
+    const text = fs.readFileSync(path.join(dist, f), "utf8");
+    const m = text.match(aliasRe);
+    if (m) return [{ file: path.join(dist, f), alias: m[1] }];
+    return namedRe.test(text) ? [{ file: path.join(dist, f), alias: "OpenClawSchema" }] : [];
   });
 if (candidates.length === 0) {
   console.error(`no dist chunk of ${pkgDir} exports OpenClawSchema`);
