@@ -20,7 +20,8 @@ footprint() {
   local images
   images="$(eval "$(scripts/docker-engine.sh env)" && docker system df --format '{{.Type}} {{.Size}}' 2>/dev/null | paste -sd, - || true)"
   echo "scripts/test.sh: disk $1: tools $(size target/tools), build $(size target/debug)," \
-    "docker [${images:-not running}], $(df -h --output=avail . | tail -1 | tr -d ' ') free" >&2
+    "npm cache $(size "${npm_config_cache:-$HOME/.npm}"), docker [${images:-not running}]," \
+    "$(df -h --output=avail . | tail -1 | tr -d ' ') free" >&2
 }
 size() { if [[ -e "$1" ]]; then du -sh "$1" | cut -f1; else echo none; fi; }
 scripts/install-test-tools.sh all
