@@ -576,6 +576,11 @@ fn sidecar_tailnet_path(case: Case) -> Result<String, String> {
         let scheme = if case.tls { "https" } else { "http" };
         let origin = sidecar_origin(scheme);
         let check = release::origin_check(version);
+        // The user's path first: the browser on the tailnet gets in.
+        let fp = if case.tls { Some(gateway_fingerprint(&g)?) } else { None };
+        let browser = PageOn::tailnet(&t, &g, fp.as_deref());
+        browser.pair_and_connect("tailnet browser", &mut report)?;
+        // ... and why: the release admits the page by itself, or the bootstrap listed it.
         let listed = allowed_origins(&g);
         if check.admits_same_origin(TAILNET_HOST) {
             if script.contains("tailscale --socket") || listed.iter().any(|o| o.contains(".ts.net")) {
@@ -600,9 +605,6 @@ fn sidecar_tailnet_path(case: Case) -> Result<String, String> {
             report.push(format!("bootstrap: {}", line.trim()));
             report.push(format!("allowedOrigins {listed:?}"));
         }
-        let fp = if case.tls { Some(gateway_fingerprint(&g)?) } else { None };
-        let browser = PageOn::tailnet(&t, &g, fp.as_deref());
-        browser.pair_and_connect("tailnet browser", &mut report)?;
 
         let dev = g.sb.path("laptop/tailnet browser").display().to_string();
         let wrong = browser.ws(&origin, "not-the-token", &dev)?;
