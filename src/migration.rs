@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use crate::model::Model;
 use crate::plan::{self, PatchOp, PatchStep};
+use serde_json::Value;
 
 /// One `openclaw.json` key that changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,10 @@ fn effects(steps: &[PatchStep]) -> BTreeMap<String, Option<String>> {
                 PatchOp::Delete => None,
                 PatchOp::SetEnv(var) => Some(format!("${{{var}}}")),
                 PatchOp::SetEnvList(var) => Some(format!("[${{{var}}}, comma-separated]")),
+                PatchOp::SetListPlusEnv { fixed, var } => Some(format!(
+                    "{} + [${{{var}}}, comma-separated]",
+                    Value::from(fixed.clone())
+                )),
                 PatchOp::Set(v) => Some(v.to_string()),
             };
             (s.path.clone(), value)

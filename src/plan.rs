@@ -59,7 +59,8 @@ pub struct Dockerfile {
     pub openclaw_home: &'static str,
     /// `package.json` of the image's OpenClaw install (pins version and overrides).
     pub package_json: String,
-    /// `image:tag` to copy tailscale binaries from (serve only).
+    /// `image:tag` to copy tailscale binaries from (serve; sidecar: the CLI,
+    /// where [`sidecar_tailnet_origin`]).
     pub tailscale_image: Option<String>,
     /// The stage each stage builds on, in order.
     pub stages: Vec<Stage>,
@@ -149,8 +150,9 @@ fn healthcheck(m: &Model) -> Healthcheck {
             },
         ]
     };
-    // serve first waits up to TS_WAIT_SECONDS (30) for the tailnet.
-    let serve = m.profile.tailscale == TailscalePlacement::InContainer;
+    // serve (and the sidecar that lists the tailnet origin) first waits up to
+    // TS_WAIT_SECONDS (30) for the tailnet.
+    let serve = m.profile.tailscale == TailscalePlacement::InContainer || sidecar_tailnet_origin(m);
     Healthcheck {
         test,
         interval: "30s",
@@ -184,6 +186,8 @@ pub struct Bootstrap {
     /// Settings the seed wanted that this release rejects.
     pub omitted: Vec<PatchStep>,
     pub tailscale: Option<BootstrapTailscale>,
+    /// sidecar: ask the sidecar's tailscaled for the node's tailnet origin.
+    pub sidecar: Option<BootstrapSidecar>,
     /// The public origin and proxy addresses (`domain` only).
     pub domain: Option<crate::domain::BootstrapDomain>,
     pub exec: Vec<String>,
@@ -212,6 +216,12 @@ pub enum PatchOp {
     SetEnv(String),
     /// Set a list: the comma-separated value of an environment variable.
     SetEnvList(String),
+    /// Set a list: fixed entries, then the comma-separated entries of an
+    /// environment variable (unset or empty: none).
+    SetListPlusEnv {
+        fixed: Vec<String>,
+        var: String,
+    },
     Delete,
 }
 
@@ -222,6 +232,10 @@ impl PatchStep {
             PatchOp::Set(v) => format!("{p} = {v}"),
             PatchOp::SetEnv(var) => format!("{p} = $ENV.{var}"),
             PatchOp::SetEnvList(var) => format!("{p} = ($ENV.{var} | split(\",\"))"),
+            PatchOp::SetListPlusEnv { fixed, var } => format!(
+                "{p} = ({} + ($ENV.{var} // \"\" | split(\",\") | map(select(. != \"\"))))",
+                Value::from(fixed.clone())
+            ),
             PatchOp::Delete => format!("del({p})"),
         };
         PatchStep {
@@ -245,6 +259,14 @@ pub fn apply_to_empty(steps: &[PatchStep], env: impl Fn(&str) -> String) -> Valu
             PatchOp::SetEnv(var) => Some(Value::String(env(var))),
             PatchOp::SetEnvList(var) => Some(Value::Array(
                 env(var).split(',').map(|s| Value::String(s.to_string())).collect(),
+            )),
+            PatchOp::SetListPlusEnv { fixed, var } => Some(Value::Array(
+                fixed
+                    .iter()
+                    .cloned()
+                    .chain(env(var).split(',').filter(|s| !s.is_empty()).map(str::to_string))
+                    .map(Value::String)
+                    .collect(),
             )),
             PatchOp::Delete => None,
         };
@@ -285,6 +307,54 @@ pub struct BootstrapTailscale {
     /// The variable the bootstrap sets to the node's tailnet origin
     /// (`https://<MagicDNS name>`) once Tailscale runs, for the patch.
     pub origin_env: Option<&'static str>,
+}
+
+/// sidecar on a release that admits only listed origins: before the patch the
+/// bootstrap waits (bounded) for the sidecar's tailscaled, on the socket the
+/// two containers share, to be Running, and lists
+/// `SCHEME://<MagicDNS name>:PORT` (and the short host name) as origins. If it
+/// is not Running in time, the gateway starts without them (LAN browsers are
+/// not affected) and the log says so.
+#[derive(Debug, Clone, Serialize)]
+pub struct BootstrapSidecar {
+    /// `TS_SOCKET`'s default: the sidecar's socket on the shared volume.
+    pub socket: &'static str,
+    /// `TS_WAIT_SECONDS`'s default.
+    pub wait_seconds: u32,
+    /// The variable the patch reads the tailnet origins from.
+    pub origin_env: &'static str,
+    /// `http` or `https` (`[gateway] tls`).
+    pub scheme: &'static str,
+    pub port: u16,
+    /// `[tailscale] hostname` (for the log).
+    pub hostname: String,
+}
+
+/// Where the sidecar's tailscaled listens (`TS_SOCKET` of containerboot, whose
+/// own default, `/tmp/tailscaled.sock`, is not on a volume), on the volume the
+/// gateway's container mounts read-only to ask it for the node's name.
+pub const SIDECAR_SOCKET: &str = "/var/run/tailscale/tailscaled.sock";
+const SIDECAR_SOCKET_DIR: &str = "/var/run/tailscale";
+/// The named volume that shares [`SIDECAR_SOCKET`]'s directory.
+pub const SIDECAR_SOCKET_VOLUME: &str = "tailscale-socket";
+/// How long the sidecar's bootstrap waits for the tailnet (`TS_WAIT_SECONDS`).
+const SIDECAR_WAIT_SECONDS: u32 = 30;
+/// Any MagicDNS name: what a tailnet browser's page is on.
+const MAGICDNS_NAME: &str = "node.tailnet.ts.net";
+
+/// sidecar: whether the gateway's container must learn the node's MagicDNS
+/// name from the sidecar's tailscaled (shared socket volume, `tailscale` CLI
+/// in the image) to list the tailnet origin: only where the release refuses a
+/// same-origin page on `*.ts.net` by itself ([`OriginCheck::Allowlist`];
+/// `PrivateSameOrigin` admits it, `HostHeader` and `None` admit any), and
+/// ocgen writes the list (not `[openclaw.config]`). Elsewhere the gateway's
+/// container gets no access to tailscaled at all.
+pub fn sidecar_tailnet_origin(m: &Model) -> bool {
+    m.profile.tailscale == TailscalePlacement::Sidecar
+        && m.profile.publish_port
+        && m.bind != BindMode::Loopback
+        && !m.raw.openclaw.config.contains_key(ALLOWED_ORIGINS)
+        && !m.release.origin_check.admits_same_origin(MAGICDNS_NAME)
 }
 
 /// The token's variable inside the container, whatever Coolify calls it.
@@ -330,8 +400,11 @@ fn dockerfile(m: &Model) -> Dockerfile {
     }
     push("openclaw-install");
     let in_container = m.profile.tailscale == TailscalePlacement::InContainer;
+    let sidecar_cli = sidecar_tailnet_origin(m);
     if in_container {
         push("tailscale-install");
+    } else if sidecar_cli {
+        push("tailscale-cli");
     }
     push("final");
     let mut package = serde_json::Map::new();
@@ -355,7 +428,7 @@ fn dockerfile(m: &Model) -> Dockerfile {
         openclaw_version: m.openclaw_version.clone(),
         openclaw_home: OPENCLAW_HOME,
         package_json: Value::Object(package).to_string(),
-        tailscale_image: in_container.then(|| tailscale_image(m)),
+        tailscale_image: (in_container || sidecar_cli).then(|| tailscale_image(m)),
         stages,
         port: m.raw.gateway.port,
         tls: crate::tls::enabled(m),
@@ -477,6 +550,10 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
             if persistent {
                 environment.push(("TS_STATE_DIR".into(), TS_STATE_DIR_SIDECAR.into()));
             }
+            let share_socket = sidecar_tailnet_origin(m);
+            if share_socket {
+                environment.push(("TS_SOCKET".into(), SIDECAR_SOCKET.into()));
+            }
             environment.push(("TS_USERSPACE".into(), (!kernel).to_string()));
             // containerboot's own health endpoint: healthy once the node is up.
             environment.push(("TS_ENABLE_HEALTH_CHECK".into(), "true".into()));
@@ -526,6 +603,18 @@ fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
                     .volumes
                     .push(format!("{}:{TS_STATE_DIR_SIDECAR}", raw.tailscale.state_volume));
                 volumes.push(raw.tailscale.state_volume.clone());
+            }
+            if share_socket {
+                // The gateway's bootstrap asks tailscaled for the node's
+                // MagicDNS name (read-only: connecting to a socket needs no
+                // write access to the mount).
+                sidecar
+                    .volumes
+                    .push(format!("{SIDECAR_SOCKET_VOLUME}:{SIDECAR_SOCKET_DIR}"));
+                openclaw
+                    .volumes
+                    .push(format!("{SIDECAR_SOCKET_VOLUME}:{SIDECAR_SOCKET_DIR}:ro"));
+                volumes.push(SIDECAR_SOCKET_VOLUME.into());
             }
             if m.profile.publish_port {
                 // The gateway shares the sidecar's network namespace, so the
@@ -707,6 +796,14 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         tags: tags(m),
         origin_env: tailnet_origin.then_some(TAILNET_ORIGIN_ENV),
     });
+    let sidecar = (m.profile.tailscale == TailscalePlacement::Sidecar && tailnet_origin).then(|| BootstrapSidecar {
+        socket: SIDECAR_SOCKET,
+        wait_seconds: SIDECAR_WAIT_SECONDS,
+        origin_env: TAILNET_ORIGIN_ENV,
+        scheme: if crate::tls::enabled(m) { "https" } else { "http" },
+        port,
+        hostname: m.raw.tailscale.hostname.clone(),
+    });
     Bootstrap {
         port,
         data_dir: DATA_DIR,
@@ -716,6 +813,7 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         jq_program,
         omitted,
         tailscale,
+        sidecar,
         domain,
         exec,
         tls: crate::tls::enabled(m),
@@ -723,18 +821,23 @@ fn bootstrap(m: &Model, port: u16) -> Bootstrap {
     }
 }
 
-/// The variable the `serve` bootstrap fills with `https://<MagicDNS name>`.
+/// The variable the `serve` bootstrap fills with `https://<MagicDNS name>`, the
+/// `sidecar` one with `SCHEME://<MagicDNS name>:PORT,SCHEME://<host>:PORT`.
 pub const TAILNET_ORIGIN_ENV: &str = "OPENCLAW_TAILNET_ORIGIN";
 
 /// The origins browsers load the Control UI from, written to
 /// `gateway.controlUi.allowedOrigins` where the release would refuse them on
 /// its own ([`OriginCheck`]); `domain` writes its own. Returns whether the
-/// bootstrap must work out the tailnet origin (`serve`).
+/// bootstrap must work out the tailnet origin (`serve`; `sidecar` where
+/// [`sidecar_tailnet_origin`]).
 ///
 /// - lan-patch, sidecar (a published port): `SCHEME://ADDR:PORT` for a
 ///   `publish_address` the release does not admit by itself, plus
 ///   `SCHEME://localhost:PORT` and `SCHEME://127.0.0.1:PORT` (an SSH tunnel;
 ///   what OpenClaw seeds when it has no list);
+/// - sidecar, where the release refuses `*.ts.net` pages by itself: also the
+///   tailnet's `SCHEME://<MagicDNS name>:PORT`, known only once the sidecar's
+///   node runs (the bootstrap adds them, or none if it does not run in time);
 /// - serve: `https://<MagicDNS name>` (Tailscale Serve's origin), known only
 ///   once the node runs.
 fn browser_origins(m: &Model, port: u16, patch: &mut Vec<PatchStep>, notes: &mut Vec<String>) -> bool {
@@ -776,13 +879,25 @@ fn browser_origins(m: &Model, port: u16, patch: &mut Vec<PatchStep>, notes: &mut
     }
     origins.push(format!("{scheme}://localhost:{port}"));
     origins.push(format!("{scheme}://127.0.0.1:{port}"));
+    let refuses = match check {
+        OriginCheck::Allowlist => "every origin it does not list (and does not start on a LAN bind without a list)",
+        _ => "a page on a public address",
+    };
+    if sidecar_tailnet_origin(m) {
+        patch.push(PatchStep::new(
+            ALLOWED_ORIGINS,
+            PatchOp::SetListPlusEnv {
+                fixed: origins,
+                var: TAILNET_ORIGIN_ENV.into(),
+            },
+            format!("the browser's origins: the LAN address the port is published on, localhost (an SSH tunnel), and the tailnet's {scheme}://<MagicDNS name>:{port} (from the sidecar's tailscaled, when it runs in time); OpenClaw {v} refuses {refuses} otherwise"),
+        ));
+        return true;
+    }
     patch.push(set(
         ALLOWED_ORIGINS,
         &Value::from(origins),
-        format!("the browser's origins: the LAN address the port is published on, and localhost (an SSH tunnel); OpenClaw {v} refuses {} otherwise", match check {
-            OriginCheck::Allowlist => "every origin it does not list (and does not start on a LAN bind without a list)",
-            _ => "a page on a public address",
-        }),
+        format!("the browser's origins: the LAN address the port is published on, and localhost (an SSH tunnel); OpenClaw {v} refuses {refuses} otherwise"),
     ));
     false
 }
@@ -830,6 +945,96 @@ mod tests {
             v,
             serde_json::json!({"gateway": {"port": 1, "remote": {"token": "<T>"}}})
         );
+    }
+
+    fn model(text: &str) -> Model {
+        crate::load_model(&crate::diagnostic::Source::new("d", text), &Default::default()).unwrap()
+    }
+
+    fn sidecar(version: &str, extra: &str) -> Model {
+        model(&format!(
+            "profile = \"sidecar\"\n[openclaw]\nversion = \"{version}\"\n[gateway]\npublish_address = \"10.0.1.20\"\n{extra}"
+        ))
+    }
+
+    #[test]
+    fn the_sidecar_asks_tailscaled_for_its_name_only_where_the_release_needs_the_origin_listed() {
+        // Allowlist: 2026.2.23 … 2026.5.12
+        for v in ["2026.2.23", "2026.5.12"] {
+            let m = sidecar(v, "");
+            assert_eq!(m.release.origin_check, OriginCheck::Allowlist);
+            assert!(sidecar_tailnet_origin(&m), "{v}");
+            let p = plan(&m);
+            let names: Vec<_> = p.dockerfile.stages.iter().map(|s| s.name).collect();
+            assert!(
+                names.contains(&"tailscale-cli") && !names.contains(&"tailscale-install"),
+                "{names:?}"
+            );
+            let gw = &p.compose.services[0];
+            let ts = &p.compose.services[1];
+            assert!(
+                gw.volumes
+                    .contains(&"tailscale-socket:/var/run/tailscale:ro".to_string())
+            );
+            assert!(ts.volumes.contains(&"tailscale-socket:/var/run/tailscale".to_string()));
+            assert!(ts.environment.contains(&("TS_SOCKET".into(), SIDECAR_SOCKET.into())));
+            assert!(p.compose.volumes.contains(&SIDECAR_SOCKET_VOLUME.to_string()));
+            let s = p.bootstrap.sidecar.as_ref().expect("a sidecar step");
+            assert_eq!((s.scheme, s.port, s.origin_env), ("http", 18789, TAILNET_ORIGIN_ENV));
+            let step = p.bootstrap.patch.iter().find(|s| s.path == ALLOWED_ORIGINS).unwrap();
+            let got = apply_to_empty(std::slice::from_ref(step), |_| {
+                "http://n.t.ts.net:18789,http://n:18789".into()
+            });
+            assert_eq!(
+                got["gateway"]["controlUi"]["allowedOrigins"],
+                serde_json::json!([
+                    "http://10.0.1.20:18789",
+                    "http://localhost:18789",
+                    "http://127.0.0.1:18789",
+                    "http://n.t.ts.net:18789",
+                    "http://n:18789"
+                ])
+            );
+            // not Running in time: the LAN list alone
+            let lan = apply_to_empty(std::slice::from_ref(step), |_| String::new());
+            assert_eq!(
+                lan["gateway"]["controlUi"]["allowedOrigins"].as_array().unwrap().len(),
+                3
+            );
+        }
+        // https with [gateway] tls
+        let tls = plan(&sidecar("2026.2.23", "tls = \"self-signed\"\n"));
+        assert_eq!(tls.bootstrap.sidecar.unwrap().scheme, "https");
+        // PrivateSameOrigin admits *.ts.net, HostHeader and None any same-origin page:
+        // no socket volume, no CLI, no sidecar step.
+        for v in ["2026.1.29", "2026.2.19", "2026.2.22", "2026.5.18", "2026.9.6"] {
+            let m = sidecar(v, "");
+            assert!(
+                m.release
+                    .origin_check
+                    .admits_same_origin("openclaw-server.tailnet-stub.ts.net")
+            );
+            assert!(!sidecar_tailnet_origin(&m), "{v}");
+            let p = plan(&m);
+            assert!(
+                p.bootstrap.sidecar.is_none() && p.dockerfile.tailscale_image.is_none(),
+                "{v}"
+            );
+            assert!(
+                p.compose
+                    .services
+                    .iter()
+                    .all(|s| s.volumes.iter().all(|v| !v.contains("tailscale-socket")))
+            );
+        }
+        // The operator's own list wins; lan-patch has no sidecar.
+        let own = sidecar(
+            "2026.2.23",
+            "[openclaw.config]\n\"gateway.controlUi.allowedOrigins\" = [\"http://x:1\"]\n",
+        );
+        assert!(!sidecar_tailnet_origin(&own));
+        let lan = model("profile = \"lan-patch\"\n[openclaw]\nversion = \"2026.2.23\"\n");
+        assert!(!sidecar_tailnet_origin(&lan) && plan(&lan).bootstrap.sidecar.is_none());
     }
 
     #[test]

@@ -22,6 +22,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/bootstrap/tailscale.sh.j2"),
     ),
     (
+        "bootstrap/sidecar.sh.j2",
+        include_str!("../templates/bootstrap/sidecar.sh.j2"),
+    ),
+    (
         "bootstrap/domain.sh.j2",
         include_str!("../templates/bootstrap/domain.sh.j2"),
     ),
@@ -41,6 +45,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "dockerfile/tailscale-install.j2",
         include_str!("../templates/dockerfile/tailscale-install.j2"),
+    ),
+    (
+        "dockerfile/tailscale-cli.j2",
+        include_str!("../templates/dockerfile/tailscale-cli.j2"),
     ),
     ("dockerfile/final.j2", include_str!("../templates/dockerfile/final.j2")),
 ];

@@ -2614,3 +2614,124 @@ fn tls_certificate_is_made_once_on_the_volume_and_pinned() {
         }
     });
 }
+
+// ---------------------------------------------------------------------------
+// sidecar: the tailnet origin from the sidecar's tailscaled
+
+/// sidecar on a release that admits only listed origins (2026.2.23): without
+/// an answer on the shared socket the bootstrap waits at most TS_WAIT_SECONDS,
+/// says once that the tailnet origin is not listed, and starts the gateway
+/// with the LAN origins; with the sidecar's node Running (another process,
+/// as containerboot leaves it) it lists the node's MagicDNS origin and its
+/// short name. The gateway starts either way.
+#[test]
+fn sidecar_lists_the_tailnet_origin_when_its_node_runs_and_starts_without_it_otherwise() {
+    let case = Case {
+        profile: "sidecar",
+        version: "2026.2.23",
+    };
+    let sb = Sandbox::new(&case);
+    let origins = |sb: &Sandbox| -> Vec<String> {
+        sb.read_config()["gateway"]["controlUi"]["allowedOrigins"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no allowedOrigins: {}", sb.read_config()))
+            .iter()
+            .map(|o| o.as_str().unwrap().to_string())
+            .collect()
+    };
+
+    // No tailscaled on the socket.
+    let out = sb.run(|env| {
+        env.set("TS_SOCKET", sb.socket()).set("TS_WAIT_SECONDS", "2");
+    });
+    out.assert_success();
+    let line = "tailnet origin not listed: the tailscale sidecar was not Running after 2s (state: no answer on";
+    assert_eq!(out.stderr.matches(line).count(), 1, "{}", out.describe());
+    assert!(
+        out.stderr.contains("restart the openclaw service"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.elapsed >= Duration::from_millis(900) && out.elapsed < Duration::from_secs(5),
+        "waited {:.2?}, want about TS_WAIT_SECONDS=2",
+        out.elapsed
+    );
+    assert!(out.gateway_argv().is_some(), "the gateway starts\n{}", out.describe());
+    assert_eq!(
+        origins(&sb),
+        ["http://localhost:18789", "http://127.0.0.1:18789"],
+        "{}",
+        out.describe()
+    );
+
+    // The sidecar's tailscaled, logged in as containerboot leaves it.
+    let stubs = format!("{}:/usr/bin:/bin", stubs_dir().display());
+    let socket = format!("--socket={}", sb.socket().display());
+    let mut daemon = Command::new(stubs_dir().join("tailscaled"))
+        .args([socket.as_str(), "--state=mem:", "--tun=userspace-networking"])
+        .env_clear()
+        .env("PATH", &stubs)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("spawn tailscaled");
+    let end = Instant::now() + Duration::from_secs(10);
+    while !sb.socket().exists() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let up = Command::new(stubs_dir().join("tailscale"))
+        .args([
+            socket.as_str(),
+            "up",
+            "--hostname=openclaw-server",
+            "--authkey=tskey-auth-x",
+        ])
+        .env_clear()
+        .env("PATH", &stubs)
+        .output()
+        .expect("tailscale up");
+    let out = if up.status.success() {
+        Some(sb.run(|env| {
+            env.set("TS_SOCKET", sb.socket()).set("TS_WAIT_SECONDS", "10");
+        }))
+    } else {
+        None
+    };
+    let _ = Command::new("kill")
+        .args(["-TERM", "--", &format!("-{}", daemon.id())])
+        .status();
+    let _ = daemon.wait();
+    assert!(
+        up.status.success(),
+        "tailscale up: {}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let out = out.unwrap();
+    out.assert_success();
+    assert!(
+        out.stderr.contains(
+            "tailnet origin(s) listed: http://openclaw-server.tailnet-stub.ts.net:18789,http://openclaw-server:18789"
+        ),
+        "{}",
+        out.describe()
+    );
+    assert!(!out.stderr.contains("not listed"), "{}", out.describe());
+    assert!(
+        out.elapsed < Duration::from_secs(5),
+        "no wait once Running: {:.2?}",
+        out.elapsed
+    );
+    assert_eq!(
+        origins(&sb),
+        [
+            "http://localhost:18789",
+            "http://127.0.0.1:18789",
+            "http://openclaw-server.tailnet-stub.ts.net:18789",
+            "http://openclaw-server:18789"
+        ],
+        "{}",
+        out.describe()
+    );
+}

@@ -18,6 +18,25 @@
 //! Negative control (the defect this fixes): on 2026.9.6 the serve render
 //! without `gateway.trustedProxies` gets HTTP 403 "Proxy client attribution is
 //! required" for `GET /` through Serve.
+//!
+//! sidecar on its tailnet users' path: the sidecar's tailscaled (the stand-in
+//! `tests/stubs/tailscaled`) runs beside the rendered bootstrap in the server
+//! namespace, in a PID namespace of its own (another container), on the
+//! socket the two containers share (the sandbox's, `TS_SOCKET`), logged in
+//! as `openclaw-server` (MagicDNS name `openclaw-server.tailnet-stub.ts.net`).
+//! The node's tailnet address is the server's address (the kernel-mode TUN
+//! device delivers tailnet peers to the namespace the gateway shares), so the
+//! tailnet browser on the laptop dials the server's address with `Host` and
+//! `Origin` `http://openclaw-server.tailnet-stub.ts.net:18789`, a device
+//! identity and the token (as `tests/user_path.rs`'s LAN browser: a browser in
+//! a secure context; on plain http a real one has none, OC120, hence the TLS
+//! case), is paired once by the operator and gets `health` — on every release
+//! of the run. Where the release admits only listed origins (2026.2.23 …
+//! 2026.5.12) the bootstrap reads the name from the sidecar and lists the
+//! origin; elsewhere it has no sidecar step at all. Negative control on such
+//! a release: the sidecar's node not Running within `TS_WAIT_SECONDS` (3 s):
+//! the gateway still starts, says once that the tailnet origin is not listed,
+//! the LAN browser gets in, the tailnet browser gets `origin not allowed`.
 
 use std::time::{Duration, Instant};
 
@@ -389,4 +408,345 @@ fn serve_without_the_tailnet_origin_is_refused_where_only_listed_origins_pass() 
         err.contains("origin not allowed"),
         "expected `origin not allowed` for the tailnet browser on {version}, got: {err}"
     );
+}
+
+// ---------------------------------------------------------------------------
+// sidecar
+
+/// The sidecar's node, where a tailnet browser finds the gateway's port.
+fn sidecar_origin(scheme: &str) -> String {
+    format!("{scheme}://{TAILNET_HOST}:{PORT}")
+}
+
+/// A browser on the laptop: `scheme://<name>:PORT/` resolved to the server's
+/// address (the node's tailnet address, as MagicDNS resolves it), `Host` and
+/// `Origin` the name; `trust` accepts the gateway's certificate (TLS).
+struct PageOn<'a> {
+    t: &'a Topology,
+    g: &'a Gateway,
+    host: String,
+    origin: String,
+    url: String,
+    trust: Vec<String>,
+}
+
+impl<'a> PageOn<'a> {
+    fn tailnet(t: &'a Topology, g: &'a Gateway, fingerprint: Option<&str>) -> Self {
+        let (http, ws) = if fingerprint.is_some() {
+            ("https", "wss")
+        } else {
+            ("http", "ws")
+        };
+        PageOn {
+            t,
+            g,
+            host: format!("{TAILNET_HOST}:{PORT}"),
+            origin: sidecar_origin(http),
+            url: format!("{ws}://{}:{PORT}/", t.server_addr()),
+            trust: fingerprint
+                .map(|fp| vec!["--tls-fingerprint".to_string(), fp.to_string()])
+                .unwrap_or_default(),
+        }
+    }
+
+    fn lan(t: &'a Topology, g: &'a Gateway) -> Self {
+        let addr = format!("{}:{PORT}", t.server_addr());
+        PageOn {
+            t,
+            g,
+            host: addr.clone(),
+            origin: format!("http://{addr}"),
+            url: format!("ws://{addr}/"),
+            trust: vec![],
+        }
+    }
+
+    fn ws(&self, origin: &str, token: &str, dev: &str) -> Result<ClientResult, String> {
+        let mut args = vec![
+            "--url",
+            &self.url,
+            "--host",
+            &self.host,
+            "--origin",
+            origin,
+            "--token",
+            token,
+            "--device-dir",
+            dev,
+            "--timeout-ms",
+            "15000",
+        ];
+        args.extend(self.trust.iter().map(String::as_str));
+        self.t.client_when_ready(&args, &self.g.sb.path("out/laptop"))
+    }
+
+    /// The browser with its own device identity: connected (after the
+    /// operator approves the pairing request once, when the release asks).
+    fn pair_and_connect(&self, who: &str, report: &mut Vec<String>) -> Result<(), String> {
+        let dev = self.g.sb.path(&format!("laptop/{who}")).display().to_string();
+        let first = self.ws(&self.origin, TOKEN, &dev)?;
+        let ok = if first.ok {
+            report.push(format!("{who}: connected at once (no pairing asked)"));
+            first
+        } else if let (Some("NOT_PAIRED"), Some(id)) =
+            (first.json["code"].as_str(), first.json["details"]["requestId"].as_str())
+        {
+            report.push(format!("{who}, first connect: pairing required (request {id})"));
+            let approve = self.g.openclaw(&["devices", "approve", id, "--json"], &[], CLI_LIMIT)?;
+            if !approve.ok() {
+                return Err(format!(
+                    "FINDING: `openclaw devices approve {id}` failed: {}",
+                    approve.describe()
+                ));
+            }
+            report.push(format!("operator: `openclaw devices approve {id}` ok"));
+            self.ws(&self.origin, TOKEN, &dev)?
+        } else {
+            return Err(format!(
+                "FINDING: {who} (token, Host {}, Origin {}) was refused: {}",
+                self.host,
+                self.origin,
+                first.brief()
+            ));
+        };
+        if !(ok.ok && ok.json["response"]["ok"] == Value::Bool(true)) {
+            return Err(format!("FINDING: {who} got no answer to health: {}", ok.brief()));
+        }
+        report.push(format!(
+            "{who} (token, Origin {}): hello-ok protocol {}, health ok",
+            self.origin, ok.json["hello"]["protocol"]
+        ));
+        Ok(())
+    }
+}
+
+/// The bootstrap's log so far.
+fn bootstrap_log(g: &Gateway) -> String {
+    std::fs::read_to_string(g.sb.path("out/stderr")).unwrap_or_default()
+}
+
+fn allowed_origins(g: &Gateway) -> Vec<String> {
+    g.config()
+        .and_then(|c| c["gateway"]["controlUi"]["allowedOrigins"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|o| o.as_str().map(str::to_string))
+        .collect()
+}
+
+/// The SHA-256 fingerprint of the gateway's certificate on the data volume
+/// (what the browser's "accept the risk" pins).
+fn gateway_fingerprint(g: &Gateway) -> Result<String, String> {
+    let cert = g.sb.path("data/.openclaw/gateway/tls/gateway-cert.pem");
+    let out = std::process::Command::new("openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+        .arg(&cert)
+        .output()
+        .map_err(|e| format!("openssl: {e}"))?;
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .split_once('=')
+        .map(|(_, fp)| fp.to_string())
+        .filter(|_| out.status.success())
+        .ok_or_else(|| format!("no certificate at {}", cert.display()))
+}
+
+/// sidecar, published on the server's LAN address (OC111), its node
+/// Running: the tailnet browser's path, and the origin the bootstrap listed.
+fn sidecar_tailnet_path(case: Case) -> Result<String, String> {
+    let name = case.name();
+    let version = case.version;
+    let t = Topology::new()?;
+    let case = case.published_on(&t.server_addr().to_string());
+    let script = render_bootstrap(case);
+    let beside = Beside {
+        sidecar: Some(SidecarNode::Running),
+        env: vec![],
+    };
+    let g = start_gateway_beside(
+        case,
+        &format!("tailnet-{name}"),
+        &script,
+        &Net::Named(t.server.clone()),
+        &beside,
+    )?
+    .map_err(|n| format!("FINDING: {name}: the real gateway did not come up: {}", n.describe()))?;
+    let mut report = vec![format!("gateway listening after {:.1?} in {}", g.after, t.server)];
+    let checks = (|| -> Result<(), String> {
+        let scheme = if case.tls { "https" } else { "http" };
+        let origin = sidecar_origin(scheme);
+        let check = release::origin_check(version);
+        // The user's path first: the browser on the tailnet gets in.
+        let fp = if case.tls { Some(gateway_fingerprint(&g)?) } else { None };
+        let browser = PageOn::tailnet(&t, &g, fp.as_deref());
+        browser.pair_and_connect("tailnet browser", &mut report)?;
+        // ... and why: the release admits the page by itself, or the bootstrap listed it.
+        let listed = allowed_origins(&g);
+        if check.admits_same_origin(TAILNET_HOST) {
+            if script.contains("tailscale --socket") || listed.iter().any(|o| o.contains(".ts.net")) {
+                return Err(format!(
+                    "FINDING: {version} admits a same-origin *.ts.net page ({check:?}), yet the bootstrap asks the sidecar for the name (allowedOrigins {listed:?})"
+                ));
+            }
+            report.push(format!(
+                "{version} admits the tailnet page by itself ({check:?}): no sidecar step, allowedOrigins {listed:?}"
+            ));
+        } else {
+            if !listed.contains(&origin) {
+                return Err(format!(
+                    "FINDING: {version} admits only listed origins; the bootstrap did not list {origin}: allowedOrigins {listed:?}"
+                ));
+            }
+            let log = bootstrap_log(&g);
+            let line = log
+                .lines()
+                .find(|l| l.contains("tailnet origin(s) listed"))
+                .ok_or("FINDING: the bootstrap did not log the tailnet origin it listed")?;
+            report.push(format!("bootstrap: {}", line.trim()));
+            report.push(format!("allowedOrigins {listed:?}"));
+        }
+
+        let dev = g.sb.path("laptop/tailnet browser").display().to_string();
+        let wrong = browser.ws(&origin, "not-the-token", &dev)?;
+        if wrong.ok {
+            return Err(format!("FINDING: a wrong token was accepted: {}", wrong.brief()));
+        }
+        report.push(format!("wrong token: refused ({})", wrong.error()));
+        let foreign = browser.ws(&format!("{scheme}://evil.example"), TOKEN, &dev)?;
+        if check == ocgen::versions::OriginCheck::None {
+            if !foreign.ok {
+                return Err(format!(
+                    "FINDING: {version} checks no Origin (table: none), yet a foreign Origin failed: {}",
+                    foreign.brief()
+                ));
+            }
+            report.push(format!("foreign Origin: connected ({version} checks no Origin)"));
+        } else if foreign.ok || !foreign.error().contains("origin not allowed") {
+            return Err(format!(
+                "FINDING: foreign Origin {scheme}://evil.example: expected `origin not allowed`, got {}",
+                foreign.brief()
+            ));
+        } else {
+            report.push("foreign Origin: refused (origin not allowed)".into());
+        }
+        Ok(())
+    })();
+    let output = g.output();
+    let stopped = g.stop();
+    checks.map_err(|e| format!("{name}: {e}\n--- gateway ---\n{output}"))?;
+    stopped.map_err(|e| format!("{name}: {e}"))?;
+    Ok(report.join("\n"))
+}
+
+/// sidecar on every release of the run: a browser on the tailnet, on the
+/// sidecar node's MagicDNS name and the gateway's port, gets in.
+#[test]
+fn sidecar_tailnet_browser_on_each_release() {
+    on_each_release("sidecar tailnet browser", |v| sidecar_tailnet_path(case("sidecar", v)));
+}
+
+/// The first release of the run that admits only listed origins.
+fn allowlist_release() -> Option<&'static str> {
+    releases()
+        .iter()
+        .copied()
+        .find(|v| release::origin_check(v) == ocgen::versions::OriginCheck::Allowlist)
+}
+
+/// `[gateway] tls`: the listed tailnet origin is `https://…:PORT`, and the
+/// browser on it (a real secure context) gets in over wss. Skipped when the
+/// run has no release that admits only listed origins.
+#[test]
+fn sidecar_tls_tailnet_browser_where_only_listed_origins_pass() {
+    let Some(version) = allowlist_release() else {
+        eprintln!("no release of this run admits only listed origins: nothing to check");
+        return;
+    };
+    match sidecar_tailnet_path(case_tls("sidecar", version)) {
+        Ok(report) => println!("{report}"),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// The sidecar's node is not Running within TS_WAIT_SECONDS (not logged in
+/// yet): on a release that admits only listed origins the gateway still
+/// starts for the LAN, the log says the tailnet origin is not listed and
+/// what to do, the LAN browser gets in, and the tailnet browser gets
+/// `origin not allowed` (what every tailnet browser got before the bootstrap
+/// asked the sidecar). Skipped when the run has no such release.
+#[test]
+fn sidecar_not_running_in_time_starts_for_the_lan_and_leaves_the_tailnet_origin_out() {
+    let Some(version) = allowlist_release() else {
+        eprintln!("no release of this run admits only listed origins: nothing to check");
+        return;
+    };
+    let result = (|| -> Result<String, String> {
+        let t = Topology::new()?;
+        let case = case("sidecar", version).published_on(&t.server_addr().to_string());
+        let name = case.name();
+        let beside = Beside {
+            sidecar: Some(SidecarNode::NeedsLogin),
+            env: vec![("TS_WAIT_SECONDS".into(), "3".into())],
+        };
+        let started = Instant::now();
+        let g = start_gateway_beside(
+            case,
+            "tailnet-sidecar-not-running",
+            &render_bootstrap(case),
+            &Net::Named(t.server.clone()),
+            &beside,
+        )?
+        .map_err(|n| {
+            format!(
+                "FINDING: {name}: the gateway did not start without the tailnet: {}",
+                n.describe()
+            )
+        })?;
+        let mut report = vec![format!("gateway listening after {:.1?}", started.elapsed())];
+        let checks = (|| -> Result<(), String> {
+            let log = bootstrap_log(&g);
+            let line = log
+                .lines()
+                .find(|l| l.contains("tailnet origin not listed"))
+                .ok_or("FINDING: the bootstrap did not say that the tailnet origin is not listed")?;
+            for needle in ["not Running after 3s", "NeedsLogin", "restart the openclaw service"] {
+                if !line.contains(needle) {
+                    return Err(format!("FINDING: the log line does not say {needle:?}: {line}"));
+                }
+            }
+            if log.matches("tailnet origin not listed").count() != 1 {
+                return Err(format!("FINDING: the log says it more than once:\n{log}"));
+            }
+            report.push(format!("bootstrap: {}", line.trim()));
+            let listed = allowed_origins(&g);
+            if listed.iter().any(|o| o.contains(".ts.net")) {
+                return Err(format!("FINDING: a tailnet origin was listed anyway: {listed:?}"));
+            }
+            report.push(format!("allowedOrigins {listed:?}"));
+            PageOn::lan(&t, &g).pair_and_connect("LAN browser", &mut report)?;
+            let tailnet = PageOn::tailnet(&t, &g, None);
+            let dev = g.sb.path("laptop/tailnet browser").display().to_string();
+            let refused = tailnet.ws(&tailnet.origin, TOKEN, &dev)?;
+            if refused.ok || !refused.error().contains("origin not allowed") {
+                return Err(format!(
+                    "FINDING: the tailnet browser (origin not listed): expected `origin not allowed`, got {}",
+                    refused.brief()
+                ));
+            }
+            report.push(format!(
+                "tailnet browser (Origin {}): origin not allowed",
+                tailnet.origin
+            ));
+            Ok(())
+        })();
+        let output = g.output();
+        let stopped = g.stop();
+        checks.map_err(|e| format!("{name}: {e}\n--- gateway ---\n{output}"))?;
+        stopped.map_err(|e| format!("{name}: {e}"))?;
+        Ok(report.join("\n"))
+    })();
+    match result {
+        Ok(report) => println!("{report}"),
+        Err(e) => panic!("{e}"),
+    }
 }

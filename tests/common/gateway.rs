@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::Case;
 use super::net::{check_listeners, show};
-use super::proc::{Net, NsProc, Ran, run_bounded};
+use super::proc::{Net, NsProc, Ran, kill_group, run_bounded};
 use super::sandbox::{Sandbox, tail};
 use super::slots::{Slot, acquire_slot, warm_gate, warm_marker};
 use super::tools::{SYS_PATH, stubs_dir, tools};
@@ -34,7 +34,82 @@ pub struct Gateway {
     pub serve_claims: Vec<String>,
     /// Proxy targets of the stand-in's serve config.
     pub serve_proxies: Vec<String>,
+    /// The sidecar's tailscaled, when the run has one ([`Beside::sidecar`]).
+    sidecar: Option<NsProc>,
     _slot: Slot,
+}
+
+/// What runs beside the bootstrap, and what its environment adds.
+#[derive(Debug, Clone, Default)]
+pub struct Beside {
+    /// sidecar: the tailscale service's tailscaled (stand-in) on the socket
+    /// the two containers share ([`Sandbox::socket`]), in the same network
+    /// namespace but its own PID namespace, as another container.
+    pub sidecar: Option<SidecarNode>,
+    /// Added to (or overriding) [`Sandbox::env`].
+    pub env: Vec<(String, String)>,
+}
+
+/// The state the sidecar's node is in when the bootstrap starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SidecarNode {
+    /// Logged in as [`SIDECAR_HOSTNAME`] (containerboot ran `tailscale up`
+    /// with the auth key): its MagicDNS name is
+    /// `openclaw-server.tailnet-stub.ts.net`.
+    Running,
+    /// tailscaled answers but nobody logged in (no auth key, or not yet).
+    NeedsLogin,
+}
+
+/// `[tailscale] hostname` of the renders (its default).
+pub const SIDECAR_HOSTNAME: &str = "openclaw-server";
+
+/// Start the sidecar's tailscaled (stand-in) on the sandbox's socket in
+/// `net`, its own PID namespace, and bring it to `node` as containerboot
+/// would (`tailscale --socket=… up --authkey=… --hostname=…`).
+fn start_sidecar(sb: &Sandbox, net: &Net, node: SidecarNode) -> Result<NsProc, String> {
+    let socket = sb.socket();
+    let state = sb.path("run/sidecar-tailscaled.state");
+    let path = format!("{}:{SYS_PATH}", stubs_dir().display());
+    let env = vec![("PATH".to_string(), path.clone())];
+    let socket_arg = format!("--socket={}", socket.display());
+    let state_arg = format!("--state={}", state.display());
+    let argv: [&OsStr; 5] = [
+        "tailscaled".as_ref(),
+        socket_arg.as_ref(),
+        state_arg.as_ref(),
+        "--tun=userspace-networking".as_ref(),
+        "--statedir=/tmp".as_ref(),
+    ];
+    let mut p = NsProc::spawn_in(
+        net,
+        &argv,
+        &env,
+        &sb.path("cwd"),
+        sb.path("out/sidecar.out"),
+        sb.path("out/sidecar.err"),
+    )?;
+    let end = Instant::now() + Duration::from_secs(20);
+    while !socket.exists() {
+        if p.exited().is_some() || Instant::now() >= end {
+            return Err(format!("the sidecar's tailscaled did not start: {}", p.output()));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if node == SidecarNode::Running {
+        let mut up = Command::new("tailscale");
+        up.arg(&socket_arg)
+            .args(["up", "--accept-dns=false"])
+            .arg(format!("--hostname={SIDECAR_HOSTNAME}"))
+            .arg(format!("--authkey={}", super::AUTH_KEY))
+            .env_clear()
+            .env("PATH", &path);
+        let ran = run_bounded(up, Duration::from_secs(30), &sb.path("out/runs"))?;
+        if !ran.ok() {
+            return Err(format!("the sidecar's `tailscale up` failed: {}", ran.describe()));
+        }
+    }
+    Ok(p)
 }
 
 /// What a stopped gateway left.
@@ -151,12 +226,32 @@ pub fn start_gateway(
     script_text: &str,
     net: &Net,
 ) -> Result<Result<Gateway, NotListening>, String> {
+    start_gateway_beside(case, label, script_text, net, &Beside::default())
+}
+
+/// [`start_gateway`] with what `beside` runs beside it and adds to its
+/// environment.
+pub fn start_gateway_beside(
+    case: Case,
+    label: &str,
+    script_text: &str,
+    net: &Net,
+    beside: &Beside,
+) -> Result<Result<Gateway, NotListening>, String> {
     let tools = tools()?;
     let version = case.version;
     let sb = Sandbox::new(label)?;
     let script = sb.write_script(script_text)?;
     symlink(tools.launcher(version), sb.path("bin/openclaw")).map_err(|e| e.to_string())?;
-    let env = sb.env(case, &sb.path("bin"));
+    let mut env = sb.env(case, &sb.path("bin"));
+    for (k, v) in &beside.env {
+        env.retain(|(name, _)| name != k);
+        env.push((k.clone(), v.clone()));
+    }
+    let mut sidecar = match beside.sidecar {
+        Some(node) => Some(start_sidecar(&sb, net, node)?),
+        None => None,
+    };
 
     let (warm_guard, limit) = warm_gate(version);
     // After the gate: the cold start links the shared cache, the others copy it.
@@ -233,6 +328,7 @@ pub fn start_gateway(
                 table,
                 serve_claims,
                 serve_proxies,
+                sidecar,
                 _slot: slot,
             }))
         }
@@ -243,7 +339,13 @@ pub fn start_gateway(
                 p.output(),
                 tail(&sb.path("out/stub.log"), 30)
             );
+            if let Some(s) = &sidecar {
+                kill_group(s.pid);
+            }
             p.stop().map_err(|e| format!("{label}: {e}"))?;
+            if let Some(s) = sidecar.as_mut() {
+                s.stop().map_err(|e| format!("{label}: the sidecar: {e}"))?;
+            }
             Ok(Err(NotListening {
                 reason,
                 exit,
@@ -308,7 +410,15 @@ impl Gateway {
     pub fn stop(mut self) -> Result<Stopped, String> {
         let final_table = self.p.listeners().unwrap_or_else(|| self.table.clone());
         let output = self.p.output();
+        // The sidecar shares the network namespace: both go before either
+        // proves nothing is left in it.
+        if let Some(s) = &self.sidecar {
+            kill_group(s.pid);
+        }
         self.p.stop()?;
+        if let Some(mut s) = self.sidecar.take() {
+            s.stop().map_err(|e| format!("the sidecar: {e}"))?;
+        }
         Ok(Stopped { final_table, output })
     }
 }

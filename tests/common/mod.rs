@@ -22,6 +22,11 @@
 //!   ([`Gateway::in_server`], the sub-agent's view) until it is stopped.
 //!   At most [`slots`] real OpenClaw processes run at a time; transpile
 //!   caches are shared per release (see `slots.rs`).
+//!   [`start_gateway_beside`] also runs what [`Beside`] says next to it: the
+//!   sidecar's tailscaled ([`SidecarNode`]: Running as `openclaw-server`, or
+//!   not logged in) on the sandbox's socket, in the same network namespace
+//!   and a PID namespace of its own (another container), and extra
+//!   environment (e.g. a short `TS_WAIT_SECONDS`).
 //! - [`Topology::client`] runs `tests/clients/gateway-client.mjs` (OpenClaw's
 //!   connect handshake, or `--http-get /`) on the laptop and parses its JSON
 //!   line ([`ClientResult`]); [`client_argv`] + [`parse_client`] run it

@@ -134,6 +134,17 @@ impl Sandbox {
                 ("TS_WAIT_SECONDS".into(), "45".into()),
             ]);
         }
+        if case.profile == "sidecar" {
+            // The sidecar's socket on the volume both containers mount
+            // (/var/run/tailscale/tailscaled.sock in production). Without a
+            // sidecar tailscaled beside it (Beside::sidecar), a bootstrap
+            // that asks it for the tailnet origin gives up after this wait.
+            env.extend([
+                ("TS_SOCKET".into(), s(self.socket())),
+                ("STUB_DEFAULT_SOCKET".into(), s(self.socket())),
+                ("TS_WAIT_SECONDS".into(), "3".into()),
+            ]);
+        }
         env
     }
 
