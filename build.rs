@@ -96,9 +96,8 @@ fn split_release_table(out: &Path, mut table: serde_json::Value) {
             (v, r["engines_node"].as_str().expect("release.engines_node"), overrides)
         })
         .collect();
-    // oldest first, by the numbers of `2026.2.19` / `2026.2.21-2`
-    let key = |v: &str| -> Vec<u64> { v.split(['.', '-']).map(|p| p.parse().unwrap_or(0)).collect() };
-    rows.sort_by_key(|(v, _, _)| key(v));
+    // oldest first
+    rows.sort_by_key(|(v, _, _)| version_key(v));
     let mut rs = String::from(
         "/// A listed release: (version, engines.node, npm overrides as (package, version), by package).\n\
          pub type Row = (&'static str, &'static str, &'static [(&'static str, &'static str)]);\n\
@@ -133,14 +132,13 @@ fn embed_openclaw_schemas() {
     let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("openclaw-schemas");
     fs::create_dir_all(&out).expect("create $OUT_DIR/openclaw-schemas");
     println!("cargo:rerun-if-changed={}", dir.display());
-    let key = |v: &str| -> Vec<u64> { v.split(['.', '-']).map(|p| p.parse().unwrap_or(0)).collect() };
     let mut versions: Vec<String> = fs::read_dir(dir)
         .expect("read schema/openclaw/")
         .map(|e| e.expect("schema/openclaw/ entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .map(|p| p.file_stem().expect("file stem").to_string_lossy().into_owned())
         .collect();
-    versions.sort_by_key(|v| key(v));
+    versions.sort_by_key(|v| version_key(v));
     let mut rs = String::from(
         "/// (release, its config schema deflated), oldest first.\n\
          pub static SCHEMAS: &[(&str, &[u8])] = &[\n",
@@ -163,4 +161,9 @@ fn embed_openclaw_schemas() {
         rs,
     )
     .expect("write openclaw-schemas.rs");
+}
+
+/// Orders releases by the numbers of `2026.2.19` / `2026.2.21-2`.
+fn version_key(v: &str) -> Vec<u64> {
+    v.split(['.', '-']).map(|p| p.parse().unwrap_or(0)).collect()
 }
