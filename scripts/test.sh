@@ -31,7 +31,7 @@ footprint "after install"
 # A clean clone builds once: incremental artefacts would only take disk.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 status=0
-cargo test --locked --all-targets "$@" || status=$?
+cargo test --locked --all-targets --no-fail-fast "$@" || status=$?
 # images a rebuild untagged hold layers no tag names; the build cache keeps what a
 # next run reuses
 (eval "$(scripts/docker-engine.sh env)" && docker image prune --force >/dev/null 2>&1) || true

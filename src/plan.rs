@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::config::{BindMode, ProfileName, TailscaleNetworking, TailscaleState};
 use crate::model::Model;
 use crate::profile::TailscalePlacement;
-use crate::versions::OriginCheck;
+use crate::versions::{HealthPass, OriginCheck};
 
 /// Where the image keeps its own copy of OpenClaw.
 pub const OPENCLAW_HOME: &str = "/opt/openclaw";
@@ -123,8 +123,9 @@ pub struct Healthcheck {
     pub start_period: &'static str,
 }
 
-/// The gateway's healthcheck: its liveness endpoint where the release has
-/// one (with Node's fetch: no curl in the image), else a TCP connect (bash).
+/// The gateway's healthcheck: the release's probe endpoint where it has one
+/// (with Node: no curl in the image), read as its `health_pass` says, else a
+/// TCP connect (bash).
 fn healthcheck(m: &Model) -> Healthcheck {
     let port = m.raw.gateway.port;
     let path = &m.release.health_path;
@@ -141,13 +142,7 @@ fn healthcheck(m: &Model) -> Healthcheck {
             "CMD".into(),
             "node".into(),
             "-e".into(),
-            if crate::tls::enabled(m) {
-                crate::tls::health_probe(port, path)
-            } else {
-                format!(
-                    "fetch('http://127.0.0.1:{port}{path}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-                )
-            },
+            health_probe(port, path, m.release.health_pass, crate::tls::enabled(m)),
         ]
     };
     // serve (and the sidecar that lists the tailnet origin) first waits up to
@@ -159,6 +154,27 @@ fn healthcheck(m: &Model) -> Healthcheck {
         timeout: "5s",
         retries: 3,
         start_period: if serve { "120s" } else { "90s" },
+    }
+}
+
+/// The Node one-liner that asks `http(s)://127.0.0.1:PORT/PATH` and exits 0
+/// when the answer passes. Over TLS it speaks https and accepts the
+/// self-signed certificate (Node's `fetch` refuses it).
+fn health_probe(port: u16, path: &str, pass: HealthPass, tls: bool) -> String {
+    const STARTING: &str = "process.exit(t.includes('startup-sidecars') ? 1 : 0)";
+    match (tls, pass) {
+        (false, HealthPass::Status) => format!(
+            "fetch('http://127.0.0.1:{port}{path}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+        ),
+        (false, HealthPass::NotStarting) => format!(
+            "fetch('http://127.0.0.1:{port}{path}').then(r => r.text()).then(t => {STARTING}, () => process.exit(1))"
+        ),
+        (true, HealthPass::Status) => format!(
+            "require('node:https').get('https://127.0.0.1:{port}{path}', {{ rejectUnauthorized: false }}, r => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"
+        ),
+        (true, HealthPass::NotStarting) => format!(
+            "require('node:https').get('https://127.0.0.1:{port}{path}', {{ rejectUnauthorized: false }}, r => {{ let t = ''; r.on('data', c => t += c); r.on('end', () => {STARTING}) }}).on('error', () => process.exit(1))"
+        ),
     }
 }
 

@@ -21,8 +21,9 @@
 //!   with the fingerprint works. (Without the workaround it dials
 //!   `wss://<LAN IP>`, which passes the plaintext check but asks for
 //!   pairing: the sub-agent is no local client from the LAN address.)
-//! - The compose healthcheck of a release with `/healthz` must speak https
-//!   and accept the self-signed certificate (Node's `fetch` refuses it).
+//! - The compose healthcheck of a release with a probe endpoint must speak
+//!   https and accept the self-signed certificate (Node's `fetch` refuses
+//!   it): `plan::health_probe`.
 
 use serde_json::Value;
 
@@ -114,14 +115,6 @@ pub fn remote_steps(m: &Model, port: u16) -> Vec<PatchStep> {
             "sub-agents pin the self-signed certificate (no CA would vouch for it)",
         ),
     ]
-}
-
-/// The healthcheck's probe of `path` on loopback: over https, accepting the
-/// self-signed certificate (a liveness probe on loopback that sends no secret).
-pub fn health_probe(port: u16, path: &str) -> String {
-    format!(
-        "require('node:https').get('https://127.0.0.1:{port}{path}', {{ rejectUnauthorized: false }}, r => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"
-    )
 }
 
 /// Operator steps once TLS is on.

@@ -32,9 +32,12 @@ pub struct Release {
     pub custom_bind: bool,
     /// `openclaw.json` keys this release rejects.
     pub retired_keys: Vec<String>,
-    /// HTTP path of the liveness endpoint; empty when the release has none
-    /// (the healthcheck then only checks that the port accepts connections).
+    /// HTTP path the compose healthcheck asks; empty when the release has
+    /// no probe endpoint (the healthcheck then only checks that the port
+    /// accepts connections).
     pub health_path: String,
+    /// What answer from `health_path` counts as healthy.
+    pub health_pass: HealthPass,
     /// Whether requests a proxy forwards (with `X-Forwarded-For`) are refused
     /// unless the proxy is listed in `gateway.trustedProxies`.
     pub proxy_attribution_required: bool,
@@ -43,6 +46,27 @@ pub struct Release {
     pub npm_overrides: BTreeMap<String, String>,
     /// Which browser origins the gateway accepts on its own.
     pub origin_check: OriginCheck,
+}
+
+/// What answer from the release's `health_path` the compose healthcheck
+/// counts as healthy. Docker's `healthy` is what Coolify waits for before it
+/// switches a deployment over and what Traefik's Docker provider waits for
+/// before it routes to the container, so it must mean "a client is admitted",
+/// not only "the port answers": from 2026.5.12 the gateway answers
+/// `/healthz` while it still refuses every connect with "gateway starting;
+/// retry shortly" (`startup-sidecars`).
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum HealthPass {
+    /// An HTTP 2xx (`/healthz`; `/startupz`, which answers 503 "starting"
+    /// until the start-up sidecars are up and leaves channel health out).
+    #[default]
+    Status,
+    /// Any answer that does not name `startup-sidecars` (`/readyz`, which
+    /// lists it among its failing checks while the gateway still refuses
+    /// connects; its other failing checks are channels, which must not take
+    /// the Control UI off the proxy).
+    NotStarting,
 }
 
 /// Which browser origins (the `Origin` of the Control UI's WebSocket) a
@@ -110,6 +134,8 @@ pub struct Range {
     pub custom_bind: bool,
     pub retired_keys: Vec<String>,
     pub health_path: String,
+    #[serde(default)]
+    pub health_pass: HealthPass,
     pub proxy_attribution_required: bool,
     pub origin_check: OriginCheck,
     /// What was measured to place this range's boundaries, on which releases, how
@@ -193,6 +219,7 @@ fn resolve_one(p: &Parsed, i: usize) -> Result<Release, String> {
         custom_bind: range.custom_bind,
         retired_keys: range.retired_keys.clone(),
         health_path: range.health_path.clone(),
+        health_pass: range.health_pass,
         proxy_attribution_required: range.proxy_attribution_required,
         npm_overrides: overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         origin_check: range.origin_check,

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::versions::{self, OriginCheck, Range, Release};
+use crate::versions::{self, HealthPass, OriginCheck, Range, Release};
 
 fn members(r: &Range) -> Vec<&'static Release> {
     versions::releases().iter().filter(|x| x.range_from == r.from).collect()
@@ -33,10 +33,12 @@ fn rules(r: &Range) -> Vec<(&'static str, String)> {
         ),
         (
             "health check",
-            if r.health_path.is_empty() {
-                "TCP connect".into()
-            } else {
-                format!("HTTP {}", r.health_path)
+            match (r.health_path.as_str(), r.health_pass) {
+                ("", _) => "TCP connect".into(),
+                (path, HealthPass::Status) => format!("HTTP {path} (2xx)"),
+                (path, HealthPass::NotStarting) => {
+                    format!("HTTP {path} (any answer but `startup-sidecars`)")
+                }
             },
         ),
         (
@@ -135,6 +137,7 @@ pub fn json() -> Value {
                 "proxy_attribution_required": r.proxy_attribution_required,
                 "origin_check": r.origin_check,
                 "health_path": r.health_path,
+                "health_pass": r.health_pass,
                 "custom_bind": r.custom_bind,
                 "measured": r.measured.split_whitespace().collect::<Vec<_>>().join(" "),
                 "releases": m.iter().map(|x| json!({

@@ -530,23 +530,73 @@ fn check_certificate(g: &Gateway, report: &mut Vec<String>) -> Result<String, St
     Ok(fp)
 }
 
+/// The rendered compose healthcheck's command, for running inside the server
+/// (`node` is the private Node of the test install).
+fn healthcheck_argv(case: Case) -> Result<(Vec<String>, Vec<String>), String> {
+    let compose: Value = serde_saphyr::from_str(&render_file(case, "docker-compose.yaml"))
+        .map_err(|e| format!("docker-compose.yaml: {e}"))?;
+    let test: Vec<String> = compose["services"]["openclaw"]["healthcheck"]["test"]
+        .as_array()
+        .ok_or("no healthcheck test")?
+        .iter()
+        .filter_map(|a| a.as_str().map(str::to_string))
+        .collect();
+    // ["CMD", prog, args…]
+    let mut argv = test[1..].to_vec();
+    if argv[0] == "node" {
+        argv[0] = tools()?.node().display().to_string();
+    }
+    Ok((test, argv))
+}
+
+/// Healthy means admitted. Coolify switches a deployment over, and Traefik's
+/// Docker provider routes to the container, once Docker calls it healthy; so
+/// the first time the rendered healthcheck passes, a client that connects at
+/// once (inside the server, with the token, as a browser on localhost would)
+/// must get through, not "gateway starting; retry shortly" (2026.9.6's
+/// `/healthz` passes about 2 s before the gateway admits anyone).
+fn check_healthy_admits(g: &Gateway) -> Result<String, String> {
+    let (test, argv) = healthcheck_argv(g.case)?;
+    let end = Instant::now() + READY_LIMIT;
+    let mut probes = 0;
+    loop {
+        probes += 1;
+        if g.in_server(&argv, &[], CLI_LIMIT)?.ok() {
+            break;
+        }
+        if Instant::now() >= end {
+            return Err(format!(
+                "FINDING: the compose healthcheck {test:?} still fails {READY_LIMIT:?} after the gateway listens"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let url = format!("{}://127.0.0.1:{PORT}/", if g.case.tls { "wss" } else { "ws" });
+    let device = g.sb.path("data/healthy-client");
+    let device = device.display().to_string();
+    let mut args = vec!["--url", url.as_str(), "--token", TOKEN, "--device-dir", device.as_str()];
+    if g.case.tls {
+        args.push("--insecure-tls");
+    }
+    let env = client_env()?;
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = parse_client(g.in_server(&client_argv(&args)?, &env, CLIENT_LIMIT)?)?;
+    if !r.ok {
+        return Err(format!(
+            "FINDING: the compose healthcheck passed (probe {probes}), but a client connecting at once was refused: {}",
+            r.brief()
+        ));
+    }
+    Ok(format!(
+        "healthy (probe {probes}) means admitted: a client connecting at once gets hello-ok and health"
+    ))
+}
+
 /// The compose healthcheck as rendered, run inside the server, passes; the
 /// one a plain-http render has fails against the TLS gateway.
 fn check_healthcheck(g: &Gateway) -> Result<Vec<String>, String> {
     let run = |case: Case| -> Result<(Vec<String>, Ran), String> {
-        let compose: Value = serde_saphyr::from_str(&render_file(case, "docker-compose.yaml"))
-            .map_err(|e| format!("docker-compose.yaml: {e}"))?;
-        let test: Vec<String> = compose["services"]["openclaw"]["healthcheck"]["test"]
-            .as_array()
-            .ok_or("no healthcheck test")?
-            .iter()
-            .filter_map(|a| a.as_str().map(str::to_string))
-            .collect();
-        // ["CMD", prog, args…]; `node` is the private Node of the test install
-        let mut argv = test[1..].to_vec();
-        if argv[0] == "node" {
-            argv[0] = tools()?.node().display().to_string();
-        }
+        let (test, argv) = healthcheck_argv(case)?;
         let ran = g.in_server(&argv, &[], CLI_LIMIT)?;
         Ok((test, ran))
     };
@@ -610,6 +660,7 @@ fn user_path_of(t: &Topology, case: Case, script: &str) -> Result<String, String
         .map_err(|n| format!("FINDING: {name}: the real gateway did not come up: {}", n.describe()))?;
     let mut report = vec![format!("gateway listening after {:.1?} in {}", g.after, t.server)];
     let checks = (|| -> Result<(), String> {
+        report.push(check_healthy_admits(&g)?);
         report.push(check_subagent(&g)?);
         if case.serve() {
             report.push(check_not_on_lan(t, &g)?);
