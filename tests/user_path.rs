@@ -571,10 +571,22 @@ fn check_healthy_admits(g: &Gateway) -> Result<String, String> {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    let url = format!("{}://127.0.0.1:{PORT}/", if g.case.tls { "wss" } else { "ws" });
-    let device = g.sb.path("data/healthy-client");
+    let (http, ws) = if g.case.tls { ("https", "wss") } else { ("http", "ws") };
+    let url = format!("{ws}://127.0.0.1:{PORT}/");
+    let origin = format!("{http}://127.0.0.1:{PORT}");
+    // (the state directory: the one place of the sandbox the gateway's user writes)
+    let device = g.sb.path("data/.openclaw/healthy-client");
     let device = device.display().to_string();
-    let mut args = vec!["--url", url.as_str(), "--token", TOKEN, "--device-dir", device.as_str()];
+    let mut args = vec![
+        "--url",
+        url.as_str(),
+        "--origin",
+        origin.as_str(),
+        "--token",
+        TOKEN,
+        "--device-dir",
+        device.as_str(),
+    ];
     if g.case.tls {
         args.push("--insecure-tls");
     }
