@@ -20,6 +20,11 @@
 //!    `compose stop` ends every container within 10 s without SIGKILL;
 //! 6. `compose down -v` leaves no container, network or volume.
 //!
+//! sidecar also runs on 2026.2.23, the first release that admits only listed origins:
+//! the gateway's container reads the node's MagicDNS name over the sidecar's shared
+//! socket volume, lists that origin, and a browser on it pairs and connects
+//! (`sidecar_on_2026_2_23_lists_its_tailnet_origin`).
+//!
 //! The domain profile runs on the engine as Coolify deploys it: the real Traefik as
 //! Coolify's proxy (Docker provider) routes `https://openclaw.test/` to the container by
 //! the labels ocgen writes (`domain_on_2026_9_6_through_traefiks_docker_provider`).
@@ -36,6 +41,7 @@ use std::path::Path;
 use common::docker::{
     HEALTHY_LIMIT, Image, Project, Proxy, TOKEN, engine, exclusive, mutate, render, render_with, root,
 };
+use common::page_args;
 
 const PORT: u16 = 18789;
 /// `docker stop`'s grace period; a container still running after it is SIGKILLed (137).
@@ -479,6 +485,134 @@ fn leaves_nothing(p: &Project) -> Check {
     } else {
         Err(format!("left behind: {left:?}"))
     }
+}
+
+// ---------------------------------------------------------------------------
+// sidecar where only listed origins pass: the sidecar's socket, shared
+
+/// `profile = "sidecar"` on 2026.2.23, the first release that admits only the
+/// browser origins `gateway.controlUi.allowedOrigins` lists: the sidecar's
+/// containerboot puts tailscaled's socket on the `tailscale-socket` volume,
+/// the gateway's container mounts it read-only and asks it, as the gateway's
+/// user, with the CLI of the image's `tailscale-cli` stage, for the node's
+/// MagicDNS name, and the bootstrap lists that origin before the gateway
+/// starts. Then: both containers healthy; a browser whose page is on that
+/// name (in a container on the compose network, dialling the sidecar, which
+/// holds the gateway's network as the tailnet address does) is asked to pair,
+/// is approved, completes the token handshake; a page on an unlisted origin
+/// is refused; the sub-agent call answers; restart and `down` + `up` keep the
+/// state, and the listing survives them; stop and `down -v` as for every
+/// profile.
+#[test]
+fn sidecar_on_2026_2_23_lists_its_tailnet_origin() {
+    let _one_at_a_time = exclusive();
+    let case = Case {
+        profile: "sidecar",
+        version: "2026.2.23",
+    };
+    let name = case.name();
+    let dir = render(case.profile, case.version);
+    let image = build(dir.path(), case).unwrap_or_else(|e| panic!("(1) {name}: {e}"));
+    let p = project(dir.path(), case, &image);
+    let report = |n: u8, c: Check| match c {
+        Ok(msg) => eprintln!("({n}) {name}: {msg}"),
+        Err(e) => panic!("({n}) {name}: {e}\n--- openclaw ---\n{}", p.logs("openclaw", None)),
+    };
+    report(2, up_healthy(&p, case));
+    report(3, tailnet_browser(&p, case));
+    report(4, keeps_state(&p, case));
+    report(
+        3,
+        tailnet_origin_listed(&p).map(|o| format!("after restart and down + up: {o} still listed")),
+    );
+    report(5, stops(&p, case));
+    report(6, leaves_nothing(&p));
+}
+
+/// The `*.ts.net` origin the gateway's `openclaw.json` lists.
+fn tailnet_origin_listed(p: &Project) -> Result<String, String> {
+    let out = p.exec("openclaw", &[], &["cat", CONFIG]);
+    let config: serde_json::Value =
+        serde_json::from_str(&out.stdout).map_err(|e| format!("{CONFIG}: {e}: {}", out.text()))?;
+    let listed = &config["gateway"]["controlUi"]["allowedOrigins"];
+    listed
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o.as_str())
+        .find(|o| o.contains(".ts.net:"))
+        .map(str::to_string)
+        .ok_or_else(|| format!("gateway.controlUi.allowedOrigins lists no tailnet origin: {listed}"))
+}
+
+/// (3) The tailnet browser: pairing, approval, the token handshake; an
+/// unlisted origin refused; the sub-agent call.
+fn tailnet_browser(p: &Project, case: Case) -> Check {
+    let e = engine();
+    let origin = tailnet_origin_listed(p)?;
+    let host = origin.split_once("://").map_or(origin.as_str(), |(_, h)| h);
+    let clients = root().join("tests/clients");
+    let scratch = tempfile::Builder::new()
+        .prefix("ocgen-browser-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    let url = format!("ws://tailscale:{PORT}/");
+    let connect = |origin: &str| -> serde_json::Value {
+        let o = e.run_on_scratch(
+            &p.network,
+            &p.image,
+            &[(clients.as_path(), "/c")],
+            scratch.path(),
+            &[
+                &[
+                    "node",
+                    "/c/gateway-client.mjs",
+                    "--ws-from",
+                    "/opt/openclaw/node_modules",
+                ][..],
+                &page_args(&url, host, origin, TOKEN, "/scratch/dev"),
+            ]
+            .concat(),
+        );
+        o.stdout
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str(l).ok())
+            .unwrap_or_else(|| serde_json::json!({ "client": o.text() }))
+    };
+    let first = connect(&origin);
+    let Some(id) = first["details"]["requestId"]
+        .as_str()
+        .filter(|_| first["code"] == "NOT_PAIRED")
+    else {
+        return Err(format!(
+            "the first connect from {origin} should ask for pairing: {first}"
+        ));
+    };
+    let approve = p.exec_as(
+        "node",
+        "openclaw",
+        &GATEWAY_ENV,
+        &["openclaw", "devices", "approve", id, "--json"],
+    );
+    if !approve.ok() {
+        return Err(format!("devices approve {id}: {}", approve.tail(10)));
+    }
+    let second = connect(&origin);
+    if !(second["ok"] == true && second["response"]["ok"] == true) {
+        return Err(format!(
+            "the approved browser on {origin} got no answer to health: {second}"
+        ));
+    }
+    let other = format!("http://{}-other.example.ts.net:{PORT}", case.profile);
+    let refused = connect(&other);
+    if refused["ok"] == true || !refused.to_string().contains("origin not allowed") {
+        return Err(format!("a page on the unlisted {other} was not refused: {refused}"));
+    }
+    subagent_call(p)?;
+    Ok(format!(
+        "{origin} listed from the shared socket; its browser paired, approved, health ok; {other} refused; sub-agent call ok"
+    ))
 }
 
 // ---------------------------------------------------------------------------

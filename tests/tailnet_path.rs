@@ -117,23 +117,8 @@ impl Tailnet<'_> {
     /// The browser on `https://<host>`, with a device identity.
     fn ws(&self, origin: &str, token: &str, dev: &str) -> Result<ClientResult, String> {
         let url = self.url("ws");
-        self.t.client_when_ready(
-            &[
-                "--url",
-                &url,
-                "--host",
-                TAILNET_HOST,
-                "--origin",
-                origin,
-                "--token",
-                token,
-                "--device-dir",
-                dev,
-                "--timeout-ms",
-                "15000",
-            ],
-            &self.scratch,
-        )
+        self.t
+            .client_when_ready(&page_args(&url, TAILNET_HOST, origin, token, dev), &self.scratch)
     }
 }
 
@@ -248,10 +233,7 @@ fn tailnet_path_of(case: Case, label: &str, script: &str) -> Result<String, Stri
         report.extend(r?);
         Ok(())
     })();
-    let output = g.output();
-    let stopped = g.stop();
-    checks.map_err(|e| format!("{name}: {e}\n--- gateway ---\n{output}"))?;
-    stopped.map_err(|e| format!("{name}: {e}"))?;
+    g.finish(checks).map_err(|e| format!("{name}: {e}"))?;
     Ok(report.join("\n"))
 }
 
@@ -462,20 +444,7 @@ impl<'a> PageOn<'a> {
     }
 
     fn ws(&self, origin: &str, token: &str, dev: &str) -> Result<ClientResult, String> {
-        let mut args = vec![
-            "--url",
-            &self.url,
-            "--host",
-            &self.host,
-            "--origin",
-            origin,
-            "--token",
-            token,
-            "--device-dir",
-            dev,
-            "--timeout-ms",
-            "15000",
-        ];
+        let mut args = page_args(&self.url, &self.host, origin, token, dev);
         args.extend(self.trust.iter().map(String::as_str));
         self.t.client_when_ready(&args, &self.g.sb.path("out/laptop"))
     }
@@ -631,10 +600,7 @@ fn sidecar_tailnet_path(case: Case) -> Result<String, String> {
         }
         Ok(())
     })();
-    let output = g.output();
-    let stopped = g.stop();
-    checks.map_err(|e| format!("{name}: {e}\n--- gateway ---\n{output}"))?;
-    stopped.map_err(|e| format!("{name}: {e}"))?;
+    g.finish(checks).map_err(|e| format!("{name}: {e}"))?;
     Ok(report.join("\n"))
 }
 
@@ -739,10 +705,7 @@ fn sidecar_not_running_in_time_starts_for_the_lan_and_leaves_the_tailnet_origin_
             ));
             Ok(())
         })();
-        let output = g.output();
-        let stopped = g.stop();
-        checks.map_err(|e| format!("{name}: {e}\n--- gateway ---\n{output}"))?;
-        stopped.map_err(|e| format!("{name}: {e}"))?;
+        g.finish(checks).map_err(|e| format!("{name}: {e}"))?;
         Ok(report.join("\n"))
     })();
     match result {

@@ -577,16 +577,8 @@ fn check_healthy_admits(g: &Gateway) -> Result<String, String> {
     // (the state directory: the one place of the sandbox the gateway's user writes)
     let device = g.sb.path("data/.openclaw/healthy-client");
     let device = device.display().to_string();
-    let mut args = vec![
-        "--url",
-        url.as_str(),
-        "--origin",
-        origin.as_str(),
-        "--token",
-        TOKEN,
-        "--device-dir",
-        device.as_str(),
-    ];
+    let host = format!("127.0.0.1:{PORT}");
+    let mut args = page_args(&url, &host, &origin, TOKEN, &device);
     if g.case.tls {
         args.push("--insecure-tls");
     }
@@ -683,10 +675,7 @@ fn user_path_of(t: &Topology, case: Case, script: &str) -> Result<String, String
         }
         Ok(())
     })();
-    let output = g.output();
-    let stopped = g.stop();
-    checks.map_err(|e| format!("{name}: {e}\n--- gateway ---\n{output}"))?;
-    stopped.map_err(|e| format!("{name}: {e}"))?;
+    g.finish(checks).map_err(|e| format!("{name}: {e}"))?;
     Ok(report.join("\n"))
 }
 
@@ -736,10 +725,7 @@ fn lan_patch_without_workaround(version: &'static str) -> Result<String, String>
             ))
         }
     })();
-    let stopped = g.stop();
-    let r = result?;
-    stopped?;
-    Ok(r)
+    g.finish(result)
 }
 
 /// The 2026.2.19 TLS bootstrap with the plain workaround URL
@@ -773,10 +759,7 @@ fn tls_2026_2_19_with_the_plain_ws_workaround() -> Result<String, String> {
             ))
         }
     })();
-    let stopped = g.stop();
-    let r = result?;
-    stopped?;
-    Ok(r)
+    g.finish(result)
 }
 
 /// The first CI release that admits only listed origins (the defect's side
@@ -828,11 +811,7 @@ fn lan_origin_unknown(version: &'static str) -> Result<String, String> {
         )?);
         Ok(report.join("\n"))
     })();
-    let output = g.output();
-    let stopped = g.stop();
-    let r = result.map_err(|e| format!("{e}\n--- gateway ---\n{output}"))?;
-    stopped?;
-    Ok(r)
+    g.finish(result)
 }
 
 /// The lan-patch render before ocgen wrote gateway.controlUi.allowedOrigins:
@@ -867,11 +846,7 @@ fn lan_without_allowed_origins(version: &'static str) -> Result<String, String> 
         }
     };
     let result = lan_browser_refused(&t, &g, "LAN browser without ocgen's allowedOrigins");
-    let output = g.output();
-    let stopped = g.stop();
-    let r = result.map_err(|e| format!("{e}\n--- gateway ---\n{output}"))?;
-    stopped?;
-    Ok(r)
+    g.finish(result)
 }
 
 fn jobs() -> Vec<Job> {

@@ -24,6 +24,26 @@ pub fn client_argv(args: &[&str]) -> Result<Vec<OsString>, String> {
     Ok(argv)
 }
 
+/// The client as a browser page on `origin`, loaded from `host` (the Host
+/// header), with its device identity kept in `dev` (a secure context), the
+/// token typed in; 15 s to connect.
+pub fn page_args<'a>(url: &'a str, host: &'a str, origin: &'a str, token: &'a str, dev: &'a str) -> Vec<&'a str> {
+    vec![
+        "--url",
+        url,
+        "--host",
+        host,
+        "--origin",
+        origin,
+        "--token",
+        token,
+        "--device-dir",
+        dev,
+        "--timeout-ms",
+        "15000",
+    ]
+}
+
 /// The environment the client needs (where the `ws` package is).
 pub fn client_env() -> Result<Vec<(&'static str, String)>, String> {
     Ok(vec![("OCGEN_TOOLS_DIR", tools()?.dir.display().to_string())])

@@ -421,4 +421,15 @@ impl Gateway {
         }
         Ok(Stopped { final_table, output })
     }
+
+    /// Stop the gateway the `checks` ran against: a failed check comes back
+    /// with the gateway's output (what it logged is why); a clean stop is
+    /// required either way.
+    pub fn finish<T>(self, checks: Result<T, String>) -> Result<T, String> {
+        let output = self.output();
+        let stopped = self.stop();
+        let value = checks.map_err(|e| format!("{e}\n--- gateway ---\n{output}"))?;
+        stopped?;
+        Ok(value)
+    }
 }
