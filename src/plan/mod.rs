@@ -1,6 +1,11 @@
 //! The render plan: every decision about the four files, made here in typed
 //! Rust from the validated [`Model`]. Templates only lay the plan out.
 
+mod env;
+
+pub use env::EnvVar;
+pub(crate) use env::push_env;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -179,16 +184,6 @@ fn health_probe(port: u16, path: &str, pass: HealthPass, tls: bool) -> String {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct EnvVar {
-    pub name: String,
-    /// Value written to `coolify.env` (empty for secrets).
-    pub value: String,
-    pub secret: bool,
-    pub required: bool,
-    pub comment: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
 pub struct Bootstrap {
     pub port: u16,
     pub data_dir: &'static str,
@@ -353,6 +348,7 @@ pub const SIDECAR_SOCKET: &str = "/var/run/tailscale/tailscaled.sock";
 const SIDECAR_SOCKET_DIR: &str = "/var/run/tailscale";
 /// The named volume that shares [`SIDECAR_SOCKET`]'s directory.
 pub const SIDECAR_SOCKET_VOLUME: &str = "tailscale-socket";
+
 /// How long the sidecar's bootstrap waits for the tailnet (`TS_WAIT_SECONDS`).
 const SIDECAR_WAIT_SECONDS: u32 = 30;
 /// Any MagicDNS name: what a tailnet browser's page is on.
@@ -376,6 +372,7 @@ pub fn sidecar_tailnet_origin(m: &Model) -> bool {
 /// The token's variable inside the container, whatever Coolify calls it.
 pub const TOKEN_ENV: &str = "OPENCLAW_GATEWAY_TOKEN";
 const DATA_DIR: &str = "/data";
+
 const TS_STATE_DIR_SIDECAR: &str = "/var/lib/tailscale";
 const SIDECAR_HEALTH_ADDR: &str = "127.0.0.1:9002";
 
@@ -450,19 +447,6 @@ fn dockerfile(m: &Model) -> Dockerfile {
         tls: crate::tls::enabled(m),
         gateway_user: GATEWAY_USER,
     }
-}
-
-pub(crate) fn push_env(env: &mut Vec<EnvVar>, var: EnvVar) -> String {
-    let reference = match (var.secret, var.required, var.name.starts_with("SERVICE_")) {
-        // Coolify generates SERVICE_* variables itself.
-        (_, _, true) => format!("${{{}}}", var.name),
-        (_, true, _) => format!("${{{}:?{} must be set in Coolify}}", var.name, var.name),
-        (_, false, _) => format!("${{{}:-{}}}", var.name, var.value),
-    };
-    if !env.iter().any(|e| e.name == var.name) {
-        env.push(var);
-    }
-    reference
 }
 
 fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
