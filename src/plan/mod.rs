@@ -1,9 +1,11 @@
 //! The render plan: every decision about the four files, made here in typed
 //! Rust from the validated [`Model`]. Templates only lay the plan out.
 
+mod dockerfile;
 mod env;
 mod patch;
 
+pub use dockerfile::{Dockerfile, Stage};
 pub use env::EnvVar;
 pub(crate) use env::push_env;
 pub(crate) use patch::set_env_list;
@@ -56,33 +58,6 @@ pub struct Header {
     pub profile: &'static str,
     pub openclaw_version: String,
     pub release: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Dockerfile {
-    pub base_image: String,
-    pub node_image: String,
-    pub node_major: u32,
-    pub browser: bool,
-    pub openclaw_version: String,
-    pub openclaw_home: &'static str,
-    /// `package.json` of the image's OpenClaw install (pins version and overrides).
-    pub package_json: String,
-    /// `image:tag` to copy tailscale binaries from (serve; sidecar: the CLI,
-    /// where [`sidecar_tailnet_origin`]).
-    pub tailscale_image: Option<String>,
-    /// The stage each stage builds on, in order.
-    pub stages: Vec<Stage>,
-    pub port: u16,
-    /// Install `openssl` (bootstrap.sh makes the gateway's TLS certificate).
-    pub tls: bool,
-    pub gateway_user: GatewayUser,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Stage {
-    pub name: &'static str,
-    pub from: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -292,7 +267,7 @@ pub fn plan(m: &Model) -> Plan {
     let mut env = Vec::new();
     Plan {
         header,
-        dockerfile: dockerfile(m),
+        dockerfile: dockerfile::dockerfile(m),
         compose: compose(m, &mut env),
         bootstrap: bootstrap(m, port),
         env,
@@ -301,57 +276,6 @@ pub fn plan(m: &Model) -> Plan {
 
 fn tailscale_image(m: &Model) -> String {
     format!("{}:{}", m.raw.tailscale.image, m.raw.tailscale.tag)
-}
-
-fn dockerfile(m: &Model) -> Dockerfile {
-    let mut stages = vec![Stage {
-        name: "base",
-        from: m.raw.image.base.clone(),
-    }];
-    let mut push = |name: &'static str| {
-        let from = stages.last().map(|s| s.name.to_string()).unwrap_or_default();
-        stages.push(Stage { name, from });
-    };
-    push("runtimes");
-    if m.raw.image.browser {
-        push("browser-deps");
-    }
-    push("openclaw-install");
-    let in_container = m.profile.tailscale == TailscalePlacement::InContainer;
-    let sidecar_cli = sidecar_tailnet_origin(m);
-    if in_container {
-        push("tailscale-install");
-    } else if sidecar_cli {
-        push("tailscale-cli");
-    }
-    push("final");
-    let mut package = serde_json::Map::new();
-    package.insert("name".into(), "openclaw-runtime".into());
-    package.insert("private".into(), true.into());
-    package.insert(
-        "dependencies".into(),
-        serde_json::json!({ "openclaw": m.openclaw_version }),
-    );
-    if !m.release.npm_overrides.is_empty() {
-        package.insert(
-            "overrides".into(),
-            serde_json::to_value(&m.release.npm_overrides).unwrap_or_default(),
-        );
-    }
-    Dockerfile {
-        base_image: m.raw.image.base.clone(),
-        node_image: format!("docker.io/library/node:{}-bookworm-slim", m.release.node),
-        node_major: m.release.node_major,
-        browser: m.raw.image.browser,
-        openclaw_version: m.openclaw_version.clone(),
-        openclaw_home: OPENCLAW_HOME,
-        package_json: Value::Object(package).to_string(),
-        tailscale_image: (in_container || sidecar_cli).then(|| tailscale_image(m)),
-        stages,
-        port: m.raw.gateway.port,
-        tls: crate::tls::enabled(m),
-        gateway_user: GATEWAY_USER,
-    }
 }
 
 fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
