@@ -61,7 +61,7 @@ pub const OWNED_PATHS: &[&str] = &[
 ];
 
 /// Further paths the `serve` profile decides: whether loopback (Tailscale
-/// Serve) is a trusted proxy depends on the release (`plan::serve_trusted_proxies`).
+/// Serve) is a trusted proxy depends on the release (`plan::bootstrap::serve_trusted_proxies`).
 pub const SERVE_OWNED_PATHS: &[&str] = &["gateway.trustedProxies"];
 
 /// Further paths the `domain` profile decides.

@@ -23,7 +23,7 @@
 //!   pairing: the sub-agent is no local client from the LAN address.)
 //! - The compose healthcheck of a release with a probe endpoint must speak
 //!   https and accept the self-signed certificate (Node's `fetch` refuses
-//!   it): `plan::health_probe`.
+//!   it): `plan::compose::health_probe`.
 
 use serde_json::Value;
 

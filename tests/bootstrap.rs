@@ -886,7 +886,7 @@ fn delete_path(v: &mut Value, path: &str) {
 }
 
 /// What bootstrap.sh must make of `base` (the contract, written independently
-/// of src/plan.rs).
+/// of src/plan/).
 fn patched(case: &Case, mut v: Value) -> Value {
     set_path(&mut v, "gateway.port", json!(PORT));
     set_path(
