@@ -142,7 +142,7 @@ fn scenario(case: Case) {
     };
     report(2, up_healthy(&p, case));
     report(3, users_path(&p, case));
-    report(4, keeps_state(&p, case));
+    report(4, keeps_state(&p, case, users_path));
     report(5, stops(&p, case));
     report(6, leaves_nothing(&p));
 }
@@ -322,7 +322,7 @@ fn state(p: &Project, case: Case) -> Result<State, String> {
 }
 
 /// (4) `compose restart`, then `down` + `up` with the volumes kept.
-fn keeps_state(p: &Project, case: Case) -> Check {
+fn keeps_state(p: &Project, case: Case, users_path: fn(&Project, Case) -> Check) -> Check {
     let before = state(p, case)?;
     for how in ["restart", "down + up"] {
         let since = Project::now();
@@ -501,8 +501,10 @@ fn leaves_nothing(p: &Project) -> Check {
 /// holds the gateway's network as the tailnet address does) is asked to pair,
 /// is approved, completes the token handshake; a page on an unlisted origin
 /// is refused; the sub-agent call answers; restart and `down` + `up` keep the
-/// state, and the listing survives them; stop and `down -v` as for every
-/// profile.
+/// state, and after each the listing and the browser's way in are there
+/// again (the remote CLI of the other scenarios is no check here: 2026.2.x's
+/// CLI refuses plaintext `ws://` to a non-loopback address); stop and
+/// `down -v` as for every profile.
 #[test]
 fn sidecar_on_2026_2_23_lists_its_tailnet_origin() {
     let _one_at_a_time = exclusive();
@@ -520,11 +522,8 @@ fn sidecar_on_2026_2_23_lists_its_tailnet_origin() {
     };
     report(2, up_healthy(&p, case));
     report(3, tailnet_browser(&p, case));
-    report(4, keeps_state(&p, case));
-    report(
-        3,
-        tailnet_origin_listed(&p).map(|o| format!("after restart and down + up: {o} still listed")),
-    );
+    // after restart and down + up: still listed, and its browser still gets in
+    report(4, keeps_state(&p, case, tailnet_browser));
     report(5, stops(&p, case));
     report(6, leaves_nothing(&p));
 }
@@ -691,7 +690,7 @@ fn a_missing_volume_fails_the_state_check() {
         "proxy",
     );
     up_healthy(&p, LAN).unwrap_or_else(|e| panic!("{e}"));
-    let err = keeps_state(&p, LAN).expect_err("the state check passed without a data volume");
+    let err = keeps_state(&p, LAN, users_path).expect_err("the state check passed without a data volume");
     assert!(err.contains("down + up"), "{err}");
 }
 
