@@ -579,14 +579,29 @@ fn tailnet_browser(p: &Project, case: Case) -> Check {
             .find_map(|l| serde_json::from_str(l).ok())
             .unwrap_or_else(|| serde_json::json!({ "client": o.text() }))
     };
-    let first = connect(&origin);
+    pair_and_connect(p, || connect(&origin)).map_err(|e| format!("the browser on {origin}: {e}"))?;
+    let other = format!("http://{}-other.example.ts.net:{PORT}", case.profile);
+    let refused = connect(&other);
+    if refused["ok"] == true || !refused.to_string().contains("origin not allowed") {
+        return Err(format!("a page on the unlisted {other} was not refused: {refused}"));
+    }
+    subagent_call(p)?;
+    Ok(format!(
+        "{origin} listed from the shared socket; its browser paired, approved, health ok; {other} refused; sub-agent call ok"
+    ))
+}
+
+/// A browser with a new device identity: its first connect (`connect`) is
+/// asked to pair, the operator approves the request in the gateway's
+/// container as the gateway's user, and the next connect completes the
+/// token handshake and gets an answer to `health`. Returns the request id.
+fn pair_and_connect(p: &Project, connect: impl Fn() -> serde_json::Value) -> Result<String, String> {
+    let first = connect();
     let Some(id) = first["details"]["requestId"]
         .as_str()
         .filter(|_| first["code"] == "NOT_PAIRED")
     else {
-        return Err(format!(
-            "the first connect from {origin} should ask for pairing: {first}"
-        ));
+        return Err(format!("the first connect should ask for pairing: {first}"));
     };
     let approve = p.exec_as(
         "node",
@@ -597,21 +612,11 @@ fn tailnet_browser(p: &Project, case: Case) -> Check {
     if !approve.ok() {
         return Err(format!("devices approve {id}: {}", approve.tail(10)));
     }
-    let second = connect(&origin);
+    let second = connect();
     if !(second["ok"] == true && second["response"]["ok"] == true) {
-        return Err(format!(
-            "the approved browser on {origin} got no answer to health: {second}"
-        ));
+        return Err(format!("approved, it got no answer to health: {second}"));
     }
-    let other = format!("http://{}-other.example.ts.net:{PORT}", case.profile);
-    let refused = connect(&other);
-    if refused["ok"] == true || !refused.to_string().contains("origin not allowed") {
-        return Err(format!("a page on the unlisted {other} was not refused: {refused}"));
-    }
-    subagent_call(p)?;
-    Ok(format!(
-        "{origin} listed from the shared socket; its browser paired, approved, health ok; {other} refused; sub-agent call ok"
-    ))
+    Ok(id.to_string())
 }
 
 // ---------------------------------------------------------------------------
@@ -840,33 +845,11 @@ fn domain_scenario(dir: &Path, full: bool) -> Result<String, String> {
             "15000",
         ])
     };
-    let first = json(&ws(&origin, TOKEN));
-    let Some(id) = first["details"]["requestId"]
-        .as_str()
-        .filter(|_| first["code"] == "NOT_PAIRED")
-    else {
-        return Err(format!(
-            "the first connect through Traefik should ask for pairing: {first}"
-        ));
-    };
+    let id =
+        pair_and_connect(&p, || json(&ws(&origin, TOKEN))).map_err(|e| format!("the browser through Traefik: {e}"))?;
     report.push(format!(
         "browser through Traefik, first connect: pairing required (request {id})"
     ));
-    let approve = p.exec_as(
-        "node",
-        "openclaw",
-        &GATEWAY_ENV,
-        &["openclaw", "devices", "approve", id, "--json"],
-    );
-    if !approve.ok() {
-        return Err(format!("devices approve {id}: {}", approve.tail(10)));
-    }
-    let second = json(&ws(&origin, TOKEN));
-    if !(second["ok"] == true && second["response"]["ok"] == true) {
-        return Err(format!(
-            "paired browser through Traefik got no answer to health: {second}"
-        ));
-    }
     report.push("approved; handshake with the token: hello-ok, health ok".into());
     let foreign = json(&ws("https://evil.test", TOKEN));
     if foreign["ok"] == true || !foreign.to_string().contains("origin not allowed") {
