@@ -100,37 +100,51 @@ type Check = Result<String, String>;
 
 #[test]
 fn lan_patch_on_2026_9_6() {
-    scenario(Case {
-        profile: "lan-patch",
-        version: "2026.9.6",
-    });
+    scenario(
+        Case {
+            profile: "lan-patch",
+            version: "2026.9.6",
+        },
+        users_path,
+    );
 }
 
 #[test]
 fn sidecar_on_2026_9_6() {
-    scenario(Case {
-        profile: "sidecar",
-        version: "2026.9.6",
-    });
+    scenario(
+        Case {
+            profile: "sidecar",
+            version: "2026.9.6",
+        },
+        users_path,
+    );
 }
 
 #[test]
 fn serve_on_2026_9_6() {
-    scenario(Case {
-        profile: "serve",
-        version: "2026.9.6",
-    });
+    scenario(
+        Case {
+            profile: "serve",
+            version: "2026.9.6",
+        },
+        users_path,
+    );
 }
 
 #[test]
 fn serve_on_2026_2_19() {
-    scenario(Case {
-        profile: "serve",
-        version: "2026.2.19",
-    });
+    scenario(
+        Case {
+            profile: "serve",
+            version: "2026.2.19",
+        },
+        users_path,
+    );
 }
 
-fn scenario(case: Case) {
+/// Every check of a profile's scenario, with `users_path` as its user's path
+/// (check 3, and again after restart and `down` + `up` in check 4).
+fn scenario(case: Case, users_path: fn(&Project, Case) -> Check) {
     let _one_at_a_time = exclusive();
     let name = case.name();
     let dir = render(case.profile, case.version);
@@ -138,7 +152,7 @@ fn scenario(case: Case) {
     let p = project(dir.path(), case, &image);
     let report = |n: u8, c: Check| match c {
         Ok(msg) => eprintln!("({n}) {name}: {msg}"),
-        Err(e) => panic!("({n}) {name}: {e}"),
+        Err(e) => panic!("({n}) {name}: {e}\n--- openclaw ---\n{}", p.logs("openclaw", None)),
     };
     report(2, up_healthy(&p, case));
     report(3, users_path(&p, case));
@@ -507,25 +521,13 @@ fn leaves_nothing(p: &Project) -> Check {
 /// `down -v` as for every profile.
 #[test]
 fn sidecar_on_2026_2_23_lists_its_tailnet_origin() {
-    let _one_at_a_time = exclusive();
-    let case = Case {
-        profile: "sidecar",
-        version: "2026.2.23",
-    };
-    let name = case.name();
-    let dir = render(case.profile, case.version);
-    let image = build(dir.path(), case).unwrap_or_else(|e| panic!("(1) {name}: {e}"));
-    let p = project(dir.path(), case, &image);
-    let report = |n: u8, c: Check| match c {
-        Ok(msg) => eprintln!("({n}) {name}: {msg}"),
-        Err(e) => panic!("({n}) {name}: {e}\n--- openclaw ---\n{}", p.logs("openclaw", None)),
-    };
-    report(2, up_healthy(&p, case));
-    report(3, tailnet_browser(&p, case));
-    // after restart and down + up: still listed, and its browser still gets in
-    report(4, keeps_state(&p, case, tailnet_browser));
-    report(5, stops(&p, case));
-    report(6, leaves_nothing(&p));
+    scenario(
+        Case {
+            profile: "sidecar",
+            version: "2026.2.23",
+        },
+        tailnet_browser,
+    );
 }
 
 /// The `*.ts.net` origin the gateway's `openclaw.json` lists.
