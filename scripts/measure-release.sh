@@ -137,7 +137,7 @@ fi
 
 # 5. the real-gateway rows and the user's-path checks of every profile
 # shellcheck source=/dev/null
-. "$ROOT/target/tools/env.sh"
+. "${OCGEN_CACHE_DIR:-/var/cache/ocgen-test}/tools/env.sh"
 SECONDS=0
 OCGEN_RELEASES="$version" nice -n 10 cargo test --test real_gateway --test user_path --test tailnet_path \
   on_each_release -- --nocapture

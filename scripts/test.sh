@@ -1,40 +1,82 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's test command and .ci/run run it:
-# installs what the tests need into target/tools (idempotent, reused across
-# runs), then runs every cargo test target (unit, CLI, snapshots, real
-# validators, bootstrap behaviour, real OpenClaw gateway, the rendered images on a
-# real Docker engine, benches in test mode). A Docker engine this script started
-# is stopped again at the end (by its PID); its image store stays for the next run.
+# installs what the tests need (idempotent) into a cache outside the clone
+# ($OCGEN_CACHE_DIR, default /var/cache/ocgen-test: tools/ for the validators, the
+# OpenClaw releases and their Node runtimes; target/ for cargo's build and the
+# gateways' transpile caches), then runs every cargo test target (unit, CLI,
+# snapshots, real validators, bootstrap behaviour, real OpenClaw gateway, the
+# rendered images on a real Docker engine, benches in test mode) and prints the time
+# each test binary took. A Docker engine this script started is stopped again at the
+# end (by its PID); its image store (/var/lib/ocgen-docker) stays for the next run.
+#
+#   scripts/test.sh            everything (CI)
+#   scripts/test.sh --quick    the tier without real gateways or a Docker engine
+#                              (lib, CLI, snapshots, validators, bootstrap, schema)
+#   scripts/test.sh ARGS...    extra arguments go to `cargo test` (e.g. `--test cli`)
 set -euo pipefail
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 cd -- "$root"
 start=$SECONDS
+export OCGEN_CACHE_DIR="${OCGEN_CACHE_DIR:-/var/cache/ocgen-test}"
+# cargo's build outside the clone too: a fresh clone on a used machine rebuilds only
+# this crate, not its ~150 dependencies
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$OCGEN_CACHE_DIR/target}"
+quick=false
+if [[ "${1:-}" == --quick ]]; then
+  quick=true
+  shift
+fi
 engine_was_running=false
-if scripts/docker-engine.sh status 2>/dev/null; then engine_was_running=true; fi
+if ! $quick && scripts/docker-engine.sh status 2>/dev/null; then engine_was_running=true; fi
 # shellcheck disable=SC2329 # run by the EXIT trap
-stop_engine() { if ! $engine_was_running; then scripts/docker-engine.sh stop || true; fi; }
+stop_engine() { if ! $quick && ! $engine_was_running; then scripts/docker-engine.sh stop || true; fi; }
 trap stop_engine EXIT
 # What the suite keeps on disk, and what is left: a full disk is the first
 # thing to rule out when a run fails far from its cause.
 footprint() {
   local images
   images="$(eval "$(scripts/docker-engine.sh env)" && docker system df --format '{{.Type}} {{.Size}}' 2>/dev/null | paste -sd, - || true)"
-  echo "scripts/test.sh: disk $1: tools $(size target/tools), build $(size target/debug)," \
+  echo "scripts/test.sh: disk $1: tools $(size "$OCGEN_CACHE_DIR/tools"), build $(size "$CARGO_TARGET_DIR/debug")," \
     "npm cache $(size "${npm_config_cache:-$HOME/.npm}"), docker [${images:-not running}]," \
     "$(df -h --output=avail . | tail -1 | tr -d ' ') free" >&2
 }
 size() { if [[ -e "$1" ]]; then du -sh "$1" | cut -f1; else echo none; fi; }
-scripts/install-test-tools.sh all
+if $quick; then
+  scripts/install-test-tools.sh validators
+else
+  scripts/install-test-tools.sh all
+fi
 footprint "after install"
 # shellcheck source=/dev/null
-. target/tools/env.sh
+. "$OCGEN_CACHE_DIR/tools/env.sh"
 # A clean clone builds once: incremental artefacts would only take disk.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+targets=(--all-targets)
+if $quick; then
+  targets=(--lib --bins --test cli --test snapshots --test validators --test bootstrap --test schema
+    --test schema_verdict --test precommit --test fuzz)
+fi
+log=$(mktemp)
 status=0
-cargo test --locked --all-targets --no-fail-fast "$@" || status=$?
-# images a rebuild untagged hold layers no tag names; the build cache keeps what a
-# next run reuses
-(eval "$(scripts/docker-engine.sh env)" && docker image prune --force >/dev/null 2>&1) || true
+build_start=$SECONDS
+cargo test --locked "${targets[@]}" --no-fail-fast "$@" 2>&1 | tee "$log" || status=$?
+# the time of each test binary, as its harness reports it (`finished in`)
+{
+  echo "scripts/test.sh: time per test binary (seconds; cargo's build and the install are not in them):"
+  awk '
+    /^ *Running / { name = $2; if (name ~ /^unittests$/) name = $3; next }
+    /^ *Doc-tests / { name = "doc-tests " $2; next }
+    /^test result:/ { for (i = 1; i <= NF; i++) if ($i == "in") t = $(i + 1); sub(/s$/, "", t);
+                      printf "  %-40s %8s  %s\n", name, t, $3 " " $4 " " $5 " " $6 " " $7 " " $8 }
+  ' "$log" | sort -k2 -n -r
+} >&2
+rm -f "$log"
+if ! $quick; then
+  # images a rebuild untagged hold layers no tag names; the build cache keeps what a
+  # next run reuses
+  (eval "$(scripts/docker-engine.sh env)" && docker image prune --force >/dev/null 2>&1) || true
+fi
 footprint "after the tests"
+echo "scripts/test.sh: install, build and tests took $((SECONDS - start))s (cargo build and tests $((SECONDS - build_start))s)" >&2
 echo "scripts/test.sh: whole suite took $((SECONDS - start))s" >&2
 exit "$status"

@@ -54,8 +54,12 @@ fn ocgen_bin() -> &'static Path {
 
 fn tools() -> PathBuf {
     std::env::var_os("OCGEN_TOOLS_DIR")
+        .filter(|d| !d.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/tools"))
+        .unwrap_or_else(|| {
+            Path::new(&std::env::var("OCGEN_CACHE_DIR").unwrap_or_else(|_| "/var/cache/ocgen-test".into()))
+                .join("tools")
+        })
 }
 
 fn venv_bin(name: &str) -> PathBuf {

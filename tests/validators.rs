@@ -14,8 +14,12 @@ use ocgen::model::LoadOptions;
 
 fn tools() -> PathBuf {
     let dir = std::env::var_os("OCGEN_TOOLS_DIR")
+        .filter(|d| !d.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools"));
+        .unwrap_or_else(|| {
+            Path::new(&std::env::var("OCGEN_CACHE_DIR").unwrap_or_else(|_| "/var/cache/ocgen-test".into()))
+                .join("tools")
+        });
     assert!(
         dir.join("venv/bin/hadolint").exists(),
         "validators are not installed in {}: run scripts/test.sh (or scripts/install-test-tools.sh validators)",

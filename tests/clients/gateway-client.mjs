@@ -109,7 +109,8 @@ function loadWs(from) {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const candidates = [];
   if (from) candidates.push(from);
-  const tools = process.env.OCGEN_TOOLS_DIR || path.join(here, "../../target/tools");
+  const tools =
+    process.env.OCGEN_TOOLS_DIR || path.join(process.env.OCGEN_CACHE_DIR || "/var/cache/ocgen-test", "tools");
   const root = path.join(tools, "openclaw");
   try {
     for (const v of fs.readdirSync(root).sort().reverse()) candidates.push(path.join(root, v, "node_modules"));

@@ -133,7 +133,7 @@ fn start_engine() -> Result<Engine, String> {
     let compose = std::env::var_os("OCGEN_COMPOSE_BIN")
         .filter(|c| !c.is_empty())
         .map(PathBuf::from)
-        .ok_or("OCGEN_COMPOSE_BIN is not set: run scripts/test.sh (or `. target/tools/env.sh`) first")?;
+        .ok_or("OCGEN_COMPOSE_BIN is not set: run scripts/test.sh (or `. /var/cache/ocgen-test/tools/env.sh`) first")?;
     if !compose.is_file() {
         return Err(format!(
             "OCGEN_COMPOSE_BIN={} does not exist: run scripts/test.sh",
@@ -550,9 +550,7 @@ impl Drop for Project {
 /// venv) in an image on the debian stand-in, built once per binary (tagged with its
 /// size and mtime).
 pub fn traefik_image() -> Result<String, String> {
-    let tools = std::env::var_os("OCGEN_TOOLS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/tools"));
+    let tools = super::tools::tools_dir();
     let bin = tools.join("venv/bin/traefik");
     let meta = fs::metadata(&bin).map_err(|e| format!("{}: {e} (scripts/install-test-tools.sh)", bin.display()))?;
     let mtime = meta

@@ -14,7 +14,7 @@ pub struct Tools {
 }
 
 impl Tools {
-    /// `target/tools/bin/openclaw-<version>` (runs the release with its Node).
+    /// `<tools>/bin/openclaw-<version>` (runs the release with its Node).
     pub fn launcher(&self, version: &str) -> PathBuf {
         self.dir.join("bin").join(format!("openclaw-{version}"))
     }
@@ -30,16 +30,24 @@ impl Tools {
     }
 }
 
+/// Where `scripts/install-test-tools.sh` installs: `$OCGEN_TOOLS_DIR` (set by its
+/// `env.sh`), else `$OCGEN_CACHE_DIR/tools` (default `/var/cache/ocgen-test/tools`).
+pub fn tools_dir() -> PathBuf {
+    std::env::var_os("OCGEN_TOOLS_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(&std::env::var("OCGEN_CACHE_DIR").unwrap_or_else(|_| "/var/cache/ocgen-test".into()))
+                .join("tools")
+        })
+}
+
 /// The tools, or why the real-gateway tests cannot run here.
 pub fn tools() -> Result<&'static Tools, String> {
     static TOOLS: OnceLock<Result<Tools, String>> = OnceLock::new();
     TOOLS
         .get_or_init(|| {
-            let dir = std::env::var_os("OCGEN_TOOLS_DIR")
-                .filter(|d| !d.is_empty())
-                .map(PathBuf::from)
-                .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools"));
-            let tools = Tools { dir };
+            let tools = Tools { dir: tools_dir() };
             let versions = all_versions();
             let mut missing: Vec<String> = versions
                 .iter()

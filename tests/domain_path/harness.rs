@@ -22,8 +22,12 @@ pub const DOMAIN: &str = "openclaw.test";
 
 pub fn tools() -> PathBuf {
     let dir = std::env::var_os("OCGEN_TOOLS_DIR")
+        .filter(|d| !d.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools"));
+        .unwrap_or_else(|| {
+            Path::new(&std::env::var("OCGEN_CACHE_DIR").unwrap_or_else(|_| "/var/cache/ocgen-test".into()))
+                .join("tools")
+        });
     for need in ["venv/bin/traefik", "bin/openclaw-2026.9.6"] {
         assert!(
             dir.join(need).exists(),
