@@ -1,17 +1,14 @@
 #!/usr/bin/env bash
-# Render speed of a whole `ocgen render` process (issue 13): targets at most
-# 2 M instructions (valgrind callgrind) and at least 3x faster than
-# minijinja-cli rendering the same four templates with the same context.
+# Render speed of a whole `ocgen render` process, as a user running it by hand or
+# from pre-commit waits for it (issue 21). Budget: the median at most 20 ms on this
+# 2-core machine, and not slower than minijinja-cli rendering the same four files
+# with the same context, side by side in one hyperfine run.
 #
 #   scripts/bench-render.sh [DEPLOY_TOML]     (default: examples/deploy.toml)
 #
-# Needs: scripts/install-test-tools.sh bench (minijinja-cli, hyperfine, valgrind).
-# A missing tool is an error (exit 2), never a pass. Exit 1 when a target is missed.
+# Needs: scripts/install-test-tools.sh bench (minijinja-cli, hyperfine).
+# A missing tool is an error (exit 2), never a pass. Exit 1 when the budget is missed.
 #
-# Reported:
-#   - callgrind instructions of `ocgen render -q` (release build, files unchanged
-#     after the first run, as in a pre-commit hook) and of the four minijinja-cli runs;
-#   - hyperfine wall time of both, side by side, and the ratio.
 # minijinja-cli renders one template per run, so its side is the sum of four runs
 # (one per output file), each with ocgen's own template context
 # (examples/render-context.rs prints it) and ocgen's syntax settings. It has no
@@ -20,13 +17,12 @@ set -euo pipefail
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 cd -- "$root"
 deploy=${1:-examples/deploy.toml}
-tools=${OCGEN_TOOLS_DIR:-$root/target/tools}
+tools=${OCGEN_TOOLS_DIR:-${OCGEN_CACHE_DIR:-/var/cache/ocgen-test}/tools}
 mj=$tools/minijinja-cli/bin/minijinja-cli
 
 missing=()
 [[ -x "$mj" ]] || missing+=("minijinja-cli ($mj)")
 command -v hyperfine >/dev/null || missing+=(hyperfine)
-command -v valgrind >/dev/null || missing+=(valgrind)
 if ((${#missing[@]})); then
   echo "bench-render: MISSING ${missing[*]}; install with: scripts/install-test-tools.sh bench" >&2
   exit 2
@@ -35,8 +31,9 @@ fi
 cargo build --quiet --release --locked --bin ocgen --example render-context
 work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
-ocgen=$root/target/release/ocgen
-target/release/examples/render-context "$deploy" >"$work/context.json"
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+ocgen=$target_dir/release/ocgen
+"$target_dir/release/examples/render-context" "$deploy" >"$work/context.json"
 cp -r templates "$work/templates"
 grep -rlZ '| sq' "$work/templates" | xargs -0 -r sed -i 's/| sq\b/| string/g'
 mkdir -p "$work/ocgen" "$work/minijinja"
@@ -46,18 +43,6 @@ mj_args() { # template -> the minijinja-cli command line rendering it
     "$mj" "$work/templates/$1.j2" "$work/context.json" "$work/minijinja/$1"
 }
 outputs=(Dockerfile docker-compose.yaml bootstrap.sh coolify.env)
-
-instructions() { # command... -> callgrind's instruction count
-  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
-    sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
-}
-ocgen_ir=$(instructions "$ocgen" render -q -c "$deploy" -o "$work/ocgen")
-mj_ir=0
-for t in "${outputs[@]}"; do
-  # shellcheck disable=SC2046 # mj_args is split into words on purpose (no spaces in its paths)
-  n=$(instructions $(mj_args "$t"))
-  mj_ir=$((mj_ir + n))
-done
 
 # No shell (-N): each command is exec'd directly; the minijinja-cli side is the
 # sum of its four runs. Medians, since the machine is shared and means drift with load.
@@ -74,14 +59,11 @@ print("%.3f %.3f %.3f %.3f" % (o["median"]*1e3, sum(x["median"] for x in m)*1e3,
 
 ok=1
 printf '\n%-44s %12s\n' "whole-process render of $deploy" "value"
-printf '%-44s %12s  (target <= 2000000)\n' "ocgen instructions (callgrind)" "$ocgen_ir"
-printf '%-44s %12s\n' "minijinja-cli instructions, 4 runs" "$mj_ir"
-printf '%-44s %12s\n' "instruction ratio minijinja-cli / ocgen" "$(python3 -c "print(f'{$mj_ir/$ocgen_ir:.2f}x')")"
-printf '%-44s %12s\n' "ocgen wall time (hyperfine median)" "$ocgen_ms ms"
+printf '%-44s %12s  (budget <= 20 ms)\n' "ocgen wall time (hyperfine median)" "$ocgen_ms ms"
 printf '%-44s %12s\n' "minijinja-cli wall time, sum of 4 medians" "$mj_ms ms"
 printf '%-44s %12s\n' "mean CPU (user+sys) ocgen / minijinja-cli x4" "$ocgen_cpu / $mj_cpu ms"
 ratio=$(python3 -c "print(f'{$mj_ms/$ocgen_ms:.2f}')")
-printf '%-44s %12s  (target >= 3x)\n' "wall-time ratio minijinja-cli / ocgen" "${ratio}x"
-((ocgen_ir <= 2000000)) || { echo "bench-render: MISSED: $ocgen_ir instructions > 2000000" >&2; ok=0; }
-python3 -c "import sys; sys.exit(0 if $ratio >= 3 else 1)" || { echo "bench-render: MISSED: ratio ${ratio}x < 3x" >&2; ok=0; }
+printf '%-44s %12s  (budget >= 1x)\n' "wall-time ratio minijinja-cli / ocgen" "${ratio}x"
+python3 -c "import sys; sys.exit(0 if $ocgen_ms <= 20 else 1)" || { echo "bench-render: MISSED: median $ocgen_ms ms > 20 ms" >&2; ok=0; }
+python3 -c "import sys; sys.exit(0 if $ratio >= 1 else 1)" || { echo "bench-render: MISSED: slower than minijinja-cli (${ratio}x)" >&2; ok=0; }
 ((ok)) || exit 1

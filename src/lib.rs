@@ -4,8 +4,8 @@
 //! Schema) → [`model`] (domain rules, resolved profile and release) →
 //! [`lint`] → [`plan`] (every decision, typed) → [`render`] (templates) →
 //! [`output`] (atomic writes, staleness).
+#![forbid(unsafe_code)]
 
-pub mod arena;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;

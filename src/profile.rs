@@ -51,13 +51,10 @@ pub struct Profile {
     pub steps_in: Vec<Step>,
 }
 
-/// `profiles/<name>.toml`, decoded to JSON at build time (build.rs).
+/// `profiles/<name>.toml`, embedded as a maintainer edits it.
 macro_rules! embedded {
     ($name:literal) => {
-        (
-            $name,
-            include_str!(concat!(env!("OUT_DIR"), "/profiles/", $name, ".json")),
-        )
+        ($name, include_str!(concat!("../profiles/", $name, ".toml")))
     };
 }
 const SOURCES: [(&str, &str); 4] = [
@@ -77,8 +74,7 @@ pub fn get(name: ProfileName) -> &'static Profile {
         .expect("ALL lists every profile");
     PROFILES[i].get_or_init(|| {
         let (file, text) = SOURCES[i];
-        let p: Profile =
-            serde_json::from_str(text).unwrap_or_else(|e| panic!("embedded profile profiles/{file}.toml: {e}"));
+        let p: Profile = toml::from_str(text).unwrap_or_else(|e| panic!("embedded profile profiles/{file}.toml: {e}"));
         assert_eq!(p.name, name, "profile file {file} holds profile {name}");
         p
     })

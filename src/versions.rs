@@ -9,7 +9,7 @@
 //! overrides and the first listed Node that satisfies its `engines.node`.
 
 use std::collections::BTreeMap;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -138,9 +138,7 @@ pub struct Range {
     pub health_pass: HealthPass,
     pub proxy_attribution_required: bool,
     pub origin_check: OriginCheck,
-    /// What was measured to place this range's boundaries, on which releases, how
-    /// (absent from the render path's copy of the table).
-    #[serde(default)]
+    /// What was measured to place this range's boundaries, on which releases, how.
     pub measured: String,
 }
 
@@ -152,59 +150,64 @@ struct Table {
     #[serde(default)]
     not_run_here: Vec<String>,
     range: Vec<Range>,
+    release: Vec<Listed>,
 }
 
-/// The whole table, `profiles/openclaw-versions.toml` decoded to JSON at build
-/// time (build.rs), for `ocgen versions` (the ranges with their `measured` notes).
-const TABLE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/profiles/openclaw-versions.json"));
-/// The render path's part (build.rs): the rules without the notes ...
-const RULES_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/profiles/openclaw-version-rules.json"));
-/// ... and the listed releases as statics:
-/// `LISTED: &[(version, engines.node, &[(package, npm override)])]`.
-mod listed {
-    include!(concat!(env!("OUT_DIR"), "/profiles/openclaw-releases.rs"));
-}
-
+/// A published release: registry facts, no install needed.
 #[derive(Deserialize)]
-struct Notes {
-    range: Vec<Range>,
+#[serde(deny_unknown_fields)]
+struct Listed {
+    version: String,
+    engines_node: String,
+    #[serde(default)]
+    npm_overrides: BTreeMap<String, String>,
 }
+
+/// The table as a maintainer edits it, embedded and parsed on first use.
+const TABLE_TOML: &str = include_str!("../profiles/openclaw-versions.toml");
 
 struct Parsed {
-    nodes: Vec<String>,
+    /// Oldest first.
     ranges: Vec<Range>,
-    range_keys: Vec<Vec<u64>>,
     ci: Vec<String>,
     not_run_here: Vec<String>,
+    /// Every listed release resolved, oldest first.
+    releases: Vec<Release>,
 }
 
 fn parse(text: &str) -> Result<Parsed, String> {
-    let mut t: Table = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    // The table is written oldest first; sort only if it is not (keys computed once).
+    let mut t: Table = toml::from_str(text).map_err(|e| e.to_string())?;
     t.range.sort_by_cached_key(|r| version_key(&r.from));
-    let range_keys = t.range.iter().map(|r| version_key(&r.from)).collect();
+    t.release.sort_by_cached_key(|r| version_key(&r.version));
+    let releases = t
+        .release
+        .iter()
+        .map(|l| resolve_one(&t.nodes, &t.range, l))
+        .collect::<Result<Vec<_>, _>>()?;
+    for v in &t.ci {
+        if !releases.iter().any(|r| &r.version == v) {
+            return Err(format!("CI release {v} is not listed"));
+        }
+    }
     Ok(Parsed {
-        nodes: t.nodes,
         ranges: t.range,
-        range_keys,
         ci: t.ci,
         not_run_here: t.not_run_here,
+        releases,
     })
 }
 
-/// The listed release at `i` (of [`listed::LISTED`], oldest first) joined
-/// with its range and its Node.
-fn resolve_one(p: &Parsed, i: usize) -> Result<Release, String> {
-    let (version, engines_node, overrides) = listed::LISTED[i];
+/// A listed release joined with its range and its Node.
+fn resolve_one(nodes: &[String], ranges: &[Range], listed: &Listed) -> Result<Release, String> {
+    let version = listed.version.as_str();
     let key = version_key(version);
-    let range = p
-        .range_keys
+    let range = ranges
         .iter()
-        .rposition(|k| *k <= key)
-        .map(|i| &p.ranges[i])
+        .rev()
+        .find(|r| version_key(&r.from) <= key)
         .ok_or_else(|| format!("{version} is older than the first range"))?;
-    let node = p
-        .nodes
+    let engines_node = listed.engines_node.as_str();
+    let node = nodes
         .iter()
         .find(|n| satisfies(n, engines_node))
         .ok_or_else(|| format!("{version}: no listed Node satisfies `{engines_node}`"))?;
@@ -221,47 +224,23 @@ fn resolve_one(p: &Parsed, i: usize) -> Result<Release, String> {
         health_path: range.health_path.clone(),
         health_pass: range.health_pass,
         proxy_attribution_required: range.proxy_attribution_required,
-        npm_overrides: overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        npm_overrides: listed.npm_overrides.clone(),
         origin_check: range.origin_check,
     })
 }
 
-static PARSED: LazyLock<Parsed> =
-    LazyLock::new(|| parse(RULES_JSON).unwrap_or_else(|e| panic!("embedded version table: {e}")));
-
-/// The ranges with their `measured` notes (the whole table; not on the render path).
-static RANGES: LazyLock<Vec<Range>> = LazyLock::new(|| {
-    let mut n: Notes = serde_json::from_str(TABLE_JSON).unwrap_or_else(|e| panic!("embedded version table: {e}"));
-    n.range.sort_by_cached_key(|r| version_key(&r.from));
-    n.range
+static PARSED: LazyLock<Parsed> = LazyLock::new(|| {
+    parse(TABLE_TOML).unwrap_or_else(|e| panic!("embedded version table profiles/openclaw-versions.toml: {e}"))
 });
-
-/// Every listed release resolved (`ocgen versions`, the unknown-version path, tests).
-static ALL: LazyLock<Vec<Release>> = LazyLock::new(|| {
-    let all: Vec<Release> = (0..listed::LISTED.len())
-        .map(|i| resolve_one(&PARSED, i).unwrap_or_else(|e| panic!("embedded version table: {e}")))
-        .collect();
-    for v in &PARSED.ci {
-        assert!(
-            all.iter().any(|r| &r.version == v),
-            "embedded version table: CI release {v} is not listed"
-        );
-    }
-    all
-});
-
-/// One release resolved on its own: a render needs only the one it pins.
-static ONE: LazyLock<Vec<OnceLock<Release>>> =
-    LazyLock::new(|| listed::LISTED.iter().map(|_| OnceLock::new()).collect());
 
 /// All known releases, oldest first.
 pub fn releases() -> &'static [Release] {
-    &ALL
+    &PARSED.releases
 }
 
 /// The behaviour ranges, oldest first.
 pub fn ranges() -> &'static [Range] {
-    &RANGES
+    &PARSED.ranges
 }
 
 /// The releases CI runs the real-gateway and user's-path tests on.
@@ -293,8 +272,7 @@ pub fn version_key(v: &str) -> Vec<u64> {
 
 /// The row for exactly this version.
 pub fn find(version: &str) -> Option<&'static Release> {
-    let i = listed::LISTED.iter().position(|(v, _, _)| *v == version)?;
-    Some(ONE[i].get_or_init(|| resolve_one(&PARSED, i).unwrap_or_else(|e| panic!("embedded version table: {e}"))))
+    releases().iter().find(|r| r.version == version)
 }
 
 /// The newest known release not newer than `version`.

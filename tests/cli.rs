@@ -1062,3 +1062,16 @@ fn every_option_in_help_is_described() {
         }
     }
 }
+
+#[test]
+fn the_binary_is_a_position_independent_executable() {
+    // ELF header: e_type (2 bytes, little-endian, at offset 16) is ET_DYN (3) for a
+    // PIE, ET_EXEC (2) for a `-no-pie` link, whose image loses ASLR.
+    let bin = fs::read(assert_cmd::cargo::cargo_bin("ocgen")).unwrap();
+    assert_eq!(&bin[..4], b"\x7fELF");
+    assert_eq!(
+        u16::from_le_bytes([bin[16], bin[17]]),
+        3,
+        "ocgen is not linked as a PIE"
+    );
+}

@@ -1,14 +1,11 @@
 //! `deploy.toml`: text → span-indexed JSON → JSON-Schema check → typed
 //! [`RawConfig`]. Every failure is a [`Diagnostic`] pointing at the key.
 //!
-//! The check first asks [`verdict`] (the schema as a precomputed table, no
-//! compiling); only input it does not accept compiles the schema with
-//! `jsonschema`, whose errors become the diagnostics.
+//! The check is the `jsonschema` crate on the committed schema, compiled once per
+//! run on first use; its errors become the diagnostics, each at its key's span.
 
 pub mod parse;
-pub mod pattern;
 pub mod raw;
-pub mod verdict;
 
 use std::sync::LazyLock;
 
@@ -46,11 +43,6 @@ static VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
         .expect("embedded schema compiles")
 });
 
-/// The compiled validator's verdict (tests hold it equal to [`verdict::accepts`]).
-pub fn runtime_accepts(value: &Value) -> bool {
-    VALIDATOR.is_valid(value)
-}
-
 /// Fields whose values are secrets: messages never echo their content.
 const SECRET_POINTERS: &[&str] = &["/gateway/token", "/tailscale/auth_key"];
 
@@ -64,9 +56,6 @@ pub struct Loaded {
 /// Parse and schema-check `deploy.toml` text.
 pub fn load(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     let parsed = parse::parse(text).map_err(|d| vec![d])?;
-    if verdict::accepts(&parsed.value) {
-        return typed(parsed);
-    }
     let mut diags: Vec<Diagnostic> = VALIDATOR
         .iter_errors(&parsed.value)
         .map(|e| schema_diagnostic(&e, &parsed.spans))
