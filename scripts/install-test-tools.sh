@@ -314,7 +314,9 @@ summary() {
 # the engine and its stand-in images keep their own stamps (image labels in the
 # engine's store), so a fresh clone on the same machine reuses them
 ensure_docker() {
-  "$ROOT/scripts/docker-engine.sh" start
+  # 9>&-: the engine outlives this script and must not inherit (and hold forever)
+  # the install lock, or the next install on this machine waits for it
+  "$ROOT/scripts/docker-engine.sh" start 9>&-
   "$ROOT/scripts/docker-stand-ins.sh"
 }
 

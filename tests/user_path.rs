@@ -662,24 +662,59 @@ fn user_path(case: Case) -> Result<String, String> {
     } else {
         case.published_on(&t.server_addr().to_string())
     };
-    user_path_of(&t, case, &render_bootstrap(case))
+    // The sidecar's node Running beside the gateway, as in production.
+    let beside = Beside {
+        sidecar: (case.profile == "sidecar").then_some(SidecarNode::Running),
+        env: vec![],
+    };
+    user_path_beside(&t, case, &render_bootstrap(case), &beside)
 }
 
-/// Every check of the case against the gateway `script` starts.
-fn user_path_of(t: &Topology, case: Case, script: &str) -> Result<String, String> {
+/// Every check of the case against the gateway `script` starts, with what
+/// `beside` runs beside the gateway. The tailnet
+/// user's path runs here too: through the Serve stand-in for serve, and the
+/// tailnet browser on the sidecar's node for sidecar (with the node Running).
+fn user_path_beside(t: &Topology, case: Case, script: &str, beside: &Beside) -> Result<String, String> {
     let name = case.name();
-    let g = start_gateway(case, &format!("user-{name}"), script, &Net::Named(t.server.clone()))?
+    let g = start_gateway_beside(case, &format!("user-{name}"), script, &Net::Named(t.server.clone()), beside)?
         .map_err(|n| format!("FINDING: {name}: the real gateway did not come up: {}", n.describe()))?;
-    let mut report = vec![format!("gateway listening after {:.1?} in {}", g.after, t.server)];
+    let mut report = vec![format!(
+        "gateway listening after {:.1?} in {}: {}",
+        g.after,
+        t.server,
+        show(&g.table)
+    )];
+    if case.serve() {
+        report.push(format!(
+            "gateway ran `{}`; serve proxies to {}",
+            g.serve_claims.join("`, `"),
+            g.serve_proxies.join(", ")
+        ));
+    }
     let checks = (|| -> Result<(), String> {
+        // The listener check bites: the other profile's expectation fails here.
+        if check_listeners(case.expect().other(), &g.table).is_ok() {
+            return Err(format!(
+                "the listener check cannot tell the profiles apart: {:?} also accepts {}",
+                case.expect().other(),
+                show(&g.table)
+            ));
+        }
         report.push(check_healthy_admits(&g)?);
         report.push(check_subagent(&g)?);
         if case.serve() {
             report.push(check_not_on_lan(t, &g)?);
+            let mut serve = start_serve(t, &g, None)?;
+            let tailnet = check_tailnet(t, &g);
+            serve.stop().map_err(|e| format!("the Serve stand-in: {e}"))?;
+            report.extend(tailnet?);
         } else if case.tls {
             report.extend(check_lan_tls(t, &g)?);
         } else {
             report.extend(check_lan(t, &g)?);
+        }
+        if beside.sidecar == Some(SidecarNode::Running) && !case.tls {
+            report.extend(check_sidecar_tailnet(t, &g, script)?);
         }
         Ok(())
     })();

@@ -425,11 +425,17 @@ impl Gateway {
     /// Stop the gateway the `checks` ran against: a failed check comes back
     /// with the gateway's output (what it logged is why); a clean stop is
     /// required either way.
+    ///
+    /// The gateway must still listen as its profile says when it is stopped
+    /// (the same check that gated its start).
     pub fn finish<T>(self, checks: Result<T, String>) -> Result<T, String> {
         let output = self.output();
+        let expect = self.case.expect();
         let stopped = self.stop();
         let value = checks.map_err(|e| format!("{e}\n--- gateway ---\n{output}"))?;
-        stopped?;
+        let stopped = stopped?;
+        check_listeners(expect, &stopped.final_table)
+            .map_err(|e| format!("FINDING: before it was stopped: {e}\n--- gateway ---\n{output}"))?;
         Ok(value)
     }
 }

@@ -52,6 +52,7 @@ mod proc;
 pub mod release;
 mod sandbox;
 mod slots;
+mod tailnet;
 mod tools;
 mod topology;
 
@@ -64,6 +65,7 @@ pub use net::*;
 pub use proc::*;
 pub use sandbox::*;
 pub use slots::*;
+pub use tailnet::*;
 pub use tools::*;
 pub use topology::*;
 
