@@ -54,7 +54,7 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 targets=(--all-targets)
 if $quick; then
   targets=(--lib --bins --test cli --test snapshots --test validators --test bootstrap --test schema
-    --test schema_verdict --test precommit --test fuzz)
+    --test precommit --test fuzz --test lifecycle)
 fi
 log=$(mktemp)
 status=0
