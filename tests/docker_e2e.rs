@@ -294,8 +294,12 @@ fn users_path(p: &Project, case: Case) -> Check {
         return Err(format!("remote CLI with the gateway token failed:\n{}", good.tail(15)));
     }
     let bad = cli("not-the-token");
-    if bad.ok() {
-        return Err(format!("remote CLI with a wrong token was accepted:\n{}", bad.tail(15)));
+    // OpenClaw's own refusal ("unauthorized: gateway token mismatch …"), not just any failure.
+    if bad.ok() || !format!("{}{}", bad.stdout, bad.stderr).contains("unauthorized") {
+        return Err(format!(
+            "remote CLI with a wrong token: expected OpenClaw's `unauthorized` refusal:\n{}",
+            bad.tail(15)
+        ));
     }
     Ok(format!(
         "sub-agent call ok; browser ok; token accepted, wrong token refused ({})",

@@ -253,22 +253,30 @@ fn bypass_not_proxied(rig: &Rig) -> Result<String, String> {
             name,
         ],
     );
-    if status == 403 {
-        return Ok(format!("GET / with forged X-Forwarded-For -> 403; WebSocket: {r}"));
-    }
+    // The WebSocket is judged whatever GET / answered: the forged address must
+    // never be the one the gateway attributes the connection to.
     let attributed = r["presence"]
         .as_array()
         .into_iter()
         .flatten()
         .find(|p| p["host"] == name && p["reason"] == "connect")
         .map(|p| p["ip"].clone());
+    let brief = || r.to_string().chars().take(400).collect::<String>();
     match attributed {
-        Some(ip) if ip != forged => Ok(format!(
+        Some(ip) if ip == forged => Err(format!(
+            "GET / with forged X-Forwarded-For -> {status}; the WebSocket was attributed to the forged {forged}: {}",
+            brief()
+        )),
+        Some(ip) => Ok(format!(
             "GET / -> {status}; WebSocket accepted with the token but not attributed to the forged {forged} (ip {ip})"
         )),
-        _ => Err(format!(
+        None if status == 403 && r["ok"] == false => Ok(format!(
+            "GET / with forged X-Forwarded-For -> 403; WebSocket refused too: {}",
+            r["error"]
+        )),
+        None => Err(format!(
             "GET / with forged X-Forwarded-For -> {status}; WebSocket: {}",
-            r.to_string().chars().take(400).collect::<String>()
+            brief()
         )),
     }
 }

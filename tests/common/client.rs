@@ -110,3 +110,17 @@ impl Topology {
         }
     }
 }
+
+/// The client was refused at `stage` with an error that mentions `needle`
+/// (OpenClaw's own words, e.g. `unauthorized`, `origin not allowed`): a
+/// refusal for any other reason is a finding, not a pass.
+pub fn expect_refused(what: &str, r: &ClientResult, stage: &str, needle: &str) -> Result<String, String> {
+    if !r.ok && r.stage() == stage && r.error().contains(needle) {
+        Ok(format!("{what}: refused as it must be: {}", r.error()))
+    } else {
+        Err(format!(
+            "FINDING: {what}: expected a refusal at `{stage}` mentioning {needle:?}, got {}",
+            r.brief()
+        ))
+    }
+}

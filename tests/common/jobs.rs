@@ -46,6 +46,15 @@ pub fn run_all(label: &str, jobs: Vec<Job>) -> Results {
     out
 }
 
+/// Say that a check had nothing to check in this run (e.g. `OCGEN_RELEASES`
+/// holds no release it applies to). Written to the process's stderr directly,
+/// past the test harness's capture, so a passing test that checked nothing
+/// says `SKIPPED` in the run's output instead of passing silently.
+pub fn skipped(test: &str, why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {test}: {why}");
+}
+
 /// Print a job's report, or panic with its finding.
 pub fn outcome(results: &Results, job: &str) {
     match results.get(job) {
