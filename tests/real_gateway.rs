@@ -1,7 +1,7 @@
 //! The rendered `bootstrap.sh` against the REAL OpenClaw gateway, for every
 //! profile × OpenClaw release of the run (the table's CI set, or
 //! `OCGEN_RELEASES`; `scripts/install-test-tools.sh openclaw` installs them
-//! under `target/tools/`; run `scripts/test.sh` first).
+//! under `/var/cache/ocgen-test/tools/` (`$OCGEN_CACHE_DIR`); run `scripts/test.sh` first).
 //!
 //! Each row (`<profile>_on_each_release`, one row per release):
 //!
