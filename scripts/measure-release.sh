@@ -22,7 +22,7 @@
 #    --test tailnet_path on_each_release): the sub-agent call, the LAN browser with its
 #    origins and pairing, TLS, the tailnet browser through the Serve stand-in.
 #
-# Then review `git diff` (see README, "Adding an OpenClaw release").
+# Then review `git diff` (see docs/maintaining.md, "Adding an OpenClaw release").
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -11,7 +11,8 @@
 #
 #   scripts/test.sh            everything (CI)
 #   scripts/test.sh --quick    the tier without real gateways or a Docker engine
-#                              (lib, CLI, snapshots, validators, bootstrap, schema)
+#                              (lib, CLI, snapshots, validators, bootstrap, schema,
+#                              precommit, fuzz)
 #   scripts/test.sh ARGS...    extra arguments go to `cargo test` (e.g. `--test cli`)
 set -euo pipefail
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)

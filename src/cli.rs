@@ -116,9 +116,9 @@ pub enum Command {
     },
     /// Show the OpenClaw releases ocgen covers and each range's rules
     Versions {
-        /// Output format (json: one document on stdout)
+        /// Output format (json: one document on stdout; markdown: docs/releases.md)
         #[arg(long, value_enum, default_value = "human")]
-        format: Format,
+        format: VersionsFormat,
     },
     /// Print shell completions
     Completions {
@@ -145,6 +145,14 @@ pub struct InputArgs {
 pub enum Format {
     Human,
     Json,
+}
+
+/// `ocgen versions --format`: the findings' formats plus Markdown.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VersionsFormat {
+    Human,
+    Json,
+    Markdown,
 }
 
 pub fn main() -> ExitCode {
@@ -565,10 +573,11 @@ fn explain(code: Option<&str>) -> u8 {
     }
 }
 
-fn versions(format: Format) -> u8 {
+fn versions(format: VersionsFormat) -> u8 {
     match format {
-        Format::Human => print!("{}", crate::versions_report::human()),
-        Format::Json => println!(
+        VersionsFormat::Human => print!("{}", crate::versions_report::human()),
+        VersionsFormat::Markdown => print!("{}", crate::versions_report::markdown()),
+        VersionsFormat::Json => println!(
             "{}",
             serde_json::to_string_pretty(&crate::versions_report::json()).expect("report serializes")
         ),

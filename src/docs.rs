@@ -1,5 +1,5 @@
 //! The `deploy.toml` reference in Markdown, generated from the JSON Schema
-//! (README.md embeds it between markers; a test keeps it current).
+//! (docs/reference.md embeds it between markers; a test keeps it current).
 
 use std::fmt::Write as _;
 

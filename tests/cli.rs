@@ -1025,6 +1025,28 @@ fn versions_lists_the_release_table() {
 }
 
 #[test]
+fn versions_as_markdown() {
+    // docs/releases.md is this output (tests/schema.rs keeps the file current).
+    let d = tempfile::tempdir().unwrap();
+    let out = ocgen(d.path())
+        .args(["versions", "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.starts_with("# Supported OpenClaw releases\n"), "{md}");
+    assert!(md.contains("**2026.1.29 … 2026.9.6** (82 releases)"));
+    assert!(md.contains("| 2026.2.9 … 2026.2.19 (4) | mode=remote workaround |"));
+    assert!(md.contains("### 2026.8.1 … 2026.9.6\n\n**measured:** "));
+    assert!(md.contains("| 2026.4.14 | 2026.2.23 | `>=22.14.0` | 22.23.3 | libsignal=2.0.1 |"));
+    for v in ocgen::versions::ci_releases() {
+        assert!(md.contains(&format!("| {v} |")), "no row for {v}");
+    }
+    // the findings' formats stay human|json
+    ocgen(d.path()).args(["lint", "--format", "markdown"]).assert().code(2);
+}
+
+#[test]
 fn completions_for_each_shell() {
     let d = tempfile::tempdir().unwrap();
     for shell in ["bash", "zsh", "fish"] {

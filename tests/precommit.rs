@@ -1,6 +1,6 @@
 //! The pre-commit hooks of `.pre-commit-hooks.yaml`, run by the real
 //! `pre-commit` framework (PyPI; `scripts/install-test-tools.sh validators`
-//! puts it in target/tools/venv) exactly as a user's repository consumes them:
+//! puts it in /var/cache/ocgen-test/tools/venv) exactly as a user's repository consumes them:
 //! a `.pre-commit-config.yaml` naming this repository and a `rev`, hooks
 //! installed into `.git/hooks`, real `git commit`s.
 //!

@@ -1,7 +1,7 @@
 //! The `openclaw.json` the rendered `bootstrap.sh` writes, judged by the REAL
 //! OpenClaw release it targets, for every profile × release of the run (the
 //! table's CI set, or `OCGEN_RELEASES`; `scripts/install-test-tools.sh openclaw`
-//! installs them; run `scripts/test.sh` first).
+//! installs them under `/var/cache/ocgen-test/tools/`; run `scripts/test.sh` first).
 //!
 //! Each row (`<profile>_on_each_release`, one row per release) runs the
 //! rendered bootstrap in a sandbox against the stand-in

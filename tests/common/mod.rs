@@ -2,7 +2,7 @@
 //! (`tests/real_gateway.rs`, `tests/user_path.rs`, …). Use it from a test
 //! file with `mod common;` and `use common::*;`.
 //!
-//! - [`tools()`]: the installed tools (`target/tools`, or `$OCGEN_TOOLS_DIR`):
+//! - [`tools()`]: the installed tools (`$OCGEN_CACHE_DIR/tools`, default `/var/cache/ocgen-test/tools`, or `$OCGEN_TOOLS_DIR`):
 //!   the real OpenClaw launchers, the private Node 24, the clients in
 //!   `tests/clients/`; an `Err` says what to run to get them.
 //! - [`Case`]: one profile × release; [`render_bootstrap`] / [`render_file`]
