@@ -727,10 +727,10 @@ fn user_path_beside(t: &Topology, case: Case, script: &str, beside: &Beside) -> 
     Ok(report.join("\n"))
 }
 
-/// The 2026.2.19 lan-patch bootstrap without the seed's workaround.
 /// The lan-patch bootstrap without the seed's workaround, on a release the
-/// table says needs it: the sub-agent call must fail (2026.2.19: the
-/// plaintext-`ws://` SECURITY ERROR for the LAN URL).
+/// table says needs it: the sub-agent call must fail as measured (2026.2.19:
+/// the plaintext-`ws://` SECURITY ERROR for the LAN URL; 2026.2.9: pairing
+/// required).
 fn lan_patch_without_workaround(version: &'static str) -> Result<String, String> {
     let case = case("lan-patch", version);
     let text = render_bootstrap(case);
@@ -758,8 +758,13 @@ fn lan_patch_without_workaround(version: &'static str) -> Result<String, String>
         let ran = subagent_health(&g)?;
         let both = format!("{}\n{}", ran.stdout, ran.stderr);
         let url = format!("ws://{}:{PORT}", t.server_addr());
-        let security = both.contains("SECURITY ERROR");
-        if !ran.ok() && (!security || both.contains(&url)) {
+        // The failure must be the one the table records, naming the LAN URL the
+        // release dialled: the plaintext-ws:// SECURITY ERROR (2026.2.19), or the
+        // call from the LAN address asked to pair (2026.2.9). Any other failure
+        // (a crash, a time-out) says nothing about the workaround.
+        let security = both.contains("SECURITY ERROR") && both.contains(&url);
+        let pairing = both.contains("pairing required");
+        if !ran.ok() && (security || pairing) {
             let line = both
                 .lines()
                 .find(|l| l.contains("SECURITY ERROR") || l.contains("pairing required"))
