@@ -10,7 +10,6 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod docs;
-pub mod domain;
 pub mod lint;
 pub mod migration;
 pub mod model;
@@ -19,7 +18,6 @@ pub mod output;
 pub mod plan;
 pub mod profile;
 pub mod render;
-pub mod tls;
 pub mod versions;
 pub mod versions_report;
 

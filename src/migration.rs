@@ -90,7 +90,7 @@ pub fn report(current: &Model, target: &Model) -> String {
         );
     }
     let _ = writeln!(out, "\nOperator steps:");
-    let tls_steps = crate::tls::steps(target);
+    let tls_steps = crate::plan::tls::steps(target);
     let steps = target.profile.steps_in.iter().map(|s| s.text.as_str());
     for (i, step) in steps.chain(tls_steps.iter().map(String::as_str)).enumerate() {
         let _ = writeln!(out, "  {}. {}", i + 1, step);

@@ -33,7 +33,7 @@ pub struct Bootstrap {
     /// sidecar: ask the sidecar's tailscaled for the node's tailnet origin.
     pub sidecar: Option<BootstrapSidecar>,
     /// The public origin and proxy addresses (`domain` only).
-    pub domain: Option<crate::domain::BootstrapDomain>,
+    pub domain: Option<super::domain::BootstrapDomain>,
     pub exec: Vec<String>,
     /// Make the gateway's self-signed TLS certificate before the patch.
     pub tls: bool,
@@ -115,7 +115,7 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
             &Value::from("remote"),
             "sub-agents read gateway.remote.url only in remote mode",
         ));
-        patch.extend(crate::tls::remote_steps(m, port));
+        patch.extend(super::tls::remote_steps(m, port));
         patch.push(set_env(
             "gateway.remote.token",
             TOKEN_ENV,
@@ -137,7 +137,7 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         patch.push(delete("gateway.remote", "only remote mode reads it"));
     }
 
-    patch.extend(crate::tls::patch(m));
+    patch.extend(super::tls::patch(m));
     for setting in &m.profile.config {
         if release.is_retired(&setting.path) {
             omitted.push(set(
@@ -156,7 +156,7 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         serve_trusted_proxies(m, &mut patch, &mut notes);
     }
     let tailnet_origin = browser_origins(m, port, &mut patch, &mut notes);
-    let domain = (m.profile.name == ProfileName::Domain).then(|| crate::domain::bootstrap(m, &mut patch));
+    let domain = (m.profile.name == ProfileName::Domain).then(|| super::domain::bootstrap(m, &mut patch));
     for (path, value) in &m.raw.openclaw.config {
         patch.push(set(path, value, "[openclaw.config] in deploy.toml"));
     }
@@ -184,7 +184,7 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         socket: SIDECAR_SOCKET,
         wait_seconds: SIDECAR_WAIT_SECONDS,
         origin_env: TAILNET_ORIGIN_ENV,
-        scheme: if crate::tls::enabled(m) { "https" } else { "http" },
+        scheme: if super::tls::enabled(m) { "https" } else { "http" },
         port,
         hostname: m.raw.tailscale.hostname.clone(),
     });
@@ -200,7 +200,7 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         sidecar,
         domain,
         exec,
-        tls: crate::tls::enabled(m),
+        tls: super::tls::enabled(m),
         gateway_user: GATEWAY_USER,
     }
 }
@@ -244,7 +244,7 @@ fn browser_origins(m: &Model, port: u16, patch: &mut Vec<PatchStep>, notes: &mut
     if m.bind == BindMode::Loopback {
         return false;
     }
-    let scheme = if crate::tls::enabled(m) { "https" } else { "http" };
+    let scheme = if super::tls::enabled(m) { "https" } else { "http" };
     let addr = m.raw.gateway.publish_address.as_str();
     let unspecified = crate::model::publishes_everywhere(addr);
     let lan_admitted = !unspecified && check.admits_same_origin(addr);

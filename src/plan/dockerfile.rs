@@ -80,7 +80,7 @@ pub(super) fn dockerfile(m: &Model) -> Dockerfile {
         tailscale_image: (in_container || sidecar_cli).then(|| tailscale_image(m)),
         stages,
         port: m.raw.gateway.port,
-        tls: crate::tls::enabled(m),
+        tls: super::tls::enabled(m),
         gateway_user: GATEWAY_USER,
     }
 }

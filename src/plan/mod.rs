@@ -3,20 +3,22 @@
 //!
 //! One submodule per output (`dockerfile`, `compose`, `bootstrap`, `env`, the
 //! Coolify env list), plus `patch`, the `openclaw.json` patch bootstrap.sh
-//! applies; what several outputs share stays here.
+//! applies, and the decisions of two features several outputs share:
+//! `domain` (the domain profile's routing) and `tls` (`[gateway] tls`). What
+//! several outputs share otherwise stays here.
 
 mod bootstrap;
 mod compose;
 mod dockerfile;
+pub mod domain;
 mod env;
 mod patch;
+pub mod tls;
 
 pub use bootstrap::{Bootstrap, BootstrapSidecar, BootstrapTailscale, SERVE_PROXIES, TAILNET_ORIGIN_ENV};
 pub use compose::{Compose, Healthcheck, Network, Service};
 pub use dockerfile::{Dockerfile, Stage};
 pub use env::EnvVar;
-pub(crate) use env::push_env;
-pub(crate) use patch::set_env_list;
 pub use patch::{PatchOp, PatchStep, apply_to_empty, jq_path};
 
 use serde::Serialize;

@@ -30,9 +30,11 @@
 
 use serde::Serialize;
 
+use super::compose::Service;
+use super::env::{EnvVar, push_env};
+use super::patch::{PatchStep, set_env_list};
 use crate::config::LabelsMode;
 use crate::model::Model;
-use crate::plan::{EnvVar, PatchStep, Service, push_env, set_env_list};
 
 /// The compose service name, which Coolify's magic variables are named after.
 pub const SERVICE: &str = "openclaw";
