@@ -2,9 +2,9 @@
 //! stable codes. `render` and `check` refuse to write on an error.
 
 use crate::config::{BindMode, GatewayTls, LabelsMode, ProfileName, TailscaleNetworking, TailscaleState};
+use crate::data::profile::TailscalePlacement;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Model;
-use crate::profile::TailscalePlacement;
 
 /// A documented code: input errors (OC0xx) and lint rules (OC1xx).
 pub struct Code {
@@ -467,7 +467,7 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
     }
     if m.profile.publish_port
         && m.bind != BindMode::Loopback
-        && m.release.origin_check == crate::versions::OriginCheck::Allowlist
+        && m.release.origin_check == crate::data::versions::OriginCheck::Allowlist
         && crate::model::publishes_everywhere(&raw.gateway.publish_address)
         && !raw.openclaw.config.contains_key("gateway.controlUi.allowedOrigins")
     {
@@ -488,7 +488,7 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
             .with_label("which address do LAN browsers use?"),
         );
     }
-    if m.release.origin_check == crate::versions::OriginCheck::None {
+    if m.release.origin_check == crate::data::versions::OriginCheck::None {
         out.push(
             diag(
                 "OC123",

@@ -42,9 +42,15 @@ fn schema_rejects_what_ocgen_rejects() {
 fn readme_reference_is_current() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
     let readme = std::fs::read_to_string(&path).unwrap();
-    let begin = readme.find(ocgen::docs::BEGIN).expect("README has the BEGIN marker");
-    let end = readme.find(ocgen::docs::END).expect("README has the END marker") + ocgen::docs::END.len() + 1;
-    let generated = ocgen::docs::reference_markdown();
+    let begin = readme
+        .find(ocgen::commands::schema::BEGIN)
+        .expect("README has the BEGIN marker");
+    let end = readme
+        .find(ocgen::commands::schema::END)
+        .expect("README has the END marker")
+        + ocgen::commands::schema::END.len()
+        + 1;
+    let generated = ocgen::commands::schema::reference_markdown();
     if std::env::var_os("UPDATE_SCHEMA").is_some() {
         let updated = format!("{}{}{}", &readme[..begin], generated, &readme[end..]);
         std::fs::write(&path, updated).unwrap();
@@ -79,9 +85,12 @@ fn test_tool_installer_matches_the_release_table() {
         script.contains("print(f\"{v}:{node.split('.')[0]}\")") && script.contains("t[\"ci\"]"),
         "install-test-tools.sh no longer reads the CI set from the table"
     );
-    let ci = ocgen::versions::ci_releases();
+    let ci = ocgen::data::versions::ci_releases();
     let mut problems = Vec::new();
-    for r in ocgen::versions::releases().iter().filter(|r| ci.contains(&r.version)) {
+    for r in ocgen::data::versions::releases()
+        .iter()
+        .filter(|r| ci.contains(&r.version))
+    {
         let node = format!("[{}]=\"{}\"", r.node_major, r.node);
         if !script.contains(&node) {
             problems.push(format!(

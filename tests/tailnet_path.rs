@@ -197,7 +197,7 @@ fn check_tailnet(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
     report.push(format!("wrong token through Serve: refused ({})", wrong.error()));
 
     let foreign = tn.ws("https://evil.example", TOKEN, &dev)?;
-    if release::origin_check(version) == ocgen::versions::OriginCheck::None {
+    if release::origin_check(version) == ocgen::data::versions::OriginCheck::None {
         if !foreign.ok {
             return Err(format!(
                 "FINDING: {version} checks no Origin (table: none), yet a foreign Origin through Serve failed: {}",
@@ -371,7 +371,7 @@ fn serve_without_the_tailnet_origin_is_refused_where_only_listed_origins_pass() 
     let Some(version) = releases()
         .iter()
         .copied()
-        .find(|v| release::origin_check(v) == ocgen::versions::OriginCheck::Allowlist)
+        .find(|v| release::origin_check(v) == ocgen::data::versions::OriginCheck::Allowlist)
     else {
         eprintln!("no release of this run admits only listed origins: nothing to check");
         return;
@@ -582,7 +582,7 @@ fn sidecar_tailnet_path(case: Case) -> Result<String, String> {
         }
         report.push(format!("wrong token: refused ({})", wrong.error()));
         let foreign = browser.ws(&format!("{scheme}://evil.example"), TOKEN, &dev)?;
-        if check == ocgen::versions::OriginCheck::None {
+        if check == ocgen::data::versions::OriginCheck::None {
             if !foreign.ok {
                 return Err(format!(
                     "FINDING: {version} checks no Origin (table: none), yet a foreign Origin failed: {}",
@@ -616,7 +616,7 @@ fn allowlist_release() -> Option<&'static str> {
     releases()
         .iter()
         .copied()
-        .find(|v| release::origin_check(v) == ocgen::versions::OriginCheck::Allowlist)
+        .find(|v| release::origin_check(v) == ocgen::data::versions::OriginCheck::Allowlist)
 }
 
 /// `[gateway] tls`: the listed tailnet origin is `https://…:PORT`, and the

@@ -57,7 +57,7 @@ fn text(o: &Output) -> String {
 fn cases() -> Vec<(String, String)> {
     let mut v = Vec::new();
     for profile in ["lan-patch", "sidecar", "serve", "domain"] {
-        for version in ocgen::versions::ci_releases() {
+        for version in ocgen::data::versions::ci_releases() {
             v.push((
                 format!("{profile}-{version}"),
                 format!("profile = \"{profile}\"\n[openclaw]\nversion = \"{version}\"\n"),

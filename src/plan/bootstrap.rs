@@ -12,9 +12,9 @@ use super::{
     sidecar_tailnet_origin, tags,
 };
 use crate::config::{BindMode, ProfileName, TailscaleState};
+use crate::data::profile::TailscalePlacement;
+use crate::data::versions::OriginCheck;
 use crate::model::Model;
-use crate::profile::TailscalePlacement;
-use crate::versions::OriginCheck;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Bootstrap {

@@ -9,9 +9,9 @@ use super::{
     tags, tailscale_image,
 };
 use crate::config::{ProfileName, TailscaleNetworking, TailscaleState};
+use crate::data::profile::TailscalePlacement;
+use crate::data::versions::HealthPass;
 use crate::model::Model;
-use crate::profile::TailscalePlacement;
-use crate::versions::HealthPass;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Compose {

@@ -4,8 +4,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{GATEWAY_USER, GatewayUser, OPENCLAW_HOME, sidecar_tailnet_origin, tailscale_image};
+use crate::data::profile::TailscalePlacement;
 use crate::model::Model;
-use crate::profile::TailscalePlacement;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Dockerfile {

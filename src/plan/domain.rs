@@ -143,7 +143,7 @@ pub fn bootstrap(m: &Model, patch: &mut Vec<PatchStep>) -> BootstrapDomain {
         TRUSTED_PROXIES_ENV,
         "only the proxy's addresses: its X-Forwarded-For names the browser; anyone else's is ignored",
     ));
-    if m.release.origin_check != crate::versions::OriginCheck::None {
+    if m.release.origin_check != crate::data::versions::OriginCheck::None {
         patch.push(set_env_list(
             "gateway.controlUi.allowedOrigins",
             PUBLIC_ORIGIN_ENV,

@@ -164,7 +164,7 @@ struct Listed {
 }
 
 /// The table as a maintainer edits it, embedded and parsed on first use.
-const TABLE_TOML: &str = include_str!("../profiles/openclaw-versions.toml");
+const TABLE_TOML: &str = include_str!("../../profiles/openclaw-versions.toml");
 
 struct Parsed {
     /// Oldest first.

@@ -1,9 +1,12 @@
 //! `ocgen versions`: the covered range, each range's rules and each release's
 //! Node and npm overrides.
 
+use clap::Args;
 use serde_json::{Value, json};
 
-use crate::versions::{self, HealthPass, OriginCheck, Range, Release};
+use super::{Exit, Format};
+
+use crate::data::versions::{self, HealthPass, OriginCheck, Range, Release};
 
 fn members(r: &Range) -> Vec<&'static Release> {
     versions::releases().iter().filter(|x| x.range_from == r.from).collect()
@@ -156,4 +159,19 @@ pub fn json() -> Value {
         "ci": versions::ci_releases(),
         "ranges": ranges,
     })
+}
+
+#[derive(Args, Debug)]
+pub struct VersionsArgs {
+    /// Output format (json: one document on stdout)
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+}
+
+pub fn run(args: &VersionsArgs) -> Exit {
+    match args.format {
+        Format::Human => print!("{}", human()),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&json()).expect("report serializes")),
+    }
+    Exit::Ok
 }
