@@ -28,7 +28,7 @@ pub fn run(args: &ExplainArgs) -> Exit {
                     c.name,
                     c.severity.as_str(),
                     c.summary,
-                    c.explanation
+                    c.explanation()
                 );
                 Exit::Ok
             }
