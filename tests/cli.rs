@@ -80,7 +80,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn init_writes_a_starter_that_renders_and_never_overwrites() {
-    for profile in ["lan-patch", "sidecar", "serve", "domain"] {
+    for profile in ocgen::config::ProfileName::ALL.map(ocgen::config::ProfileName::as_str) {
         let d = tempfile::tempdir().unwrap();
         ocgen(d.path()).args(["init", "--profile", profile]).assert().success();
         let text = fs::read_to_string(d.path().join("deploy.toml")).unwrap();

@@ -9,6 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use ocgen::config::ProfileName;
 use ocgen::diagnostic::Source;
 use ocgen::model::LoadOptions;
 
@@ -56,7 +57,7 @@ fn text(o: &Output) -> String {
 /// Every (name, deploy.toml) the suite renders: profile × release, and fixtures.
 fn cases() -> Vec<(String, String)> {
     let mut v = Vec::new();
-    for profile in ["lan-patch", "sidecar", "serve", "domain"] {
+    for profile in ProfileName::ALL.map(ProfileName::as_str) {
         for version in ocgen::data::versions::ci_releases() {
             v.push((
                 format!("{profile}-{version}"),

@@ -16,6 +16,13 @@ use crate::data::profile::TailscalePlacement;
 use crate::data::versions::OriginCheck;
 use crate::model::Model;
 
+/// The last release whose `gateway run` ignores `--allow-unconfigured` (only
+/// the bare `gateway` command sees it), and the release that was measured
+/// on: facts about the LAN workaround's releases that the release table does
+/// not hold as rules. The tests keep both listed and inside the workaround.
+const ALLOW_UNCONFIGURED_RUN_IGNORED_UNTIL: &str = "2026.2.12";
+const ALLOW_UNCONFIGURED_MEASURED_ON: &str = "2026.2.9";
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Bootstrap {
     pub port: u16,
@@ -107,7 +114,7 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         ));
         notes.push("Workaround: gateway.mode=remote with remote.url on loopback, and --allow-unconfigured so the gateway still starts.".into());
         notes.push(format!(
-            "`openclaw gateway --allow-unconfigured` (the gateway command itself runs the gateway): up to 2026.2.12 only it sees the flag, `gateway run --allow-unconfigured` exits with \"Gateway start blocked\" (measured on 2026.2.9); OpenClaw {} runs the same either way.",
+            "`openclaw gateway --allow-unconfigured` (the gateway command itself runs the gateway): up to {ALLOW_UNCONFIGURED_RUN_IGNORED_UNTIL} only it sees the flag, `gateway run --allow-unconfigured` exits with \"Gateway start blocked\" (measured on {ALLOW_UNCONFIGURED_MEASURED_ON}); OpenClaw {} runs the same either way.",
             release.version
         ));
         patch.push(set(
@@ -307,5 +314,19 @@ fn serve_trusted_proxies(m: &Model, patch: &mut Vec<PatchStep>, notes: &mut Vec<
         notes.push(format!(
             "OpenClaw {v} serves what Tailscale Serve proxies without gateway.trustedProxies; trusting loopback would make its own CLI and sub-agents non-local (pairing required), so it is not set."
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::versions;
+
+    #[test]
+    fn the_workaround_notes_name_listed_workaround_releases() {
+        for v in [ALLOW_UNCONFIGURED_RUN_IGNORED_UNTIL, ALLOW_UNCONFIGURED_MEASURED_ON] {
+            let r = versions::find(v).unwrap_or_else(|| panic!("{v} is not in the release table"));
+            assert!(r.lan_subagent_workaround, "{v} needs the LAN workaround");
+        }
     }
 }
