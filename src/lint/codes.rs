@@ -1,6 +1,6 @@
 //! The one registry of diagnostic codes: every code ocgen emits, input
 //! errors (OC0xx, from `config`, `model`, `openclaw_schema` and reading the
-//! file) and lint rules (OC1xx, [`super::rules`]), with what `ocgen explain`
+//! file) and lint rules (OC1xx, `lint/rules.rs`), with what `ocgen explain`
 //! says about it. A test checks both ways that the codes emitted in `src/`
 //! are the codes listed here.
 //!

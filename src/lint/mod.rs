@@ -2,7 +2,7 @@
 //! stable codes. `render` and `check` refuse to write on an error.
 //!
 //! [`codes`] is the registry of every diagnostic code (what `ocgen explain`
-//! prints); [`rules`] holds one small function per lint rule.
+//! prints); `rules` holds one small function per lint rule.
 
 pub mod codes;
 mod rules;
