@@ -4,24 +4,26 @@
 //! Schema) → [`model`] (domain rules, resolved profile and release) →
 //! [`lint`] → [`plan`] (every decision, typed) → [`render`] (templates) →
 //! [`output`] (atomic writes, staleness).
+//!
+//! Beside the flow: [`data`] (the embedded profiles and release table),
+//! [`commands`] (what each `ocgen` command runs and reports) and [`cli`]
+//! (the command line).
 #![forbid(unsafe_code)]
 
-pub mod cli;
+// The flow: config → model → lint → plan → render → output.
 pub mod config;
-pub mod diagnostic;
-pub mod docs;
-pub mod domain;
 pub mod lint;
-pub mod migration;
 pub mod model;
-pub mod openclaw_schema;
 pub mod output;
 pub mod plan;
-pub mod profile;
 pub mod render;
-pub mod tls;
-pub mod versions;
-pub mod versions_report;
+
+// Beside it.
+pub mod cli;
+pub mod commands;
+pub mod data;
+pub mod diagnostic;
+pub mod openclaw_schema;
 
 use diagnostic::{Diagnostic, Source};
 use model::{LoadOptions, Model};

@@ -5,9 +5,9 @@
 use std::net::IpAddr;
 
 use crate::config::{self, BindMode, Loaded, ProfileName, RawConfig, SpanIndex, TailscaleNetworking};
+use crate::data::profile::{self, Profile, TailscalePlacement};
+use crate::data::versions::{self, Release};
 use crate::diagnostic::Diagnostic;
-use crate::profile::{self, Profile, TailscalePlacement};
-use crate::versions::{self, Release};
 
 /// Options from the command line that change how input is read.
 #[derive(Debug, Clone, Default)]

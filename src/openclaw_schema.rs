@@ -32,13 +32,13 @@ fn inflate(deflated: &[u8]) -> String {
 /// The schema to check `release` against: its own where ocgen has it; else the
 /// nearest release in the same behaviour range that has one; else the nearest
 /// older one; else the oldest. Returns the schema's release and its text.
-pub fn schema_for(release: &crate::versions::Release) -> Option<(&'static str, String)> {
+pub fn schema_for(release: &crate::data::versions::Release) -> Option<(&'static str, String)> {
     schema_release_for(release).map(|v| (v, schema_text(v).expect("listed in SCHEMAS")))
 }
 
 /// Which release's schema [`schema_for`] uses, without inflating it.
-pub fn schema_release_for(release: &crate::versions::Release) -> Option<&'static str> {
-    use crate::versions::{find, releases, version_key};
+pub fn schema_release_for(release: &crate::data::versions::Release) -> Option<&'static str> {
+    use crate::data::versions::{find, releases, version_key};
     if let Some((v, _)) = SCHEMAS.iter().find(|(v, _)| *v == release.version) {
         return Some(v);
     }
@@ -192,14 +192,14 @@ mod tests {
     fn every_schema_is_a_listed_release_and_every_release_finds_one() {
         for (v, _) in SCHEMAS {
             assert!(
-                crate::versions::find(v).is_some(),
+                crate::data::versions::find(v).is_some(),
                 "schema/openclaw/{v}.json: release not listed"
             );
         }
-        for r in crate::versions::releases() {
+        for r in crate::data::versions::releases() {
             assert!(schema_release_for(r).is_some(), "{}", r.version);
         }
-        let by = |v: &str| schema_release_for(crate::versions::find(v).unwrap()).unwrap();
+        let by = |v: &str| schema_release_for(crate::data::versions::find(v).unwrap()).unwrap();
         assert_eq!(by("2026.2.19"), "2026.2.19");
         // same range (2026.2.9 … 2026.2.19) before the nearest older release
         assert_eq!(by("2026.2.12"), "2026.2.9");
@@ -209,7 +209,7 @@ mod tests {
 
     #[test]
     fn every_release_ci_runs_has_its_own_schema() {
-        for v in crate::versions::ci_releases() {
+        for v in crate::data::versions::ci_releases() {
             assert!(
                 schema_text(v).is_some(),
                 "schema/openclaw/{v}.json missing: scripts/export-openclaw-schemas.sh {v}"
@@ -230,7 +230,7 @@ mod tests {
         for profile in ["lan-patch", "sidecar", "serve", "domain"] {
             // Each range's first release and each release with its own schema
             // (every release would compile a schema 82 × 4 times).
-            let firsts = crate::versions::ranges().iter().map(|r| r.from.as_str());
+            let firsts = crate::data::versions::ranges().iter().map(|r| r.from.as_str());
             for version in firsts.chain(releases_with_schema()) {
                 let extra = if profile == "domain" {
                     "[coolify]\ndomain = \"https://claw.example.com\"\n"

@@ -124,14 +124,14 @@ pub fn render(plan: &Plan) -> Result<Vec<RenderedFile>, minijinja::Error> {
 
 /// The starter `deploy.toml` of `ocgen init`.
 pub fn starter(profile: crate::config::ProfileName) -> String {
-    let latest = crate::versions::releases()
+    let latest = crate::data::versions::releases()
         .last()
         .map(|r| r.version.as_str())
         .unwrap_or_default();
     let ctx = minijinja::context! {
         profile => profile.as_str(),
         version => latest,
-        publishes => crate::profile::get(profile).publish_port,
+        publishes => crate::data::profile::get(profile).publish_port,
         domain => profile == crate::config::ProfileName::Domain,
     };
     let text = ENV.get_template("deploy.toml.j2").and_then(|t| t.render(ctx));

@@ -20,9 +20,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use ocgen::config::ProfileName;
 use serde_json::{Value, json};
 
-const PROFILES: [&str; 3] = ["lan-patch", "sidecar", "serve"];
 const VERSIONS: [&str; 2] = ["2026.2.19", "2026.9.6"];
 const TOKEN: &str = "tok-0123456789abcdef";
 const PORT: u64 = 18789;
@@ -79,10 +79,20 @@ impl Case {
     }
 }
 
+/// Every profile but domain: this file's contract (`fresh_config`,
+/// `patched`) does not spell out domain's proxy keys; tests/domain_path.rs
+/// runs its bootstrap against real gateways. A new profile lands in
+/// `fresh_config`'s `unreachable!` until its contract is written here.
+fn profiles() -> impl Iterator<Item = &'static str> {
+    ProfileName::ALL
+        .into_iter()
+        .filter(|p| *p != ProfileName::Domain)
+        .map(ProfileName::as_str)
+}
+
 fn all_cases() -> Vec<Case> {
-    PROFILES
-        .iter()
-        .flat_map(|&profile| VERSIONS.iter().map(move |&version| Case { profile, version }))
+    profiles()
+        .flat_map(|profile| VERSIONS.iter().map(move |&version| Case { profile, version }))
         .collect()
 }
 

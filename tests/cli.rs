@@ -80,7 +80,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn init_writes_a_starter_that_renders_and_never_overwrites() {
-    for profile in ["lan-patch", "sidecar", "serve", "domain"] {
+    for profile in ocgen::config::ProfileName::ALL.map(ocgen::config::ProfileName::as_str) {
         let d = tempfile::tempdir().unwrap();
         ocgen(d.path()).args(["init", "--profile", profile]).assert().success();
         let text = fs::read_to_string(d.path().join("deploy.toml")).unwrap();
@@ -623,7 +623,8 @@ fn validate_checks_the_written_openclaw_json_against_the_release_schema() {
     let d = sandbox(
         "profile = \"serve\"\n[openclaw]\nversion = \"2026.9.6\"\n[openclaw.config]\n\"agents.defaults.modle\" = \"x\"\n",
     );
-    ocgen(d.path()).arg("validate").assert().code(2).stderr(
+    // deploy.toml is valid input; what it makes OpenClaw read is a finding: exit 1.
+    ocgen(d.path()).arg("validate").assert().code(1).stderr(
         predicate::str::contains("error[OC008]")
             .and(predicate::str::contains("modle"))
             .and(predicate::str::contains("deploy.toml:5:1")),
@@ -1039,7 +1040,7 @@ fn versions_as_markdown() {
     assert!(md.contains("| 2026.2.9 … 2026.2.19 (4) | mode=remote workaround |"));
     assert!(md.contains("### 2026.8.1 … 2026.9.6\n\n**measured:** "));
     assert!(md.contains("| 2026.4.14 | 2026.2.23 | `>=22.14.0` | 22.23.3 | libsignal=2.0.1 |"));
-    for v in ocgen::versions::ci_releases() {
+    for v in ocgen::data::versions::ci_releases() {
         assert!(md.contains(&format!("| {v} |")), "no row for {v}");
     }
     // the findings' formats stay human|json

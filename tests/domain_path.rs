@@ -415,7 +415,7 @@ fn domain_path(version: &'static str, label: &str, net: u8) {
         broken_ws_trust,
         &mut failures,
     );
-    if common::release::origin_check(version) == ocgen::versions::OriginCheck::HostHeader {
+    if common::release::origin_check(version) == ocgen::data::versions::OriginCheck::HostHeader {
         // Measured: up to 2026.2.22 (2026.2.19 here) OpenClaw admits an Origin equal to the request's Host
         // whatever allowedOrigins says, and Traefik passes the domain as Host;
         // so a wrong allowedOrigins does not lock the domain's own page out

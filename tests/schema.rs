@@ -43,14 +43,14 @@ fn reference_doc_is_current() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/reference.md");
     let doc = std::fs::read_to_string(&path).unwrap();
     let begin = doc
-        .find(ocgen::docs::BEGIN)
+        .find(ocgen::commands::schema::BEGIN)
         .expect("docs/reference.md has the BEGIN marker");
     let end = doc
-        .find(ocgen::docs::END)
+        .find(ocgen::commands::schema::END)
         .expect("docs/reference.md has the END marker")
-        + ocgen::docs::END.len()
+        + ocgen::commands::schema::END.len()
         + 1;
-    let generated = ocgen::docs::reference_markdown();
+    let generated = ocgen::commands::schema::reference_markdown();
     if std::env::var_os("UPDATE_SCHEMA").is_some() {
         let updated = format!("{}{}{}", &doc[..begin], generated, &doc[end..]);
         std::fs::write(&path, updated).unwrap();
@@ -66,7 +66,7 @@ fn reference_doc_is_current() {
 fn releases_doc_is_current() {
     // docs/releases.md is exactly `ocgen versions --format markdown`.
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/releases.md");
-    let generated = ocgen::versions_report::markdown();
+    let generated = ocgen::commands::versions::markdown();
     if std::env::var_os("UPDATE_SCHEMA").is_some() {
         std::fs::write(&path, &generated).unwrap();
     }
@@ -130,9 +130,12 @@ fn test_tool_installer_matches_the_release_table() {
         script.contains("print(f\"{v}:{node.split('.')[0]}\")") && script.contains("t[\"ci\"]"),
         "install-test-tools.sh no longer reads the CI set from the table"
     );
-    let ci = ocgen::versions::ci_releases();
+    let ci = ocgen::data::versions::ci_releases();
     let mut problems = Vec::new();
-    for r in ocgen::versions::releases().iter().filter(|r| ci.contains(&r.version)) {
+    for r in ocgen::data::versions::releases()
+        .iter()
+        .filter(|r| ci.contains(&r.version))
+    {
         let node = format!("[{}]=\"{}\"", r.node_major, r.node);
         if !script.contains(&node) {
             problems.push(format!(

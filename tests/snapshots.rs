@@ -1,6 +1,7 @@
 //! Snapshots of the four rendered files for every profile × known OpenClaw
 //! release, and for each fixture under tests/fixtures/.
 
+use ocgen::config::ProfileName;
 use ocgen::diagnostic::Source;
 use ocgen::model::LoadOptions;
 
@@ -20,7 +21,7 @@ fn snapshot_all(name: &str, text: &str) {
 
 #[test]
 fn every_profile_and_release() {
-    for profile in ["lan-patch", "sidecar", "serve", "domain"] {
+    for profile in ProfileName::ALL.map(ProfileName::as_str) {
         // The seed's release and the newest: every rule of the table changes
         // between them; every listed release renders, range by range, in
         // tests/cli.rs (every_listed_release_renders_with_its_range_rules).
@@ -42,7 +43,7 @@ fn fixtures() {
 
 #[test]
 fn rendering_is_deterministic() {
-    for profile in ["lan-patch", "sidecar", "serve", "domain"] {
+    for profile in ProfileName::ALL.map(ProfileName::as_str) {
         let text = format!("profile = \"{profile}\"\n[openclaw]\nversion = \"2026.9.6\"\n");
         assert_eq!(render(&text), render(&text));
     }
@@ -50,7 +51,7 @@ fn rendering_is_deterministic() {
 
 #[test]
 fn secrets_only_appear_as_references() {
-    for profile in ["lan-patch", "sidecar", "serve", "domain"] {
+    for profile in ProfileName::ALL.map(ProfileName::as_str) {
         let text = format!("profile = \"{profile}\"\n[openclaw]\nversion = \"2026.9.6\"\n");
         for f in render(&text) {
             for line in f.contents.lines() {

@@ -170,7 +170,7 @@ fn serve_without_the_tailnet_origin_is_refused_where_only_listed_origins_pass() 
     let Some(version) = releases()
         .iter()
         .copied()
-        .find(|v| release::origin_check(v) == ocgen::versions::OriginCheck::Allowlist)
+        .find(|v| release::origin_check(v) == ocgen::data::versions::OriginCheck::Allowlist)
     else {
         skipped(
             "serve_without_the_tailnet_origin_is_refused_where_only_listed_origins_pass",
@@ -227,7 +227,7 @@ fn allowlist_release() -> Option<&'static str> {
     releases()
         .iter()
         .copied()
-        .find(|v| release::origin_check(v) == ocgen::versions::OriginCheck::Allowlist)
+        .find(|v| release::origin_check(v) == ocgen::data::versions::OriginCheck::Allowlist)
 }
 
 /// `[gateway] tls`: the listed tailnet origin is `https://…:PORT`, and the

@@ -51,7 +51,7 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use ocgen::versions::OriginCheck;
+use ocgen::data::versions::OriginCheck;
 use serde_json::Value;
 
 mod common;

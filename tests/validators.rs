@@ -9,6 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use ocgen::config::ProfileName;
 use ocgen::diagnostic::Source;
 use ocgen::model::LoadOptions;
 
@@ -56,8 +57,8 @@ fn text(o: &Output) -> String {
 /// Every (name, deploy.toml) the suite renders: profile × release, and fixtures.
 fn cases() -> Vec<(String, String)> {
     let mut v = Vec::new();
-    for profile in ["lan-patch", "sidecar", "serve", "domain"] {
-        for version in ocgen::versions::ci_releases() {
+    for profile in ProfileName::ALL.map(ProfileName::as_str) {
+        for version in ocgen::data::versions::ci_releases() {
             v.push((
                 format!("{profile}-{version}"),
                 format!("profile = \"{profile}\"\n[openclaw]\nversion = \"{version}\"\n"),
@@ -65,7 +66,12 @@ fn cases() -> Vec<(String, String)> {
         }
     }
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut entries: Vec<_> = fs::read_dir(fixtures).unwrap().map(|e| e.unwrap().path()).collect();
+    // The files only: tests/fixtures/errors/ holds the bad inputs of tests/errors.rs.
+    let mut entries: Vec<_> = fs::read_dir(fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
     entries.sort();
     for p in entries {
         v.push((

@@ -128,9 +128,16 @@ fn schema_diagnostic(err: &jsonschema::ValidationError<'_>, spans: &SpanIndex) -
                 format!("{key}.{name}")
             };
             let example = match full.as_str() {
-                "profile" => "add `profile = \"lan-patch\"` (or \"sidecar\", \"serve\") at the top".to_string(),
+                "profile" => {
+                    let [first, rest @ ..] = ProfileName::ALL.map(ProfileName::as_str);
+                    let rest: Vec<String> = rest.iter().map(|p| format!("\"{p}\"")).collect();
+                    format!("add `profile = \"{first}\"` (or {}) at the top", rest.join(", "))
+                }
                 "openclaw" | "openclaw.version" => {
-                    "add `[openclaw]` with `version = \"2026.9.6\"` (see `ocgen versions`)".to_string()
+                    let newest = crate::data::versions::releases()
+                        .last()
+                        .map_or("", |r| r.version.as_str());
+                    format!("add `[openclaw]` with `version = \"{newest}\"` (see `ocgen versions`)")
                 }
                 _ => format!("add `{name} = …` here"),
             };

@@ -12,9 +12,16 @@ use super::{
     sidecar_tailnet_origin, tags,
 };
 use crate::config::{BindMode, ProfileName, TailscaleState};
+use crate::data::profile::TailscalePlacement;
+use crate::data::versions::OriginCheck;
 use crate::model::Model;
-use crate::profile::TailscalePlacement;
-use crate::versions::OriginCheck;
+
+/// The last release whose `gateway run` ignores `--allow-unconfigured` (only
+/// the bare `gateway` command sees it), and the release that was measured
+/// on: facts about the LAN workaround's releases that the release table does
+/// not hold as rules. The tests keep both listed and inside the workaround.
+const ALLOW_UNCONFIGURED_RUN_IGNORED_UNTIL: &str = "2026.2.12";
+const ALLOW_UNCONFIGURED_MEASURED_ON: &str = "2026.2.9";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Bootstrap {
@@ -33,7 +40,7 @@ pub struct Bootstrap {
     /// sidecar: ask the sidecar's tailscaled for the node's tailnet origin.
     pub sidecar: Option<BootstrapSidecar>,
     /// The public origin and proxy addresses (`domain` only).
-    pub domain: Option<crate::domain::BootstrapDomain>,
+    pub domain: Option<super::domain::BootstrapDomain>,
     pub exec: Vec<String>,
     /// Make the gateway's self-signed TLS certificate before the patch.
     pub tls: bool,
@@ -107,7 +114,7 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         ));
         notes.push("Workaround: gateway.mode=remote with remote.url on loopback, and --allow-unconfigured so the gateway still starts.".into());
         notes.push(format!(
-            "`openclaw gateway --allow-unconfigured` (the gateway command itself runs the gateway): up to 2026.2.12 only it sees the flag, `gateway run --allow-unconfigured` exits with \"Gateway start blocked\" (measured on 2026.2.9); OpenClaw {} runs the same either way.",
+            "`openclaw gateway --allow-unconfigured` (the gateway command itself runs the gateway): up to {ALLOW_UNCONFIGURED_RUN_IGNORED_UNTIL} only it sees the flag, `gateway run --allow-unconfigured` exits with \"Gateway start blocked\" (measured on {ALLOW_UNCONFIGURED_MEASURED_ON}); OpenClaw {} runs the same either way.",
             release.version
         ));
         patch.push(set(
@@ -115,7 +122,7 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
             &Value::from("remote"),
             "sub-agents read gateway.remote.url only in remote mode",
         ));
-        patch.extend(crate::tls::remote_steps(m, port));
+        patch.extend(super::tls::remote_steps(m, port));
         patch.push(set_env(
             "gateway.remote.token",
             TOKEN_ENV,
@@ -137,7 +144,7 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         patch.push(delete("gateway.remote", "only remote mode reads it"));
     }
 
-    patch.extend(crate::tls::patch(m));
+    patch.extend(super::tls::patch(m));
     for setting in &m.profile.config {
         if release.is_retired(&setting.path) {
             omitted.push(set(
@@ -156,7 +163,7 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         serve_trusted_proxies(m, &mut patch, &mut notes);
     }
     let tailnet_origin = browser_origins(m, port, &mut patch, &mut notes);
-    let domain = (m.profile.name == ProfileName::Domain).then(|| crate::domain::bootstrap(m, &mut patch));
+    let domain = (m.profile.name == ProfileName::Domain).then(|| super::domain::bootstrap(m, &mut patch));
     for (path, value) in &m.raw.openclaw.config {
         patch.push(set(path, value, "[openclaw.config] in deploy.toml"));
     }
@@ -184,7 +191,7 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         socket: SIDECAR_SOCKET,
         wait_seconds: SIDECAR_WAIT_SECONDS,
         origin_env: TAILNET_ORIGIN_ENV,
-        scheme: if crate::tls::enabled(m) { "https" } else { "http" },
+        scheme: if super::tls::enabled(m) { "https" } else { "http" },
         port,
         hostname: m.raw.tailscale.hostname.clone(),
     });
@@ -200,7 +207,7 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         sidecar,
         domain,
         exec,
-        tls: crate::tls::enabled(m),
+        tls: super::tls::enabled(m),
         gateway_user: GATEWAY_USER,
     }
 }
@@ -244,7 +251,7 @@ fn browser_origins(m: &Model, port: u16, patch: &mut Vec<PatchStep>, notes: &mut
     if m.bind == BindMode::Loopback {
         return false;
     }
-    let scheme = if crate::tls::enabled(m) { "https" } else { "http" };
+    let scheme = if super::tls::enabled(m) { "https" } else { "http" };
     let addr = m.raw.gateway.publish_address.as_str();
     let unspecified = crate::model::publishes_everywhere(addr);
     let lan_admitted = !unspecified && check.admits_same_origin(addr);
@@ -307,5 +314,19 @@ fn serve_trusted_proxies(m: &Model, patch: &mut Vec<PatchStep>, notes: &mut Vec<
         notes.push(format!(
             "OpenClaw {v} serves what Tailscale Serve proxies without gateway.trustedProxies; trusting loopback would make its own CLI and sub-agents non-local (pairing required), so it is not set."
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::versions;
+
+    #[test]
+    fn the_workaround_notes_name_listed_workaround_releases() {
+        for v in [ALLOW_UNCONFIGURED_RUN_IGNORED_UNTIL, ALLOW_UNCONFIGURED_MEASURED_ON] {
+            let r = versions::find(v).unwrap_or_else(|| panic!("{v} is not in the release table"));
+            assert!(r.lan_subagent_workaround, "{v} needs the LAN workaround");
+        }
     }
 }

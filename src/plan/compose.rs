@@ -9,9 +9,9 @@ use super::{
     tags, tailscale_image,
 };
 use crate::config::{ProfileName, TailscaleNetworking, TailscaleState};
+use crate::data::profile::TailscalePlacement;
+use crate::data::versions::HealthPass;
 use crate::model::Model;
-use crate::profile::TailscalePlacement;
-use crate::versions::HealthPass;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Compose {
@@ -79,7 +79,7 @@ fn healthcheck(m: &Model) -> Healthcheck {
             "CMD".into(),
             "node".into(),
             "-e".into(),
-            health_probe(port, path, m.release.health_pass, crate::tls::enabled(m)),
+            health_probe(port, path, m.release.health_pass, super::tls::enabled(m)),
         ]
     };
     // serve (and the sidecar that lists the tailnet origin) first waits up to
@@ -186,7 +186,7 @@ pub(super) fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
                 openclaw.ports.push(published);
             }
             if m.profile.name == ProfileName::Domain {
-                crate::domain::compose(m, &mut openclaw, env);
+                super::domain::compose(m, &mut openclaw, env);
             }
         }
         TailscalePlacement::InContainer => {

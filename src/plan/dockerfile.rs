@@ -4,8 +4,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{GATEWAY_USER, GatewayUser, OPENCLAW_HOME, sidecar_tailnet_origin, tailscale_image};
+use crate::data::profile::TailscalePlacement;
 use crate::model::Model;
-use crate::profile::TailscalePlacement;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Dockerfile {
@@ -80,7 +80,7 @@ pub(super) fn dockerfile(m: &Model) -> Dockerfile {
         tailscale_image: (in_container || sidecar_cli).then(|| tailscale_image(m)),
         stages,
         port: m.raw.gateway.port,
-        tls: crate::tls::enabled(m),
+        tls: super::tls::enabled(m),
         gateway_user: GATEWAY_USER,
     }
 }

@@ -3,27 +3,29 @@
 //!
 //! One submodule per output (`dockerfile`, `compose`, `bootstrap`, `env`, the
 //! Coolify env list), plus `patch`, the `openclaw.json` patch bootstrap.sh
-//! applies; what several outputs share stays here.
+//! applies, and the decisions of two features several outputs share:
+//! `domain` (the domain profile's routing) and `tls` (`[gateway] tls`). What
+//! several outputs share otherwise stays here.
 
 mod bootstrap;
 mod compose;
 mod dockerfile;
+pub mod domain;
 mod env;
 mod patch;
+pub mod tls;
 
 pub use bootstrap::{Bootstrap, BootstrapSidecar, BootstrapTailscale, SERVE_PROXIES, TAILNET_ORIGIN_ENV};
 pub use compose::{Compose, Healthcheck, Network, Service};
 pub use dockerfile::{Dockerfile, Stage};
 pub use env::EnvVar;
-pub(crate) use env::push_env;
-pub(crate) use patch::set_env_list;
 pub use patch::{PatchOp, PatchStep, apply_to_empty, jq_path};
 
 use serde::Serialize;
 
 use crate::config::BindMode;
+use crate::data::profile::TailscalePlacement;
 use crate::model::Model;
-use crate::profile::TailscalePlacement;
 
 /// Where the image keeps its own copy of OpenClaw.
 pub const OPENCLAW_HOME: &str = "/opt/openclaw";
@@ -104,7 +106,7 @@ const ALLOWED_ORIGINS: &str = "gateway.controlUi.allowedOrigins";
 /// ocgen writes the list (not `[openclaw.config]`). Elsewhere the gateway's
 /// container gets no access to tailscaled at all.
 ///
-/// [`OriginCheck::Allowlist`]: crate::versions::OriginCheck::Allowlist
+/// [`OriginCheck::Allowlist`]: crate::data::versions::OriginCheck::Allowlist
 pub fn sidecar_tailnet_origin(m: &Model) -> bool {
     m.profile.tailscale == TailscalePlacement::Sidecar
         && m.profile.publish_port
@@ -136,7 +138,7 @@ fn bracket_v6(addr: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::versions::OriginCheck;
+    use crate::data::versions::OriginCheck;
 
     fn model(text: &str) -> Model {
         crate::load_model(&crate::diagnostic::Source::new("d", text), &Default::default()).unwrap()

@@ -1,5 +1,5 @@
 //! The `openclaw.json` patch: the steps bootstrap.sh applies with jq, as data
-//! (`crate::tls` and `crate::domain` add steps; `crate::migration` and
+//! (`super::tls` and `super::domain` add steps; the `ocgen plan` report and
 //! `crate::openclaw_schema` read them).
 
 use serde::Serialize;

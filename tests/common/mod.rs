@@ -82,12 +82,15 @@ pub fn releases() -> &'static [&'static str] {
         Ok(list) if !list.trim().is_empty() => list
             .split([' ', ','])
             .filter(|v| !v.is_empty())
-            .map(|v| match ocgen::versions::find(v) {
+            .map(|v| match ocgen::data::versions::find(v) {
                 Some(r) => r.version.as_str(),
                 None => panic!("OCGEN_RELEASES: {v} is not listed in profiles/openclaw-versions.toml"),
             })
             .collect(),
-        _ => ocgen::versions::ci_releases().iter().map(String::as_str).collect(),
+        _ => ocgen::data::versions::ci_releases()
+            .iter()
+            .map(String::as_str)
+            .collect(),
     })
 }
 

@@ -28,8 +28,12 @@ pub fn seeds() -> Vec<Vec<u8>> {
         .map(|p| ocgen::render::starter(*p).into_bytes())
         .collect();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    // The files only: tests/fixtures/errors/ holds the bad inputs of tests/errors.rs.
     for e in fs::read_dir(fixtures).unwrap() {
-        v.push(fs::read(e.unwrap().path()).unwrap());
+        let path = e.unwrap().path();
+        if path.is_file() {
+            v.push(fs::read(path).unwrap());
+        }
     }
     v
 }

@@ -1,17 +1,17 @@
 //! What the tests expect of an OpenClaw release beyond what ocgen's release
 //! table decides. ocgen's own rules come from the table
-//! (`ocgen::versions::find`); the facts here only steer the checks, and each
+//! (`ocgen::data::versions::find`); the facts here only steer the checks, and each
 //! was placed by grepping every release's published `dist/` (the marker is
 //! quoted) and is checked on both sides by the CI releases.
 
-use ocgen::versions::{OriginCheck, find, version_key};
+use ocgen::data::versions::{OriginCheck, find, version_key};
 
 fn at_least(version: &str, first: &str) -> bool {
     version_key(version) >= version_key(first)
 }
 
 /// ocgen's table row of a listed release.
-pub fn row(version: &str) -> &'static ocgen::versions::Release {
+pub fn row(version: &str) -> &'static ocgen::data::versions::Release {
     find(version).unwrap_or_else(|| panic!("{version} is not in profiles/openclaw-versions.toml"))
 }
 

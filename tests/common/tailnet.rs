@@ -174,7 +174,7 @@ pub fn check_tailnet(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
     )?);
 
     let foreign = tn.ws("https://evil.example", TOKEN, &dev)?;
-    if release::origin_check(version) == ocgen::versions::OriginCheck::None {
+    if release::origin_check(version) == ocgen::data::versions::OriginCheck::None {
         if !foreign.ok {
             return Err(format!(
                 "FINDING: {version} checks no Origin (table: none), yet a foreign Origin through Serve failed: {}",
@@ -372,7 +372,7 @@ pub fn check_sidecar_tailnet(t: &Topology, g: &Gateway, script: &str) -> Result<
         "unauthorized",
     )?);
     let foreign = browser.ws(&format!("{scheme}://evil.example"), TOKEN, &dev)?;
-    if check == ocgen::versions::OriginCheck::None {
+    if check == ocgen::data::versions::OriginCheck::None {
         if !foreign.ok {
             return Err(format!(
                 "FINDING: {version} checks no Origin (table: none), yet a foreign Origin failed: {}",

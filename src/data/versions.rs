@@ -164,7 +164,7 @@ struct Listed {
 }
 
 /// The table as a maintainer edits it, embedded and parsed on first use.
-const TABLE_TOML: &str = include_str!("../profiles/openclaw-versions.toml");
+const TABLE_TOML: &str = include_str!("../../profiles/openclaw-versions.toml");
 
 struct Parsed {
     /// Oldest first.
@@ -273,6 +273,21 @@ pub fn version_key(v: &str) -> Vec<u64> {
 /// The row for exactly this version.
 pub fn find(version: &str) -> Option<&'static Release> {
     releases().iter().find(|r| r.version == version)
+}
+
+/// The oldest and the newest listed release for which `pred` holds (e.g.
+/// one origin check): what user-facing text names instead of spelling out
+/// releases that drift when the table changes.
+pub fn first_and_last(pred: impl Fn(&Release) -> bool) -> Option<(&'static Release, &'static Release)> {
+    let mut matching = releases().iter().filter(|r| pred(r));
+    let first = matching.next()?;
+    Some((first, matching.next_back().unwrap_or(first)))
+}
+
+/// The oldest listed release newer than every release for which `pred` holds.
+pub fn first_after(pred: impl Fn(&Release) -> bool) -> Option<&'static Release> {
+    let last = releases().iter().rposition(pred)?;
+    releases().get(last + 1)
 }
 
 /// The newest known release not newer than `version`.

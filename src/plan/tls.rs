@@ -23,13 +23,13 @@
 //!   pairing: the sub-agent is no local client from the LAN address.)
 //! - The compose healthcheck of a release with a probe endpoint must speak
 //!   https and accept the self-signed certificate (Node's `fetch` refuses
-//!   it): `plan::compose::health_probe`.
+//!   it): `super::compose::health_probe`.
 
 use serde_json::Value;
 
+use super::patch::{PatchOp, PatchStep};
 use crate::config::GatewayTls;
 use crate::model::Model;
-use crate::plan::{PatchOp, PatchStep};
 
 /// Variables bootstrap.sh exports for the patch.
 pub const CERT_ENV: &str = "OPENCLAW_GATEWAY_TLS_CERT";

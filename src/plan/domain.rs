@@ -30,9 +30,11 @@
 
 use serde::Serialize;
 
+use super::compose::Service;
+use super::env::{EnvVar, push_env};
+use super::patch::{PatchStep, set_env_list};
 use crate::config::LabelsMode;
 use crate::model::Model;
-use crate::plan::{EnvVar, PatchStep, Service, push_env, set_env_list};
 
 /// The compose service name, which Coolify's magic variables are named after.
 pub const SERVICE: &str = "openclaw";
@@ -141,7 +143,7 @@ pub fn bootstrap(m: &Model, patch: &mut Vec<PatchStep>) -> BootstrapDomain {
         TRUSTED_PROXIES_ENV,
         "only the proxy's addresses: its X-Forwarded-For names the browser; anyone else's is ignored",
     ));
-    if m.release.origin_check != crate::versions::OriginCheck::None {
+    if m.release.origin_check != crate::data::versions::OriginCheck::None {
         patch.push(set_env_list(
             "gateway.controlUi.allowedOrigins",
             PUBLIC_ORIGIN_ENV,

@@ -1,9 +1,12 @@
 //! `ocgen versions`: the covered range, each range's rules and each release's
 //! Node and npm overrides.
 
+use clap::Args;
 use serde_json::{Value, json};
 
-use crate::versions::{self, HealthPass, OriginCheck, Range, Release};
+use super::Exit;
+
+use crate::data::versions::{self, HealthPass, OriginCheck, Range, Release};
 
 fn members(r: &Range) -> Vec<&'static Release> {
     versions::releases().iter().filter(|x| x.range_from == r.from).collect()
@@ -229,4 +232,28 @@ pub fn markdown() -> String {
         ));
     }
     out
+}
+
+#[derive(Args, Debug)]
+pub struct VersionsArgs {
+    /// Output format (json: one document on stdout; markdown: docs/releases.md)
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: VersionsFormat,
+}
+
+/// `ocgen versions --format`: the findings' formats plus Markdown.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VersionsFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+pub fn run(args: &VersionsArgs) -> Exit {
+    match args.format {
+        VersionsFormat::Human => print!("{}", human()),
+        VersionsFormat::Markdown => print!("{}", markdown()),
+        VersionsFormat::Json => println!("{}", serde_json::to_string_pretty(&json()).expect("report serializes")),
+    }
+    Exit::Ok
 }

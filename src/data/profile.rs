@@ -54,7 +54,7 @@ pub struct Profile {
 /// `profiles/<name>.toml`, embedded as a maintainer edits it.
 macro_rules! embedded {
     ($name:literal) => {
-        ($name, include_str!(concat!("../profiles/", $name, ".toml")))
+        ($name, include_str!(concat!("../../profiles/", $name, ".toml")))
     };
 }
 const SOURCES: [(&str, &str); 4] = [

@@ -3,10 +3,16 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::Write as _;
 
+use clap::Args;
+use serde_json::Value;
+
+use super::input::{findings, load};
+use super::{Exit, Format, InputArgs};
+use crate::config::ProfileName;
 use crate::model::Model;
 use crate::plan::{self, PatchOp, PatchStep};
-use serde_json::Value;
 
 /// One `openclaw.json` key that changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +96,7 @@ pub fn report(current: &Model, target: &Model) -> String {
         );
     }
     let _ = writeln!(out, "\nOperator steps:");
-    let tls_steps = crate::tls::steps(target);
+    let tls_steps = crate::plan::tls::steps(target);
     let steps = target.profile.steps_in.iter().map(|s| s.text.as_str());
     for (i, step) in steps.chain(tls_steps.iter().map(String::as_str)).enumerate() {
         let _ = writeln!(out, "  {}. {}", i + 1, step);
@@ -121,6 +127,38 @@ pub fn report(current: &Model, target: &Model) -> String {
         }
     }
     out
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The profile to move to
+    #[arg(long, value_enum)]
+    pub to: ProfileName,
+}
+
+pub fn run(args: &PlanArgs) -> Exit {
+    let (input, to) = (&args.input, args.to);
+    let current = match load(input, Format::Human) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let target_input = InputArgs {
+        profile: Some(to),
+        ..input.clone()
+    };
+    let target = match load(&target_input, Format::Human) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let (diags, _) = findings(&target, false);
+    if !diags.is_empty() {
+        let _ = writeln!(anstream::stderr(), "Findings for deploy.toml under profile {to}:");
+        super::report::report(&diags, &target.source, Format::Human);
+    }
+    print!("{}", report(&current.model, &target.model));
+    Exit::Ok
 }
 
 #[cfg(test)]
