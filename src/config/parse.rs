@@ -24,7 +24,8 @@ pub struct SpanIndex {
 
 impl SpanIndex {
     /// The value's span for a JSON pointer, falling back to the nearest
-    /// ancestor that exists (e.g. a missing key points at its table).
+    /// ancestor table that exists (e.g. a missing key points at its table); the
+    /// root pointer `""` is the whole document.
     pub fn value(&self, pointer: &str) -> Option<Range<usize>> {
         self.lookup(pointer).map(|s| s.value.clone())
     }
@@ -45,9 +46,12 @@ impl SpanIndex {
             if let Some(s) = self.map.get(p) {
                 return Some(s);
             }
+            // Climb to the nearest table the user wrote, never to the document
+            // itself: a key that is only a default (no table of it written) has no
+            // place in the file, and callers fall back to a key that has one.
             match p.rfind('/') {
-                Some(i) => p = &p[..i],
-                None => return None,
+                Some(i) if i > 0 => p = &p[..i],
+                _ => return None,
             }
         }
     }
