@@ -28,6 +28,7 @@ use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use regex::Regex;
 use serde_json::{Value, json};
 
 mod common;
@@ -52,7 +53,56 @@ fn row(case: Case) -> Result<String, String> {
         }
     }
 
+    // 2. The browser client the user's-path tests run signs its device as this
+    //    release's own Control UI does.
+    report.push(control_ui_signs_v2(case.version)?);
     Ok(report.join("\n"))
+}
+
+/// The device payload OpenClaw's Control UI (the browser client) signs, read
+/// from the release's own bundle (`dist/control-ui/assets/*.js`): `v2|deviceId|
+/// clientId|clientMode|role|scopes|signedAtMs|token|nonce` on every release
+/// measured (2026.1.29 … 2026.9.6); `tests/clients/gateway-client.mjs` signs
+/// exactly that. OpenClaw's node client (`GatewayClient`: the CLI, the apps)
+/// signs `v3` (with platform and device family) from 2026.5.12, and the tests
+/// run the real CLI for that path. A release whose Control UI signs anything
+/// else fails here, so the test client is changed with it.
+fn control_ui_signs_v2(version: &str) -> Result<String, String> {
+    let dir = tools()?.package(version).join("dist/control-ui/assets");
+    let mut v2 = Vec::new();
+    let mut other = Vec::new();
+    let new_form = Regex::new(
+        r#"\[["`]v2["`],\w+\.deviceId,\w+\.clientId,\w+\.clientMode,\w+\.role,\w+,String\(\w+\.signedAtMs\),\w+,\w+\.nonce\]\.join"#,
+    )
+    .expect("regex");
+    let old_form = Regex::new(
+        r#"\?"v2":"v1"\).{0,80}\[\w+,\w+\.deviceId,\w+\.clientId,\w+\.clientMode,\w+\.role,\w+,String\(\w+\.signedAtMs\),\w+\];return \w+==="v2"&&\w+\.push\(\w+\.nonce"#,
+    )
+    .expect("regex");
+    let v3_form = Regex::new(r#"\[["`]v3["`],\w+\.deviceId"#).expect("regex");
+    for entry in std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_none_or(|x| x != "js") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        // 2026.2.22 …: ["v2",e.deviceId,…,e.nonce].join("|"); before: the version
+        // chosen as e.nonce?"v2":"v1", the nonce pushed last for v2 (the
+        // minifier's names differ between releases).
+        if new_form.is_match(&text) || old_form.is_match(&text) {
+            v2.push(name.clone());
+        }
+        if v3_form.is_match(&text) {
+            other.push(name);
+        }
+    }
+    match (v2.is_empty(), other.is_empty()) {
+        (false, true) => Ok(format!("Control UI signs its device payload v2 ({})", v2.join(", "))),
+        _ => Err(format!(
+            "FINDING: {version}'s Control UI device payload is not the v2 form tests/clients/gateway-client.mjs signs (v2 builders: {v2:?}; v3 builders: {other:?}): sign as this release's Control UI does"
+        )),
+    }
 }
 
 /// The serve bootstrap without its `gateway.mode = "local"` step: both

@@ -19,7 +19,11 @@
 // Device identity (what a browser in a secure context has, crypto.subtle):
 // an Ed25519 key; device id = hex sha256 of the raw 32-byte public key;
 // publicKey = base64url(raw); signature = base64url(ed25519 over
-// "v2|deviceId|clientId|clientMode|role|scopes,…|signedAtMs|token|nonce").
+// "v2|deviceId|clientId|clientMode|role|scopes,…|signedAtMs|token|nonce"),
+// as the Control UI of every release 2026.1.29 … 2026.9.6 signs it (its bundle,
+// dist/control-ui/assets; tests/real_gateway.rs checks each release's). OpenClaw's
+// node client (CLI, apps) signs v3 with platform and device family from 2026.5.12;
+// the tests run the real CLI for that path.
 // Without --device-dir the client is a browser in an INSECURE context
 // (plain http to a LAN address): no crypto.subtle, so no device identity.
 //
