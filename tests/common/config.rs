@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::proc::NsProc;
 use super::sandbox::Sandbox;
-use super::slots::acquire_slot;
+use super::slots::{COLD_START_LIMIT, acquire_slot, warm_gate};
 use super::tools::{SYS_PATH, stubs_dir, tools};
 use super::{Case, PORT, TOKEN, render_bootstrap};
 
@@ -119,6 +119,14 @@ pub enum Verdict {
 pub fn validate(version: &'static str, text: &str, label: &str) -> Result<Verdict, String> {
     let tools = tools()?;
     let sb = Sandbox::new(&format!("validate-{label}"))?;
+    // While the release's transpile cache is cold, its validations run one at a
+    // time (the warm gate) with the cold limit, each filling the shared cache
+    // the next one reads; only a gateway's start marks the cache warm (it
+    // transpiles more than a validation does).
+    let (cold, limit) = match warm_gate(version) {
+        (Some(guard), _) => (Some(guard), COLD_START_LIMIT.max(VALIDATE_LIMIT)),
+        (None, _) => (None, VALIDATE_LIMIT),
+    };
     sb.link_caches(version)?;
     let state = sb.path("state");
     fs::create_dir_all(&state).map_err(|e| e.to_string())?;
@@ -154,13 +162,14 @@ pub fn validate(version: &'static str, text: &str, label: &str) -> Result<Verdic
         sb.path("out/stdout"),
         sb.path("out/stderr"),
     )?;
-    let status = p.wait_exit(VALIDATE_LIMIT);
+    let status = p.wait_exit(limit);
     let stopped = p.stop();
     drop(slot);
+    drop(cold);
     let cmd = format!("openclaw-{version} {}", args.join(" "));
     let Some(status) = status else {
         return Err(format!(
-            "`{cmd}` still running after {VALIDATE_LIMIT:?}\n{}",
+            "`{cmd}` still running after {limit:?}\n{}",
             p.output()
         ));
     };
