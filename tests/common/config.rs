@@ -168,10 +168,7 @@ pub fn validate(version: &'static str, text: &str, label: &str) -> Result<Verdic
     drop(cold);
     let cmd = format!("openclaw-{version} {}", args.join(" "));
     let Some(status) = status else {
-        return Err(format!(
-            "`{cmd}` still running after {limit:?}\n{}",
-            p.output()
-        ));
+        return Err(format!("`{cmd}` still running after {limit:?}\n{}", p.output()));
     };
     stopped.map_err(|e| format!("`{cmd}`: {e}"))?;
     let stdout = fs::read_to_string(&p.stdout).unwrap_or_default();
