@@ -709,13 +709,7 @@ fn user_path_beside(t: &Topology, case: Case, script: &str, beside: &Beside) -> 
         report.push(check_subagent(&g)?);
         if case.serve() {
             report.push(check_not_on_lan(t, &g)?);
-            let serve = start_serve(t, &g, None)?;
-            let tailnet = check_tailnet(t, &g);
-            // Killed by its process group; that nothing is left in the server's
-            // namespace is proven when the gateway, which shares it, is stopped
-            // (`NsProc::stop` would count the gateway's processes as its own).
-            drop(serve);
-            report.extend(tailnet?);
+            report.extend(check_tailnet(t, &g)?);
         } else if case.tls {
             report.extend(check_lan_tls(t, &g)?);
         } else {

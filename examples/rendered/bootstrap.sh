@@ -82,6 +82,8 @@ private_dir() {
 #       [gateway] tls = "off": plain http; a gateway.tls left from tls = "self-signed" would keep TLS on
 #   .gateway.tailscale.mode = "serve"
 #       OpenClaw runs `tailscale serve` to publish the loopback gateway to the tailnet over HTTPS
+#   .gateway.auth.allowTailscale = false
+#       otherwise every user-owned device on the tailnet gets in without the token on Serve's say-so (Tailscale-User-Login, checked with tailscale whois), and from 2026.5.12 without the operator approving the device; set it true in [openclaw.config] to let tailnet identity stand in for the token
 #   .gateway.trustedProxies = ["127.0.0.1","::1"]
 #       Tailscale Serve proxies from loopback: only it may say who the tailnet client is (X-Forwarded-For); OpenClaw 2026.9.6 refuses proxied requests (HTTP 403) otherwise
 #   del(.gateway.tailscale.resetOnExit)
@@ -96,6 +98,7 @@ JQ_PATCH='.gateway.port = 18789
 | del(.gateway.remote)
 | del(.gateway.tls)
 | .gateway.tailscale.mode = "serve"
+| .gateway.auth.allowTailscale = false
 | .gateway.trustedProxies = ["127.0.0.1","::1"]
 | del(.gateway.tailscale.resetOnExit)
 | del(.commands.useAccessGroups)'

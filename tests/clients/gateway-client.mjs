@@ -31,7 +31,7 @@
 //   node gateway-client.mjs --url ws[s]://ADDR:PORT/ [--origin ORIGIN] [--host HOST]
 //       [--token TOKEN] [--request health] [--timeout-ms N] [--device-dir DIR]
 //       [--client-id openclaw-control-ui] [--client-mode webchat] [--build-id ID]
-//       [--tls-fingerprint SHA256 | --insecure-tls]
+//       [--tls-fingerprint SHA256 | --insecure-tls] [--header "Name: value"]...
 //   node gateway-client.mjs --http-get / --url http[s]://ADDR:PORT/ [--host HOST] [--origin O]
 //       [--tls-fingerprint SHA256 | --insecure-tls]
 // Over https/wss the server's certificate is verified against the system CAs,
@@ -42,6 +42,9 @@
 // on the WebSocket upgrade, before the token is sent (in `connect`); the
 // page GETs carry no secret. Results over TLS carry
 // `tls: {fingerprint256, subject}`; a mismatch is refused at stage "tls".
+// --header adds a request header to the WebSocket upgrade (repeatable): what a
+// client that forges a proxy's headers (Tailscale-User-Login, X-Forwarded-For)
+// sends.
 // --http-get prints {"ok":true,"status":200,"controlUi":true,…}: ok means
 // status 200 and the Control UI's HTML marker (<title>OpenClaw Control</title>).
 // The `ws` package comes from the OpenClaw install: --ws-from NODE_MODULES, or
@@ -68,7 +71,7 @@ function usage(msg) {
 function parseArgs(argv) {
   const known = new Set([
     "url", "origin", "host", "token", "request", "timeout-ms", "device-dir",
-    "http-get", "ws-from", "client-id", "client-mode", "build-id", "tls-fingerprint",
+    "http-get", "ws-from", "client-id", "client-mode", "build-id", "tls-fingerprint", "header",
   ]);
   const flags = new Set(["insecure-tls"]);
   const opts = {};
@@ -84,6 +87,12 @@ function parseArgs(argv) {
     if (!known.has(name)) usage(`unknown option --${name}`);
     const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
     if (value === undefined) usage(`--${name} needs a value`);
+    if (name === "header") {
+      const colon = value.indexOf(":");
+      if (colon <= 0) usage(`--header ${JSON.stringify(value)} is not "Name: value"`);
+      (opts.headers ??= []).push([value.slice(0, colon).trim(), value.slice(colon + 1).trim()]);
+      continue;
+    }
     opts[name] = value;
   }
   if (!opts.url) usage("--url is required");
@@ -280,7 +289,7 @@ function wsSession(opts, buildId) {
   const clientMode = opts["client-mode"] ?? "webchat";
   const role = "operator";
   const device = opts["device-dir"] ? loadOrCreateDevice(opts["device-dir"]) : null;
-  const headers = {};
+  const headers = Object.fromEntries(opts.headers ?? []);
   if (opts.host) headers.Host = opts.host;
   const ws = new WebSocket(opts.url.href, {
     headers,

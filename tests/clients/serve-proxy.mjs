@@ -2,8 +2,8 @@
 // for ocgen's tailnet tests (tests/tailnet_path.rs). No real tailscaled can run
 // here, so this plays the part of the node's Serve handler: it accepts the
 // tailnet browser's requests (over HTTPS with --cert/--key, as Serve terminates
-// TLS with the node's certificate; else plain HTTP, still marked as HTTPS, as
-// Serve's requests always are) and proxies them,
+// TLS with the node's certificate; else plain HTTP, as `tailscale serve --http`
+// answers, and then not marked as HTTPS) and proxies them,
 // WebSocket upgrades included, to the gateway on loopback, with exactly the
 // request rewriting Serve does.
 //
@@ -14,16 +14,24 @@
 // Forwarded / X-Forwarded-For / -Host / -Proto headers and the hop-by-hop ones:
 //   - Host: the incoming Host is kept (r.Out.Host = r.In.Host)
 //   - X-Forwarded-Host: the incoming Host
-//   - X-Forwarded-Proto: "https" (the request came in over TLS)
+//   - X-Forwarded-Proto: "https" only when Serve terminated TLS (r.In.TLS != nil):
+//     with --cert/--key (HTTPS on 443, what `tailscale serve PORT` answers); the
+//     plain-HTTP mode (`tailscale serve --http`) sends none
 //   - X-Forwarded-For: the tailnet peer's address only (SrcAddr.Addr(), set, not appended)
 //   - Tailscale-User-Login / -Name / -Profile-Pic / Funnel-Request / Headers-Info and
-//     Tailscale-App-Capabilities: always removed from the client's request; for a
-//     peer owned by a user (not a tagged node), Login/Name/Profile-Pic/Headers-Info
-//     are set from WhoIs (RFC 2047 Q-encoded when not ASCII).
+//     Tailscale-App-Capabilities: always removed from the client's request; then
+//     b.WhoIs(SrcAddr): no match (not a tailnet peer) -> nothing set; a tagged
+//     node (node.IsTagged()) -> nothing set; a peer owned by a user ->
+//     Login/Name/Profile-Pic/Headers-Info from its UserProfile (RFC 2047
+//     Q-encoded when not ASCII).
+// WhoIs reads the tailnet's nodes from --peers, the file the stand-in
+// `tailscale whois` answers from (tests/stubs/tailscale: SOCKET.stub/peers.json,
+// {"IP": {"login", "name", "pic"} | {"tags": [...]}}), so Serve and the CLI the
+// gateway asks agree, as they do on one tailscaled. --peer is the request's
+// source on the tailnet (the browser's node), a tailnet address or not.
 //
 //   node serve-proxy.mjs --listen ADDR:PORT --target http://127.0.0.1:18789
-//        --peer 100.64.0.7 [--login alice@example.com --name Alice [--pic URL]]
-//        [--cert CERT.pem --key KEY.pem]
+//        --peer 100.64.0.7 --peers PEERS.json [--cert CERT.pem --key KEY.pem]
 // Prints {"listening":"ADDR:PORT"} once it accepts connections; runs until killed.
 import fs from "node:fs";
 import http from "node:http";
@@ -34,12 +42,12 @@ const args = new Map();
 for (let i = 2; i < process.argv.length; i += 2) {
   const k = process.argv[i];
   if (!k.startsWith("--") || i + 1 >= process.argv.length) {
-    console.error(`usage: serve-proxy.mjs --listen ADDR:PORT --target URL --peer IP [--login L --name N --pic URL]; bad ${k}`);
+    console.error(`usage: serve-proxy.mjs --listen ADDR:PORT --target URL --peer IP --peers FILE [--cert C --key K]; bad ${k}`);
     process.exit(2);
   }
   args.set(k.slice(2), process.argv[i + 1]);
 }
-for (const k of ["listen", "target", "peer"]) {
+for (const k of ["listen", "target", "peer", "peers"]) {
   if (!args.get(k)) {
     console.error(`serve-proxy.mjs: --${k} is required`);
     process.exit(2);
@@ -79,15 +87,28 @@ function rewrite(req) {
     out.upgrade = req.headers.upgrade;
   }
   out["x-forwarded-host"] = req.headers.host || "";
-  out["x-forwarded-proto"] = "https";
+  if (tls) out["x-forwarded-proto"] = "https";
   out["x-forwarded-for"] = args.get("peer");
-  if (args.get("login")) {
-    out["tailscale-user-login"] = enc(args.get("login"));
-    out["tailscale-user-name"] = enc(args.get("name") || "");
-    out["tailscale-user-profile-pic"] = args.get("pic") || "";
+  const who = whois(args.get("peer"));
+  if (who && !(who.tags && who.tags.length)) {
+    out["tailscale-user-login"] = enc(who.login);
+    out["tailscale-user-name"] = enc(who.name || who.login.split("@")[0]);
+    out["tailscale-user-profile-pic"] = who.pic || "";
     out["tailscale-headers-info"] = "https://tailscale.com/s/serve-headers";
   }
   return out;
+}
+
+// b.WhoIs("tcp", SrcAddr): the node at that tailnet address, or null (read on
+// every request, as the netmap may change).
+function whois(addr) {
+  let peers;
+  try {
+    peers = JSON.parse(fs.readFileSync(args.get("peers"), "utf8"));
+  } catch {
+    return null;
+  }
+  return Object.hasOwn(peers, addr) ? peers[addr] : null;
 }
 
 const tls = args.get("cert") ? { cert: fs.readFileSync(args.get("cert")), key: fs.readFileSync(args.get("key")) } : null;

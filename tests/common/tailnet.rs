@@ -20,25 +20,55 @@ use super::{PORT, TOKEN, release};
 pub const TAILNET_HOST: &str = "openclaw-server.tailnet-stub.ts.net";
 /// The tailnet peer the browser runs on (Tailscale's CGNAT range).
 pub const PEER: &str = "100.64.0.7";
-/// Where the Serve stand-in answers plain HTTP (443 with TLS).
+/// Where the Serve stand-in answers plain HTTP (`tailscale serve --http`; 443 with TLS).
 pub const SERVE_PORT: u16 = 8443;
 /// One `openclaw …` CLI call inside the server.
 const CLI_LIMIT: Duration = Duration::from_secs(90);
 
-/// The Serve stand-in, running in the server namespace until dropped.
-/// `tls`: Serve's certificate and key (HTTPS on port 443, as Serve answers
-/// the tailnet), or plain HTTP on [`SERVE_PORT`].
-pub fn start_serve(
+/// The tailnet's other nodes, as the server's tailscaled knows them (its
+/// netmap): `{"IP": {"login", "name", "pic"}}` for a node its user owns,
+/// `{"IP": {"tags": [...]}}` for a tagged one. `tailscale whois` (the stand-in
+/// the gateway runs) and the Serve stand-in both answer from it; an address not
+/// in it is no tailnet peer.
+pub fn set_tailnet_peers(g: &Gateway, peers: &Value) -> Result<(), String> {
+    let path = peers_file(g);
+    let dir = path.parent().expect("the socket has a directory");
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, peers.to_string()).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Where the tailscaled stand-in keeps its netmap's peers (next to its state).
+fn peers_file(g: &Gateway) -> std::path::PathBuf {
+    let mut sock = g.sb.socket().into_os_string();
+    sock.push(".stub/peers.json");
+    sock.into()
+}
+
+/// The tailnet [`check_tailnet`] runs on: the browser's node ([`PEER`]) is a
+/// tagged one, so Serve asserts no identity and the token decides.
+pub fn tagged_browser_tailnet() -> Value {
+    serde_json::json!({ PEER: { "tags": ["tag:laptop"] } })
+}
+
+/// The Serve stand-in, running in the server namespace until dropped, its
+/// requests coming from the tailnet address `peer`. `tls`: Serve's certificate
+/// and key (HTTPS on port 443, as `tailscale serve PORT` answers the tailnet),
+/// or plain HTTP on [`SERVE_PORT`] (`tailscale serve --http`).
+pub fn start_serve_from(
     t: &Topology,
     g: &Gateway,
     tls: Option<(&std::path::Path, &std::path::Path)>,
+    peer: &str,
 ) -> Result<NsProc, String> {
     let tools = tools()?;
     let node = tools.node();
     let script = clients_dir().join("serve-proxy.mjs");
     let port = if tls.is_some() { 443 } else { SERVE_PORT };
     let listen = format!("{}:{port}", t.server_addr());
-    let target = format!("http://127.0.0.1:{PORT}");
+    let target = serve_target(g)?;
+    let peers = peers_file(g);
     let mut argv: Vec<&std::ffi::OsStr> = vec![
         node.as_os_str(),
         script.as_os_str(),
@@ -47,12 +77,15 @@ pub fn start_serve(
         "--target".as_ref(),
         target.as_ref(),
         "--peer".as_ref(),
-        PEER.as_ref(),
+        peer.as_ref(),
+        "--peers".as_ref(),
+        peers.as_os_str(),
     ];
     if let Some((cert, key)) = tls {
         argv.extend(["--cert".as_ref(), cert.as_os_str(), "--key".as_ref(), key.as_os_str()]);
     }
     let env = vec![("PATH".to_string(), "/usr/bin:/bin".to_string())];
+    let _ = std::fs::remove_file(g.sb.path("out/serve-proxy.out"));
     let mut p = NsProc::spawn_in(
         &Net::Named(t.server.clone()),
         &argv,
@@ -74,49 +107,119 @@ pub fn start_serve(
     }
 }
 
-struct Tailnet<'a> {
-    t: &'a Topology,
-    scratch: std::path::PathBuf,
+/// Where Serve proxies to: the one target of the serve config the gateway
+/// wrote with `tailscale serve` (the gateway's port, or from 2026.8.1 a
+/// loopback listener of its own for Tailscale ingress, on a port it picks).
+pub fn serve_target(g: &Gateway) -> Result<String, String> {
+    let mut targets: Vec<&String> = g.serve_proxies.iter().collect();
+    targets.sort();
+    targets.dedup();
+    match targets.as_slice() {
+        [one] => Ok(one.trim_end_matches('/').to_string()),
+        _ => Err(format!(
+            "the serve config should proxy to one target, it has {:?} (ran {:?})",
+            g.serve_proxies, g.serve_claims
+        )),
+    }
 }
 
-impl Tailnet<'_> {
-    fn url(&self, scheme: &str) -> String {
-        format!("{scheme}://{}:{SERVE_PORT}/", self.t.server_addr())
+/// [`start_serve_from`] the browser's node, [`PEER`].
+pub fn start_serve(
+    t: &Topology,
+    g: &Gateway,
+    tls: Option<(&std::path::Path, &std::path::Path)>,
+) -> Result<NsProc, String> {
+    start_serve_from(t, g, tls, PEER)
+}
+
+/// Serve as the tailnet meets it: HTTPS on 443 with the node's certificate
+/// (self-signed here, for [`TAILNET_HOST`]), requests from `peer`. Returns the
+/// stand-in and the certificate's SHA-256 fingerprint (what the browser accepts).
+pub fn start_serve_https(t: &Topology, g: &Gateway, peer: &str) -> Result<(NsProc, String), String> {
+    let dir = g.sb.path("out/serve-tls");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let (cert, key) = (dir.join(format!("{TAILNET_HOST}.crt")), dir.join(format!("{TAILNET_HOST}.key")));
+    if !cert.exists() {
+        super::browser::self_signed(&dir, TAILNET_HOST);
+    }
+    let fp = cert_fingerprint(&cert)?;
+    Ok((start_serve_from(t, g, Some((&cert, &key)), peer)?, fp))
+}
+
+/// The tailnet's browser through Serve on `https://<TAILNET_HOST>/`.
+pub struct Tailnet<'a> {
+    t: &'a Topology,
+    scratch: std::path::PathBuf,
+    fingerprint: String,
+}
+
+impl<'a> Tailnet<'a> {
+    /// `fingerprint`: Serve's certificate ([`start_serve_https`]).
+    pub fn new(t: &'a Topology, g: &Gateway, fingerprint: &str) -> Self {
+        Tailnet {
+            t,
+            scratch: g.sb.path("out/laptop"),
+            fingerprint: fingerprint.to_string(),
+        }
     }
 
-    fn page(&self) -> Result<ClientResult, String> {
-        let url = self.url("http");
+    fn url(&self, scheme: &str) -> String {
+        format!("{scheme}://{}:443/", self.t.server_addr())
+    }
+
+    pub fn page(&self) -> Result<ClientResult, String> {
+        let url = self.url("https");
         self.t.client(
-            &["--http-get", "/", "--url", &url, "--host", TAILNET_HOST],
+            &["--http-get", "/", "--url", &url, "--host", TAILNET_HOST, "--tls-fingerprint", &self.fingerprint],
             &self.scratch,
         )
     }
 
-    /// The browser on `https://<host>`, with a device identity.
-    fn ws(&self, origin: &str, token: &str, dev: &str) -> Result<ClientResult, String> {
-        let url = self.url("ws");
-        self.t
-            .client_when_ready(&page_args(&url, TAILNET_HOST, origin, token, dev), &self.scratch)
+    /// The Control UI page, once the gateway answers it (or refuses with 403).
+    pub fn ready(&self) -> Result<ClientResult, String> {
+        let end = Instant::now() + READY_LIMIT;
+        loop {
+            let p = self.page()?;
+            if p.ok || Instant::now() >= end || p.json["status"] == 403 {
+                return Ok(p);
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
+    /// The browser on `https://<host>`, with a device identity (and `extra`
+    /// client options, e.g. `--header`).
+    pub fn ws_with(&self, origin: &str, token: &str, dev: &str, extra: &[&str]) -> Result<ClientResult, String> {
+        let url = self.url("wss");
+        let mut args = page_args(&url, TAILNET_HOST, origin, token, dev);
+        args.extend(["--tls-fingerprint", self.fingerprint.as_str()]);
+        args.extend(extra);
+        self.t.client_when_ready(&args, &self.scratch)
+    }
+
+    pub fn ws(&self, origin: &str, token: &str, dev: &str) -> Result<ClientResult, String> {
+        self.ws_with(origin, token, dev, &[])
     }
 }
 
+/// The token path through Serve (HTTPS, as Serve answers the tailnet) from a
+/// tagged browser node ([`tagged_browser_tailnet`]): the Control UI page, the
+/// browser connects with the token (pairing once), a wrong token and a foreign
+/// Origin are refused.
 pub fn check_tailnet(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
     let version = g.case.version;
     let mut report = Vec::new();
-    let tn = Tailnet {
-        t,
-        scratch: g.sb.path("out/laptop"),
-    };
+    set_tailnet_peers(g, &tagged_browser_tailnet())?;
+    let (mut serve, fp) = start_serve_https(t, g, PEER)?;
+    let r = check_tailnet_on(&Tailnet::new(t, g, &fp), g, version, &mut report);
+    let _ = serve.stop();
+    r.map(|()| report)
+}
+
+fn check_tailnet_on(tn: &Tailnet, g: &Gateway, version: &str, report: &mut Vec<String>) -> Result<(), String> {
     let origin = format!("https://{TAILNET_HOST}");
 
-    let end = Instant::now() + READY_LIMIT;
-    let page = loop {
-        let p = tn.page()?;
-        if p.ok || Instant::now() >= end || p.json["status"] == 403 {
-            break p;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let page = tn.ready()?;
     if !page.ok {
         return Err(format!(
             "FINDING: GET https://{TAILNET_HOST}/ through Serve: {}",
@@ -184,7 +287,7 @@ pub fn check_tailnet(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
         report.push(format!(
             "foreign Origin through Serve: connected ({version} checks no Origin)"
         ));
-        return Ok(report);
+        return Ok(());
     }
     if foreign.ok || !foreign.error().contains("origin not allowed") {
         return Err(format!(
@@ -193,7 +296,7 @@ pub fn check_tailnet(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
         ));
     }
     report.push("foreign Origin through Serve: refused (origin not allowed)".into());
-    Ok(report)
+    Ok(())
 }
 
 /// The sidecar's node, where a tailnet browser finds the gateway's port.
@@ -307,10 +410,14 @@ pub fn allowed_origins(g: &Gateway) -> Vec<String> {
 /// The SHA-256 fingerprint of the gateway's certificate on the data volume
 /// (what the browser's "accept the risk" pins).
 pub fn gateway_fingerprint(g: &Gateway) -> Result<String, String> {
-    let cert = g.sb.path("data/.openclaw/gateway/tls/gateway-cert.pem");
+    cert_fingerprint(&g.sb.path("data/.openclaw/gateway/tls/gateway-cert.pem"))
+}
+
+/// The SHA-256 fingerprint of the certificate in `cert` (PEM).
+pub fn cert_fingerprint(cert: &std::path::Path) -> Result<String, String> {
     let out = std::process::Command::new("openssl")
         .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
-        .arg(&cert)
+        .arg(cert)
         .output()
         .map_err(|e| format!("openssl: {e}"))?;
     String::from_utf8_lossy(&out.stdout)
