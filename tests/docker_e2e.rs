@@ -23,7 +23,7 @@
 //!
 //! lan-patch on 2026.9.6 times check 2: Docker says `healthy` within
 //! [`ADMITTED_TO_HEALTHY_LIMIT`] of the gateway admitting its first client (the rendered
-//! `start_interval: 1s`; a negative control without it comes ~30 s late). serve on
+//! `start_interval: 1s`; without it, an ignored control run by hand, up to 30 s late). serve on
 //! 2026.2.19 runs on the floor engine, 20.10, rendered with `[coolify] docker_engine = 24`
 //! (no `start_interval`); the default render is refused there.
 //!
@@ -107,7 +107,10 @@ impl Case {
         }
     }
     fn project(self) -> String {
-        format!("ocgen-e2e-{}-{}", self.profile, self.version.replace('.', "-"))
+        // on the floor engine a name of its own: that engine may be shared with a run of
+        // an older suite, whose projects run on it under the plain name
+        let floor = if self.engine == FLOOR { "floor-" } else { "" };
+        format!("ocgen-e2e-{floor}{}-{}", self.profile, self.version.replace('.', "-"))
     }
     fn tag(self) -> String {
         format!("ocgen-e2e/{}:{}", self.profile, self.version)
@@ -262,8 +265,11 @@ fn admitted_then_healthy(p: &Project, case: Case) -> Check {
     if !cp.ok() {
         return Err(format!("docker cp gateway-client.mjs: {}", cp.text()));
     }
+    // Until the port opens, a bash connect every 0.2 s (cheap); then the handshake (a
+    // Node process each, ~0.3 s of CPU: at that rate it would slow the start it times).
     let script = format!(
-        r#"for _ in $(seq 1 1200); do
+        r#"until (exec 3<>/dev/tcp/127.0.0.1/{PORT}) 2>/dev/null; do sleep 0.2; done
+for _ in $(seq 1 600); do
   out=$(node /tmp/gateway-client.mjs --ws-from /opt/openclaw/node_modules --url ws://127.0.0.1:{PORT}/ --origin http://127.0.0.1:{PORT} --token {TOKEN} --device-dir /tmp/gateway-client-device --timeout-ms 2000 2>&1)
   case "$out" in *'"ok":true'*|*NOT_PAIRED*) date +%s.%N; printf '%s\n' "$out"; exit 0 ;; esac
   sleep 0.2
@@ -785,7 +791,11 @@ fn a_bootstrap_that_does_not_exec_fails_the_signal_check() {
 
 /// (2) The timed check on the render before `start_interval` (the line removed): the
 /// first probe waits for the 30 s interval, long after the gateway admits clients.
+/// Ignored by default: how late depends on where the admission falls in the 30 s cycle
+/// (uniform in 0-30 s, so about one run in eight lands within the limit and this control
+/// would fail); run it with `cargo test --test docker_e2e -- --ignored without_start`.
 #[test]
+#[ignore = "probabilistic: the admission's phase in the 30 s cycle decides; run by hand"]
 fn without_start_interval_healthy_comes_late() {
     let _one_at_a_time = exclusive();
     let dir = render(LAN.profile, LAN.version);
@@ -989,4 +999,85 @@ fn domain_scenario(dir: &Path, full: bool) -> Result<String, String> {
     drop(p);
     drop(proxy);
     Ok(report.join("\n"))
+}
+
+// ---------------------------------------------------------------------------
+// Measurements for docs/engines.md (ignored: they assert nothing)
+
+/// lan-patch on 2026.9.6, `compose up` to `healthy` and the gateway's first admitted
+/// client: on Engine 26 with and without `start_interval`, on the floor (20.10, rendered
+/// with `docker_engine = 24`); then the cost of one run of the rendered probe, under
+/// `/usr/bin/time -v` (the host's, copied in) in the healthy container.
+/// `cargo test --test docker_e2e -- --ignored --nocapture measure_`
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn measure_healthy_times_and_probe_cost() {
+    let _one_at_a_time = exclusive();
+    for (engine, extra, start_interval) in [
+        (CURRENT, "", true),
+        (CURRENT, "", false),
+        (FLOOR, "[coolify]\ndocker_engine = 24\n", false),
+    ] {
+        let case = Case { engine, extra, ..LAN };
+        let dir = render_with(case.profile, case.version, extra);
+        if engine == CURRENT && !start_interval {
+            mutate(dir.path(), "docker-compose.yaml", "      start_interval: \"1s\"\n", "");
+        }
+        let image = case
+            .engine()
+            .build(dir.path(), &case.tag())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let p = Project::new(
+            dir.path(),
+            &format!("ocgen-e2e-measure-{}", case.project()),
+            &image.tag,
+            case.services(),
+            "proxy",
+        )
+        .on(case.engine());
+        p.compose(&["down", "-v", "--remove-orphans", "--timeout", "2"]);
+        let timed = admitted_then_healthy(&p, case);
+        eprintln!(
+            "measure: Engine {engine}, start_interval {start_interval}: {}",
+            timed.unwrap_or_else(|e| e)
+        );
+        if !(engine == CURRENT && start_interval) {
+            continue;
+        }
+        let test = p.inspect("openclaw", "{{json .Config.Healthcheck.Test}}");
+        let test: Vec<String> = serde_json::from_str(&test).unwrap();
+        let id = p.container("openclaw");
+        assert!(
+            p.engine
+                .docker(&["cp", "/usr/bin/time", &format!("{id}:/tmp/time")])
+                .ok()
+        );
+        let bash_probe = format!(
+            "exec 3<>/dev/tcp/127.0.0.1/{PORT} && printf 'GET /startupz HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3 && read -r _ code _ <&3 && [[ $code == 2?? ]]"
+        );
+        for (name, cmd) in [
+            ("rendered node probe", test[1..].to_vec()),
+            ("bash /dev/tcp HTTP probe", vec!["bash".into(), "-c".into(), bash_probe]),
+        ] {
+            for _ in 0..5 {
+                let mut argv = vec!["/tmp/time", "-v"];
+                argv.extend(cmd.iter().map(String::as_str));
+                let out = p.exec("openclaw", &[], &argv);
+                let field = |k: &str| {
+                    out.stderr
+                        .lines()
+                        .find_map(|l| l.trim().strip_prefix(k).map(|v| v.trim().to_string()))
+                        .unwrap_or_default()
+                };
+                eprintln!(
+                    "measure: {name}: exit {:?}, user {} s, system {} s, elapsed {}, max RSS {} kB",
+                    out.code,
+                    field("User time (seconds):"),
+                    field("System time (seconds):"),
+                    field("Elapsed (wall clock) time (h:mm:ss or m:ss):"),
+                    field("Maximum resident set size (kbytes):")
+                );
+            }
+        }
+    }
 }
