@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the local stand-ins for the Docker Hub images ocgen's Dockerfiles and compose
-# files name, into the engine of scripts/docker-engine.sh (the Hub is unreachable here
+# files name, into the engine of scripts/docker-engine.sh that OCGEN_DOCKER_ENGINE selects
+# (26 by default, or 20.10; the Hub is unreachable here
 # and dockerd is fenced so that a pull fails at once). Each is tagged exactly as the
 # rendered files name it; BuildKit then takes `FROM`/`COPY --from` from the local tag.
 #
@@ -14,7 +15,9 @@
 #                                         tests/stubs/tailscale{,d} + tests/docker/containerboot
 #
 # Every image carries a label org.ocgen.stand-in = hash of its inputs; an image whose
-# label matches is skipped, so a warm run (same data root, any clone) takes seconds.
+# label matches is skipped, so a warm run (same data root, any clone) takes seconds; an
+# image the other engine holds with the same label is copied from it (docker save | load)
+# instead of being built again.
 # The node and tailscale images are built FROM the debian one and rebuilt when it changes.
 set -euo pipefail
 
@@ -30,6 +33,24 @@ die() {
 sha() { sha256sum | cut -c1-16; }
 docker() { "$OCGEN_DOCKER" "$@"; }
 current_key() { docker image inspect -f "{{index .Config.Labels \"$LABEL\"}}" "$1" 2>/dev/null || true; }
+case "$OCGEN_DOCKER_ENGINE" in
+  26) OTHER_ENGINE=20.10 ;;
+  *) OTHER_ENGINE=26 ;;
+esac
+# The other engine's DOCKER_HOST (whether or not it runs).
+OTHER_HOST="$(OCGEN_DOCKER_ENGINE=$OTHER_ENGINE OCGEN_DOCKER_ROOT='' OCGEN_DOCKER_RUN='' \
+  "$ROOT/scripts/docker-engine.sh" env | sed -n 's/.*DOCKER_HOST=\([^ ]*\).*/\1/p')"
+other() { DOCKER_HOST="$OTHER_HOST" "$OCGEN_DOCKER" "$@"; }
+# Up to date: the image is here with label `key`, or the other engine has it so and it
+# is copied from there.
+fresh() {
+  local tag="$1" key="$2"
+  [[ "$(current_key "$tag")" == "$key" ]] && return 0
+  [[ "$OTHER_HOST" != "$DOCKER_HOST" ]] || return 1
+  [[ "$(other image inspect -f "{{index .Config.Labels \"$LABEL\"}}" "$tag" 2>/dev/null)" == "$key" ]] || return 1
+  log "$tag: copied from the Engine $OTHER_ENGINE store"
+  other save "$tag" | docker load -q >/dev/null && [[ "$(current_key "$tag")" == "$key" ]]
+}
 
 # The table's `nodes = ["22.23.3", "24.21.0"]` line.
 node_versions() { sed -n 's/^nodes *= *\[\(.*\)\]/\1/p' "$ROOT/profiles/openclaw-versions.toml" | tr -d ' "' | tr ',' '\n' | sort -u; }
@@ -52,7 +73,7 @@ debian_key() { printf '%s\n' "minbase bookworm v1" "${DEBIAN_MIRRORS[@]}" | sha;
 build_debian() {
   local tag=debian:bookworm-slim key
   key="$(debian_key)"
-  [[ "$(current_key "$tag")" == "$key" ]] && return 0
+  fresh "$tag" "$key" && return 0
   command -v mmdebstrap >/dev/null 2>&1 || die "mmdebstrap missing: scripts/docker-engine.sh install"
   log "$tag: mmdebstrap --variant=minbase bookworm | docker import"
   local mirrors=() m
@@ -82,7 +103,7 @@ build_node() {
     cat "$ROOT/tests/docker/node.Dockerfile"
     if [[ -n "$cafile" ]]; then cat "$cafile"; fi
   } | sha)"
-  [[ "$(current_key "$tag")" == "$key" ]] && return 0
+  fresh "$tag" "$key" && return 0
   ctx="$(mktemp -d)"
   # shellcheck disable=SC2064
   trap "rm -rf '$ctx'" RETURN
@@ -108,7 +129,7 @@ build_tailscale() {
     cat "$ROOT/tests/docker/tailscale.Dockerfile" "$ROOT/tests/stubs/tailscale" \
       "$ROOT/tests/stubs/tailscaled" "$ROOT/tests/docker/containerboot"
   } | sha)"
-  [[ "$(current_key "$tag")" == "$key" ]] && return 0
+  fresh "$tag" "$key" && return 0
   ctx="$(mktemp -d)"
   # shellcheck disable=SC2064
   trap "rm -rf '$ctx'" RETURN
@@ -131,7 +152,7 @@ main() {
   build_debian
   for v in $(node_versions); do build_node "$v"; done
   build_tailscale "$(tailscale_tag)"
-  log "ready: $(main --list | paste -sd' ')"
+  log "ready in Engine $OCGEN_DOCKER_ENGINE: $(main --list | paste -sd' ')"
 }
 
 main "$@"

@@ -11,9 +11,11 @@
 #               + Debian's chromium (the real browser of tests/browser_path.rs)
 #   bench       opt-in, not part of 'all' (the tests do not need it): minijinja-cli
 #               (cargo install, ~3 min) + Debian hyperfine, for scripts/bench-render.sh
-#   docker      Debian's docker.io + mmdebstrap, a private fenced dockerd
-#               (scripts/docker-engine.sh; its image store is /var/lib/ocgen-docker,
-#               outside the clone) and the stand-in base images (scripts/docker-stand-ins.sh)
+#   docker      two private fenced engines (scripts/docker-engine.sh): Docker Engine 26
+#               (trixie's .debs in a private prefix; store /var/lib/ocgen-docker-26) and
+#               Debian's docker.io 20.10 (the floor; /var/lib/ocgen-docker), both outside
+#               the clone, + mmdebstrap, and the stand-in base images in each
+#               (scripts/docker-stand-ins.sh)
 #
 # Afterwards:   . /var/cache/ocgen-test/tools/env.sh   (or $OCGEN_CACHE_DIR/tools/env.sh)
 #
@@ -313,11 +315,16 @@ summary() {
 
 # the engine and its stand-in images keep their own stamps (image labels in the
 # engine's store), so a fresh clone on the same machine reuses them
+# Both engines: 20.10 (the floor; first, so that 26 copies its stand-ins when they are
+# current there) and 26 (the default of the engine tests).
 ensure_docker() {
-  # 9>&-: the engine outlives this script and must not inherit (and hold forever)
-  # the install lock, or the next install on this machine waits for it
-  "$ROOT/scripts/docker-engine.sh" start 9>&-
-  "$ROOT/scripts/docker-stand-ins.sh"
+  local engine
+  for engine in 20.10 26; do
+    # 9>&-: the engine outlives this script and must not inherit (and hold forever)
+    # the install lock, or the next install on this machine waits for it
+    OCGEN_DOCKER_ENGINE=$engine "$ROOT/scripts/docker-engine.sh" start 9>&-
+    OCGEN_DOCKER_ENGINE=$engine "$ROOT/scripts/docker-stand-ins.sh"
+  done
 }
 
 main() {

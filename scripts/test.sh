@@ -6,8 +6,9 @@
 # gateways' transpile caches), then runs every cargo test target (unit, CLI,
 # snapshots, real validators, bootstrap behaviour, real OpenClaw gateway, the
 # rendered images on a real Docker engine, benches in test mode) and prints the time
-# each test binary took. A Docker engine this script started is stopped again at the
-# end (by its PID); its image store (/var/lib/ocgen-docker) stays for the next run.
+# each test binary took. The Docker engines this script started (26 and 20.10) are
+# stopped again at the end (by their PIDs); their image stores (/var/lib/ocgen-docker-26,
+# /var/lib/ocgen-docker) stay for the next run.
 #
 #   scripts/test.sh            everything (CI)
 #   scripts/test.sh --quick    the tier without real gateways or a Docker engine
@@ -27,18 +28,32 @@ if [[ "${1:-}" == --quick ]]; then
   quick=true
   shift
 fi
-engine_was_running=false
-if ! $quick && scripts/docker-engine.sh status 2>/dev/null; then engine_was_running=true; fi
+# The engines the tests use (26, and 20.10 for the floor scenario): each one this script
+# starts (install-test-tools.sh) is stopped at the end; one already running stays.
+engines=(26 20.10)
+declare -A engine_was_running=()
+for e in "${engines[@]}"; do
+  engine_was_running[$e]=false
+  if ! $quick && OCGEN_DOCKER_ENGINE=$e scripts/docker-engine.sh status 2>/dev/null; then engine_was_running[$e]=true; fi
+done
 # shellcheck disable=SC2329 # run by the EXIT trap
-stop_engine() { if ! $quick && ! $engine_was_running; then scripts/docker-engine.sh stop || true; fi; }
+stop_engine() {
+  $quick && return 0
+  local e
+  for e in "${engines[@]}"; do
+    if ! ${engine_was_running[$e]}; then OCGEN_DOCKER_ENGINE=$e scripts/docker-engine.sh stop || true; fi
+  done
+}
 trap stop_engine EXIT
 # What the suite keeps on disk, and what is left: a full disk is the first
 # thing to rule out when a run fails far from its cause.
 footprint() {
-  local images
-  images="$(eval "$(scripts/docker-engine.sh env)" && docker system df --format '{{.Type}} {{.Size}}' 2>/dev/null | paste -sd, - || true)"
+  local images="" e
+  for e in "${engines[@]}"; do
+    images+="${images:+; }$e: $(eval "$(OCGEN_DOCKER_ENGINE=$e scripts/docker-engine.sh env)" && docker system df --format '{{.Type}} {{.Size}}' 2>/dev/null | paste -sd, - || true)"
+  done
   echo "scripts/test.sh: disk $1: tools $(size "$OCGEN_CACHE_DIR/tools"), build $(size "$CARGO_TARGET_DIR/debug")," \
-    "npm cache $(size "${npm_config_cache:-$HOME/.npm}"), docker [${images:-not running}]," \
+    "npm cache $(size "${npm_config_cache:-$HOME/.npm}"), docker [${images}]," \
     "$(df -h --output=avail . | tail -1 | tr -d ' ') free" >&2
 }
 size() { if [[ -e "$1" ]]; then du -sh "$1" | cut -f1; else echo none; fi; }
@@ -75,7 +90,9 @@ rm -f "$log"
 if ! $quick; then
   # images a rebuild untagged hold layers no tag names; the build cache keeps what a
   # next run reuses
-  (eval "$(scripts/docker-engine.sh env)" && docker image prune --force >/dev/null 2>&1) || true
+  for e in "${engines[@]}"; do
+    (eval "$(OCGEN_DOCKER_ENGINE=$e scripts/docker-engine.sh env)" && docker image prune --force >/dev/null 2>&1) || true
+  done
 fi
 footprint "after the tests"
 echo "scripts/test.sh: install, build and tests took $((SECONDS - start))s (cargo build and tests $((SECONDS - build_start))s)" >&2

@@ -726,6 +726,7 @@ const RULE_CASES: &[(&str, &str, &str)] = &[
     ("lan-patch", "[gateway]\npublish_address = \"10.0.0.2\"\n", "OC120"),
     ("sidecar", "[gateway]\npublish_address = \"10.0.0.2\"\n", "OC120"),
     ("serve", "[gateway]\ntls = \"self-signed\"\n", "OC121"),
+    ("domain", "[coolify]\ndocker_engine = 24\n", "OC124"),
 ];
 
 #[test]

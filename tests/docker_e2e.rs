@@ -1,5 +1,6 @@
-//! Every profile's rendered files on a real Docker engine (Debian's dockerd, fenced;
-//! `scripts/docker-engine.sh`), with local stand-ins for the Hub images
+//! Every profile's rendered files on a real Docker engine (Docker Engine 26, fenced;
+//! `scripts/docker-engine.sh`; one scenario on the floor, Debian's Engine 20.10), with
+//! local stand-ins for the Hub images
 //! (`scripts/docker-stand-ins.sh`; Tailscale itself is a stand-in: tests/stubs/ and
 //! tests/docker/containerboot). For each profile on the newest release, and serve on the
 //! oldest, one image is built from the rendered Dockerfile, unchanged, and then:
@@ -20,6 +21,12 @@
 //!    `compose stop` ends every container within 10 s without SIGKILL;
 //! 6. `compose down -v` leaves no container, network or volume.
 //!
+//! lan-patch on 2026.9.6 times check 2: Docker says `healthy` within
+//! [`ADMITTED_TO_HEALTHY_LIMIT`] of the gateway admitting its first client (the rendered
+//! `start_interval: 1s`; without it, an ignored control run by hand, up to 30 s late). serve on
+//! 2026.2.19 runs on the floor engine, 20.10, rendered with `[coolify] docker_engine = 24`
+//! (no `start_interval`); the default render is refused there.
+//!
 //! sidecar also runs on 2026.2.23, the first release that admits only listed origins:
 //! the gateway's container reads the node's MagicDNS name over the sidecar's shared
 //! socket volume, lists that origin, and a browser on it pairs and connects
@@ -39,7 +46,8 @@ mod common;
 use std::path::Path;
 
 use common::docker::{
-    HEALTHY_LIMIT, Image, Project, Proxy, TOKEN, engine, exclusive, mutate, render, render_with, root,
+    CURRENT, Engine, FLOOR, HEALTHY_LIMIT, Image, Project, Proxy, TOKEN, engine, engine_of, exclusive, mutate, render,
+    render_with, root,
 };
 use common::page_args;
 
@@ -60,15 +68,36 @@ const GATEWAY_ENV: [(&str, &str); 2] = [
 ];
 const CONFIG: &str = "/data/.openclaw/openclaw.json";
 
-#[derive(Clone, Copy)]
+/// On an engine with `start_interval` (26), the longest Docker may take from the gateway
+/// admitting its first client to `healthy` (the rendered `start_interval: 1s`, the probe's
+/// own run time on a busy 2-core host, this test's 0.2 s polling). Without
+/// `start_interval` it is whatever is left of the first 30 s interval.
+const ADMITTED_TO_HEALTHY_LIMIT: f64 = 4.0;
+
+#[derive(Clone, Copy, PartialEq)]
 struct Case {
     profile: &'static str,
     version: &'static str,
+    /// scripts/docker-engine.sh's OCGEN_DOCKER_ENGINE: [`CURRENT`] or [`FLOOR`]
+    engine: &'static str,
+    /// deploy.toml text after the `[openclaw]` table
+    extra: &'static str,
 }
 
 impl Case {
+    const fn new(profile: &'static str, version: &'static str) -> Case {
+        Case {
+            profile,
+            version,
+            engine: CURRENT,
+            extra: "",
+        }
+    }
+    fn engine(self) -> &'static Engine {
+        engine_of(self.engine)
+    }
     fn name(self) -> String {
-        format!("{}@{}", self.profile, self.version)
+        format!("{}@{} on Engine {}", self.profile, self.version, self.engine)
     }
     fn services(self) -> &'static [&'static str] {
         if self.profile == "sidecar" {
@@ -78,7 +107,10 @@ impl Case {
         }
     }
     fn project(self) -> String {
-        format!("ocgen-e2e-{}-{}", self.profile, self.version.replace('.', "-"))
+        // on the floor engine a name of its own: that engine may be shared with a run of
+        // an older suite, whose projects run on it under the plain name
+        let floor = if self.engine == FLOOR { "floor-" } else { "" };
+        format!("ocgen-e2e-{floor}{}-{}", self.profile, self.version.replace('.', "-"))
     }
     fn tag(self) -> String {
         format!("ocgen-e2e/{}:{}", self.profile, self.version)
@@ -100,45 +132,51 @@ type Check = Result<String, String>;
 
 #[test]
 fn lan_patch_on_2026_9_6() {
-    scenario(
-        Case {
-            profile: "lan-patch",
-            version: "2026.9.6",
-        },
-        users_path,
-    );
+    scenario(Case::new("lan-patch", "2026.9.6"), users_path);
 }
 
 #[test]
 fn sidecar_on_2026_9_6() {
-    scenario(
-        Case {
-            profile: "sidecar",
-            version: "2026.9.6",
-        },
-        users_path,
-    );
+    scenario(Case::new("sidecar", "2026.9.6"), users_path);
 }
 
 #[test]
 fn serve_on_2026_9_6() {
-    scenario(
-        Case {
-            profile: "serve",
-            version: "2026.9.6",
-        },
-        users_path,
-    );
+    scenario(Case::new("serve", "2026.9.6"), users_path);
 }
 
+/// The floor: the oldest release on Engine 20.10, rendered for it (`docker_engine = 24`:
+/// no `start_interval`, which Compose refuses below Engine 25), deploys and turns
+/// healthy by the rendered check (its first probe at 30 s), and every check passes.
 #[test]
-fn serve_on_2026_2_19() {
-    scenario(
-        Case {
-            profile: "serve",
-            version: "2026.2.19",
-        },
-        users_path,
+fn serve_on_2026_2_19_on_the_floor_engine() {
+    let case = Case {
+        engine: FLOOR,
+        extra: "[coolify]\ndocker_engine = 24\n",
+        ..Case::new("serve", "2026.2.19")
+    };
+    scenario(case, users_path);
+    // Why the option exists: the default render (start_interval) does not deploy there.
+    let _one_at_a_time = exclusive();
+    let dir = render(case.profile, case.version);
+    let p = Project::new(
+        dir.path(),
+        "ocgen-e2e-floor-start-interval",
+        &case.tag(),
+        case.services(),
+        "proxy",
+    )
+    .on(case.engine());
+    let err = p.up().expect_err("Engine 20.10 took a healthcheck with start_interval");
+    assert!(err.contains("start_interval"), "{err}");
+    eprintln!(
+        "{}: the default render (start_interval) is refused: {}",
+        case.name(),
+        err.lines()
+            .rev()
+            .find(|l| l.contains("start_interval"))
+            .unwrap_or_default()
+            .trim()
     );
 }
 
@@ -147,14 +185,24 @@ fn serve_on_2026_2_19() {
 fn scenario(case: Case, users_path: fn(&Project, Case) -> Check) {
     let _one_at_a_time = exclusive();
     let name = case.name();
-    let dir = render(case.profile, case.version);
+    let dir = render_with(case.profile, case.version, case.extra);
+    let compose = std::fs::read_to_string(dir.path().join("docker-compose.yaml")).unwrap();
+    assert_eq!(
+        compose.contains("start_interval"),
+        case.engine == CURRENT,
+        "{name}: start_interval is rendered for Engine >= 25 only:\n{compose}"
+    );
     let image = build(dir.path(), case).unwrap_or_else(|e| panic!("(1) {name}: {e}"));
     let p = project(dir.path(), case, &image);
     let report = |n: u8, c: Check| match c {
         Ok(msg) => eprintln!("({n}) {name}: {msg}"),
         Err(e) => panic!("({n}) {name}: {e}\n--- openclaw ---\n{}", p.logs("openclaw", None)),
     };
-    report(2, up_healthy(&p, case));
+    if case == LAN {
+        report(2, admitted_then_healthy(&p, case));
+    } else {
+        report(2, up_healthy(&p, case));
+    }
     report(3, users_path(&p, case));
     report(4, keeps_state(&p, case, users_path));
     report(5, stops(&p, case));
@@ -164,8 +212,8 @@ fn scenario(case: Case, users_path: fn(&Project, Case) -> Check) {
 /// (1) Build the rendered context twice: the first build (cold when the engine's
 /// store had none of its layers) and a rebuild from the layer cache.
 fn build(dir: &Path, case: Case) -> Result<Image, String> {
-    let first = engine().build(dir, &case.tag())?;
-    let again = engine().build(dir, &case.tag())?;
+    let first = case.engine().build(dir, &case.tag())?;
+    let again = case.engine().build(dir, &case.tag())?;
     eprintln!(
         "(1) {}: image {} is {:.2} GB; build {:.0}s (cold if the store lacked its layers), rebuild {:.1}s",
         case.name(),
@@ -178,7 +226,7 @@ fn build(dir: &Path, case: Case) -> Result<Image, String> {
 }
 
 fn project(dir: &Path, case: Case, image: &Image) -> Project {
-    let p = Project::new(dir, &case.project(), &image.tag, case.services(), "proxy");
+    let p = Project::new(dir, &case.project(), &image.tag, case.services(), "proxy").on(case.engine());
     // a leftover of an interrupted run
     p.compose(&["down", "-v", "--remove-orphans", "--timeout", "2"]);
     p
@@ -195,6 +243,78 @@ fn up_healthy(p: &Project, case: Case) -> Check {
         "{} healthy {secs:.0}s after `compose up`",
         case.services().join(" + ")
     ))
+}
+
+/// (2) on Engine 26, timed: `compose up`; from then on a client in the gateway's container
+/// tries the gateway's WebSocket handshake with the token every 0.2 s
+/// (tests/clients/gateway-client.mjs: `hello-ok`, or the new device taken to pairing, is
+/// admitted), while Docker's health status is read every 0.2 s. Docker must say `healthy`
+/// within [`ADMITTED_TO_HEALTHY_LIMIT`] of the first admitted handshake (the rendered
+/// `start_interval: 1s`); without it the first probe waits for the 30 s interval.
+fn admitted_then_healthy(p: &Project, case: Case) -> Check {
+    let e = p.engine;
+    p.up()?;
+    let up = Project::now();
+    let id = p.container("openclaw");
+    let client = root().join("tests/clients/gateway-client.mjs");
+    let cp = e.docker(&[
+        "cp",
+        &client.display().to_string(),
+        &format!("{id}:/tmp/gateway-client.mjs"),
+    ]);
+    if !cp.ok() {
+        return Err(format!("docker cp gateway-client.mjs: {}", cp.text()));
+    }
+    // Until the port opens, a bash connect every 0.2 s (cheap); then the handshake (a
+    // Node process each, ~0.3 s of CPU: at that rate it would slow the start it times).
+    let script = format!(
+        r#"until (exec 3<>/dev/tcp/127.0.0.1/{PORT}) 2>/dev/null; do sleep 0.2; done
+for _ in $(seq 1 600); do
+  out=$(node /tmp/gateway-client.mjs --ws-from /opt/openclaw/node_modules --url ws://127.0.0.1:{PORT}/ --origin http://127.0.0.1:{PORT} --token {TOKEN} --device-dir /tmp/gateway-client-device --timeout-ms 2000 2>&1)
+  case "$out" in *'"ok":true'*|*NOT_PAIRED*) date +%s.%N; printf '%s\n' "$out"; exit 0 ;; esac
+  sleep 0.2
+done
+echo "never admitted: $out"; exit 1"#
+    );
+    std::thread::scope(|scope| {
+        let admitted = scope.spawn(|| e.docker(&["exec", &id, "bash", "-c", &script]));
+        let start = std::time::Instant::now();
+        let healthy = loop {
+            let state = e.docker(&["inspect", "-f", "{{.State.Status}} {{.State.Health.Status}}", &id]);
+            let state = state.stdout.trim();
+            if state == "running healthy" {
+                break Project::now();
+            }
+            if start.elapsed() > HEALTHY_LIMIT || state.starts_with("exited") || state.ends_with("unhealthy") {
+                return Err(format!(
+                    "openclaw is `{state}` after {:.0}s",
+                    start.elapsed().as_secs_f64()
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        };
+        let out = admitted.join().expect("the admitting client's thread");
+        let at: f64 = out
+            .stdout
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+            .ok_or_else(|| format!("the client in the container was never admitted:\n{}", out.tail(5)))?;
+        let late = healthy - at;
+        let report = format!(
+            "{} admitted a client {:.1}s after `compose up`, Docker said healthy {:.1}s after `compose up`: \
+             {late:.1}s after admitting (limit {ADMITTED_TO_HEALTHY_LIMIT}s, Engine {})",
+            case.name(),
+            at - up,
+            healthy - up,
+            e.version
+        );
+        if late <= ADMITTED_TO_HEALTHY_LIMIT {
+            Ok(report)
+        } else {
+            Err(format!("healthy too late: {report}"))
+        }
+    })
 }
 
 /// The sub-agent path: the gateway's own CLI, in the container, with its environment
@@ -218,7 +338,7 @@ fn subagent_call(p: &Project) -> Result<(), String> {
 
 /// (3) The sub-agent call, the browser and the token, each from inside.
 fn users_path(p: &Project, case: Case) -> Check {
-    let e = engine();
+    let e = p.engine;
     subagent_call(p)?;
     // A browser in a container of its own (the image's Node runs tests/docker/browser.mjs).
     let scripts = root().join("tests/docker");
@@ -475,7 +595,8 @@ fn stops(p: &Project, case: Case) -> Check {
         return Err(format!("compose stop took {:.1}s (limit {STOP_LIMIT}s)", out.secs));
     }
     for (service, id) in case.services().iter().zip(&ids) {
-        let s = engine()
+        let s = p
+            .engine
             .docker(&["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", id])
             .stdout;
         let s = s.trim();
@@ -525,13 +646,7 @@ fn leaves_nothing(p: &Project) -> Check {
 /// `down -v` as for every profile.
 #[test]
 fn sidecar_on_2026_2_23_lists_its_tailnet_origin() {
-    scenario(
-        Case {
-            profile: "sidecar",
-            version: "2026.2.23",
-        },
-        tailnet_browser,
-    );
+    scenario(Case::new("sidecar", "2026.2.23"), tailnet_browser);
 }
 
 /// The `*.ts.net` origin the gateway's `openclaw.json` lists.
@@ -553,7 +668,7 @@ fn tailnet_origin_listed(p: &Project) -> Result<String, String> {
 /// (3) The tailnet browser: pairing, approval, the token handshake; an
 /// unlisted origin refused; the sub-agent call.
 fn tailnet_browser(p: &Project, case: Case) -> Check {
-    let e = engine();
+    let e = p.engine;
     let origin = tailnet_origin_listed(p)?;
     let host = origin.split_once("://").map_or(origin.as_str(), |(_, h)| h);
     let clients = root().join("tests/clients");
@@ -628,10 +743,7 @@ fn pair_and_connect(p: &Project, connect: impl Fn() -> serde_json::Value) -> Res
 // ---------------------------------------------------------------------------
 // Negative controls: broken renders fail the checks
 
-const LAN: Case = Case {
-    profile: "lan-patch",
-    version: "2026.9.6",
-};
+const LAN: Case = Case::new("lan-patch", "2026.9.6");
 
 /// (1) A Node tag the release table does not pin has no image: the build fails at once
 /// (the engine never pulls).
@@ -679,6 +791,30 @@ fn a_bootstrap_that_does_not_exec_fails_the_signal_check() {
     up_healthy(&p, LAN).unwrap_or_else(|e| panic!("{e}"));
     let err = stops(&p, LAN).expect_err("the signal check passed with a bootstrap that does not exec");
     assert!(err.contains("did not exec"), "{err}");
+}
+
+/// (2) The timed check on the render before `start_interval` (the line removed): the
+/// first probe waits for the 30 s interval, long after the gateway admits clients.
+/// Ignored by default: how late depends on where the admission falls in the 30 s cycle
+/// (uniform in 0-30 s, so about one run in eight lands within the limit and this control
+/// would fail); run it with `cargo test --test docker_e2e -- --ignored without_start`.
+#[test]
+#[ignore = "probabilistic: the admission's phase in the 30 s cycle decides; run by hand"]
+fn without_start_interval_healthy_comes_late() {
+    let _one_at_a_time = exclusive();
+    let dir = render(LAN.profile, LAN.version);
+    mutate(dir.path(), "docker-compose.yaml", "      start_interval: \"1s\"\n", "");
+    let image = engine().build(dir.path(), &LAN.tag()).unwrap_or_else(|e| panic!("{e}"));
+    let p = Project::new(
+        dir.path(),
+        "ocgen-e2e-broken-no-start-interval",
+        &image.tag,
+        LAN.services(),
+        "proxy",
+    );
+    let err = admitted_then_healthy(&p, LAN).expect_err("healthy within the limit without start_interval");
+    assert!(err.starts_with("healthy too late"), "{err}");
+    eprintln!("negative control: {err}");
 }
 
 /// (4) A compose file without the data volume loses openclaw.json on `down` + `up`.
@@ -867,4 +1003,85 @@ fn domain_scenario(dir: &Path, full: bool) -> Result<String, String> {
     drop(p);
     drop(proxy);
     Ok(report.join("\n"))
+}
+
+// ---------------------------------------------------------------------------
+// Measurements for docs/engines.md (ignored: they assert nothing)
+
+/// lan-patch on 2026.9.6, `compose up` to `healthy` and the gateway's first admitted
+/// client: on Engine 26 with and without `start_interval`, on the floor (20.10, rendered
+/// with `docker_engine = 24`); then the cost of one run of the rendered probe, under
+/// `/usr/bin/time -v` (the host's, copied in) in the healthy container.
+/// `cargo test --test docker_e2e -- --ignored --nocapture measure_`
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn measure_healthy_times_and_probe_cost() {
+    let _one_at_a_time = exclusive();
+    for (engine, extra, start_interval) in [
+        (CURRENT, "", true),
+        (CURRENT, "", false),
+        (FLOOR, "[coolify]\ndocker_engine = 24\n", false),
+    ] {
+        let case = Case { engine, extra, ..LAN };
+        let dir = render_with(case.profile, case.version, extra);
+        if engine == CURRENT && !start_interval {
+            mutate(dir.path(), "docker-compose.yaml", "      start_interval: \"1s\"\n", "");
+        }
+        let image = case
+            .engine()
+            .build(dir.path(), &case.tag())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let p = Project::new(
+            dir.path(),
+            &format!("ocgen-e2e-measure-{}", case.project()),
+            &image.tag,
+            case.services(),
+            "proxy",
+        )
+        .on(case.engine());
+        p.compose(&["down", "-v", "--remove-orphans", "--timeout", "2"]);
+        let timed = admitted_then_healthy(&p, case);
+        eprintln!(
+            "measure: Engine {engine}, start_interval {start_interval}: {}",
+            timed.unwrap_or_else(|e| e)
+        );
+        if !(engine == CURRENT && start_interval) {
+            continue;
+        }
+        let test = p.inspect("openclaw", "{{json .Config.Healthcheck.Test}}");
+        let test: Vec<String> = serde_json::from_str(&test).unwrap();
+        let id = p.container("openclaw");
+        assert!(
+            p.engine
+                .docker(&["cp", "/usr/bin/time", &format!("{id}:/tmp/time")])
+                .ok()
+        );
+        let bash_probe = format!(
+            "exec 3<>/dev/tcp/127.0.0.1/{PORT} && printf 'GET /startupz HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3 && read -r _ code _ <&3 && [[ $code == 2?? ]]"
+        );
+        for (name, cmd) in [
+            ("rendered node probe", test[1..].to_vec()),
+            ("bash /dev/tcp HTTP probe", vec!["bash".into(), "-c".into(), bash_probe]),
+        ] {
+            for _ in 0..5 {
+                let mut argv = vec!["/tmp/time", "-v"];
+                argv.extend(cmd.iter().map(String::as_str));
+                let out = p.exec("openclaw", &[], &argv);
+                let field = |k: &str| {
+                    out.stderr
+                        .lines()
+                        .find_map(|l| l.trim().strip_prefix(k).map(|v| v.trim().to_string()))
+                        .unwrap_or_default()
+                };
+                eprintln!(
+                    "measure: {name}: exit {:?}, user {} s, system {} s, elapsed {}, max RSS {} kB",
+                    out.code,
+                    field("User time (seconds):"),
+                    field("System time (seconds):"),
+                    field("Elapsed (wall clock) time (h:mm:ss or m:ss):"),
+                    field("Maximum resident set size (kbytes):")
+                );
+            }
+        }
+    }
 }

@@ -232,7 +232,19 @@ pub struct CoolifySection {
     /// `trusted_proxies` is empty (`coolify-proxy` is the container Coolify runs Traefik in).
     #[schemars(regex(pattern = NAME_PATTERN))]
     pub proxy_host: String,
+    /// Major version of the Docker Engine on the Coolify host (`docker version`, Server).
+    /// From 25 the healthchecks probe every second during their start period
+    /// (`start_interval: 1s`, then every 30 s), so the gateway is `healthy`, and Coolify's
+    /// proxy routes to it, within seconds of admitting clients. Docker Compose refuses
+    /// `start_interval` below Engine 25, so for 24 (or older) ocgen leaves it out: the first
+    /// probe then runs 30 s after the start, and a domain answers 404 until then on every
+    /// deploy (lint OC124).
+    #[schemars(range(min = 20, max = 99))]
+    pub docker_engine: u8,
 }
+
+/// The first Docker Engine whose healthchecks take `start_interval` (API 1.44).
+pub const START_INTERVAL_ENGINE: u8 = 25;
 
 /// Who writes the Traefik labels of the `domain` profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -260,6 +272,7 @@ impl Default for CoolifySection {
             labels: LabelsMode::Coolify,
             trusted_proxies: Vec::new(),
             proxy_host: "coolify-proxy".into(),
+            docker_engine: 28,
         }
     }
 }

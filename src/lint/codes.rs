@@ -240,6 +240,12 @@ pub const CODES: &[Code] = &[
         Warning,
         "the release checks no browser Origin",
         "OpenClaw @{origin-none} accept a Control UI WebSocket from any page (measured, tests/user_path.rs: a page from http://evil.example connects with the token); gateway.controlUi.allowedOrigins does not exist yet, so ocgen cannot restrict it. A page that learns or guesses the token, or a paired device's page, talks to the gateway from any site.\nFix: pin OpenClaw @{origin-none.after} or newer (`[openclaw] version`)."
+    ),    code!(
+        "OC124",
+        "docker-engine-without-start-interval",
+        Warning,
+        "the host's Docker Engine is older than 25: the gateway turns healthy only at the first 30 s probe",
+        "Docker Engine 25 added `start_interval` to healthchecks: ocgen renders `start_interval: 1s`, so Docker probes every second while the gateway starts and marks it `healthy` within about a second of it admitting clients (measured on Engine 26, tests/docker_e2e.rs). Docker Compose refuses the key on an older engine, so with `[coolify] docker_engine` below 25 ocgen leaves it out, and the first probe runs only 30 s after the container starts. Until a container is healthy Coolify's Traefik routes nothing to it: a domain answers 404 for those ~30 s on every deploy and restart, and Coolify reports the deployment as starting.\nFix: upgrade the host's Docker Engine to 25 or newer (Coolify's installer and Docker's apt repository install a current one), then set `docker_engine` in [coolify] to its major version (or remove the key: the default is a current engine)."
     ),
 ];
 

@@ -34,6 +34,7 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
     out.extend(rules::tls_without_published_port(m));
     out.extend(rules::lan_origin_unknown(m));
     out.extend(rules::release_checks_no_origin(m));
+    out.extend(rules::engine_without_start_interval(m));
     out.extend(rules::lan_profile_on_loopback(m));
     out
 }

@@ -359,6 +359,21 @@ pub(super) fn lan_profile_on_loopback(m: &Model) -> Option<Diagnostic> {
     })
 }
 
+/// OC124: a Docker Engine below 25 gets no `start_interval` (src/plan/compose.rs).
+pub(super) fn engine_without_start_interval(m: &Model) -> Option<Diagnostic> {
+    let engine = m.raw.coolify.docker_engine;
+    (engine < crate::config::START_INTERVAL_ENGINE).then(|| {
+        diag(
+            "OC124",
+            format!(
+                "Docker Engine {engine} has no healthcheck start_interval: the gateway turns healthy at the first probe, 30 s after each start, and a domain answers 404 until then"
+            ),
+        )
+        .with_span(m.spans.value("/coolify/docker_engine"))
+        .with_label("upgrade the host to Engine 25 or newer")
+    })
+}
+
 /// `v1.94.2`, `1.94`, optionally with a digest.
 fn is_version_tag(tag: &str) -> bool {
     let tag = tag.split('@').next().unwrap_or(tag);
@@ -652,6 +667,16 @@ mod tests {
         assert_eq!(
             d.label.as_deref(),
             Some(format!("pin {} or newer", after.version).as_str())
+        );
+    }
+
+    #[test]
+    fn oc124_engine_without_start_interval() {
+        check(
+            engine_without_start_interval,
+            "OC124",
+            &model("lan-patch", "[coolify]\ndocker_engine = 24\n"),
+            &model("lan-patch", "[coolify]\ndocker_engine = 25\n"),
         );
     }
 }

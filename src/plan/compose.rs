@@ -58,6 +58,15 @@ pub struct Healthcheck {
     pub timeout: &'static str,
     pub retries: u32,
     pub start_period: &'static str,
+    /// The interval during `start_period` (Engine >= 25; `[coolify] docker_engine`).
+    pub start_interval: Option<&'static str>,
+}
+
+/// Probe every second while the service starts, where the engine can (Docker Engine >= 25):
+/// healthy within a second or two of the service being ready, instead of at the first
+/// 30 s tick (Coolify's proxy routes nothing to a container before it is healthy).
+fn start_interval(m: &Model) -> Option<&'static str> {
+    (m.raw.coolify.docker_engine >= crate::config::raw::START_INTERVAL_ENGINE).then_some("1s")
 }
 
 /// The gateway's healthcheck: the release's probe endpoint where it has one
@@ -91,6 +100,7 @@ fn healthcheck(m: &Model) -> Healthcheck {
         timeout: "5s",
         retries: 3,
         start_period: if serve { "120s" } else { "90s" },
+        start_interval: start_interval(m),
     }
 }
 
@@ -264,6 +274,7 @@ pub(super) fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
                     timeout: "5s",
                     retries: 3,
                     start_period: "60s",
+                    start_interval: start_interval(m),
                 }),
                 labels: vec![],
             };

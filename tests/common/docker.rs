@@ -3,16 +3,18 @@
 //! `scripts/docker-stand-ins.sh`, rendering into a build context, image builds and
 //! compose projects with a test-only override.
 //!
-//! - [`engine`] starts the engine and builds the stand-ins once per test process; when
-//!   the machine cannot run the engine it panics with the reason (the tests fail, they
-//!   never pass silently).
+//! - [`engine`] starts the engine (Docker Engine 26, `OCGEN_DOCKER_ENGINE=26`) and builds
+//!   the stand-ins once per test process; [`engine_of`]`(FLOOR)` does the same for the
+//!   floor, Debian's Engine 20.10 (no healthcheck `start_interval`). When the machine
+//!   cannot run an engine it panics with the reason (the tests fail, they never pass
+//!   silently).
 //! - [`exclusive`] serialises the scenarios: one image build or compose project at a
 //!   time (2 cores; parallel builds thrash).
 //! - [`Project`] runs the real Go `docker compose` (`$OCGEN_COMPOSE_BIN`) against the
 //!   engine with the rendered compose file plus an override that only changes what a test
 //!   must: the image the test built, a project-owned `internal: true` network instead of
-//!   Coolify's external one, no port published on the host, a 2 s healthcheck interval
-//!   (the rendered check itself is kept). Dropping it runs `down -v`.
+//!   Coolify's external one, no port published on the host (the rendered healthcheck is
+//!   kept as it is). Dropping it runs `down -v`.
 //! - Nothing here sends traffic from the host to a container: checks run inside
 //!   containers ([`Project::exec`], [`Engine::run_on`]).
 #![allow(dead_code)] // each test binary uses a part
@@ -115,21 +117,42 @@ pub fn run(cmd: &mut Command, limit: Duration) -> Out {
 // The engine
 
 pub struct Engine {
+    /// `OCGEN_DOCKER_ENGINE` of scripts/docker-engine.sh: "26" or "20.10"
+    pub version: &'static str,
     docker: PathBuf,
     compose: PathBuf,
     host: String,
 }
 
-/// The engine, started (with its stand-in base images) once per test process.
+/// The engine the tests run on: Docker Engine 26 (a current engine; healthchecks take
+/// `start_interval`).
+pub const CURRENT: &str = "26";
+/// The floor: Debian bookworm's Engine 20.10, older than any engine Coolify installs now
+/// (24); Compose refuses `start_interval` there.
+pub const FLOOR: &str = "20.10";
+
+/// The current engine ([`CURRENT`]), started (with its stand-in base images) once per
+/// test process.
 pub fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
-    match ENGINE.get_or_init(start_engine) {
+    engine_of(CURRENT)
+}
+
+/// The engine `version` ([`CURRENT`] or [`FLOOR`]), started once per test process.
+pub fn engine_of(version: &'static str) -> &'static Engine {
+    static CURRENT_ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
+    static FLOOR_ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
+    let cell = match version {
+        CURRENT => &CURRENT_ENGINE,
+        FLOOR => &FLOOR_ENGINE,
+        _ => panic!("no engine {version}: {CURRENT} or {FLOOR}"),
+    };
+    match cell.get_or_init(|| start_engine(version)) {
         Ok(e) => e,
-        Err(e) => panic!("the Docker engine tests cannot run on this machine: {e}"),
+        Err(e) => panic!("the Docker Engine {version} tests cannot run on this machine: {e}"),
     }
 }
 
-fn start_engine() -> Result<Engine, String> {
+fn start_engine(version: &'static str) -> Result<Engine, String> {
     let compose = std::env::var_os("OCGEN_COMPOSE_BIN")
         .filter(|c| !c.is_empty())
         .map(PathBuf::from)
@@ -143,13 +166,21 @@ fn start_engine() -> Result<Engine, String> {
     for script in ["docker-engine.sh start", "docker-stand-ins.sh"] {
         let mut words = script.split(' ');
         let path = root().join("scripts").join(words.next().unwrap());
-        let out = run(Command::new(&path).args(words), BUILD_LIMIT);
+        let out = run(
+            Command::new(&path).args(words).env("OCGEN_DOCKER_ENGINE", version),
+            BUILD_LIMIT,
+        );
         if !out.ok() {
-            return Err(format!("scripts/{script} failed:\n{}", out.tail(30)));
+            return Err(format!(
+                "OCGEN_DOCKER_ENGINE={version} scripts/{script} failed:\n{}",
+                out.tail(30)
+            ));
         }
     }
     let env = run(
-        Command::new(root().join("scripts/docker-engine.sh")).arg("env"),
+        Command::new(root().join("scripts/docker-engine.sh"))
+            .arg("env")
+            .env("OCGEN_DOCKER_ENGINE", version),
         DOCKER_LIMIT,
     );
     let host = env
@@ -159,6 +190,7 @@ fn start_engine() -> Result<Engine, String> {
         .ok_or_else(|| format!("scripts/docker-engine.sh env: no DOCKER_HOST in {:?}", env.stdout))?
         .to_string();
     Ok(Engine {
+        version,
         docker: PathBuf::from("/usr/bin/docker"),
         compose,
         host,
@@ -319,6 +351,8 @@ pub fn mutate(dir: &Path, file: &str, from: &str, to: &str) {
 
 pub struct Project {
     pub name: String,
+    /// the engine it runs on ([`engine`] unless [`Project::on`] says otherwise)
+    pub engine: &'static Engine,
     dir: PathBuf,
     /// the gateway image the override names
     pub image: String,
@@ -341,15 +375,14 @@ impl Project {
     fn with_network(dir: &Path, name: &str, image: &str, services: &[&str], network: &str, external: bool) -> Project {
         let mut o = String::from(
             "# test-only override (tests/common/docker.rs): the image the test built, a\n\
-             # project-owned internal network, nothing published on the host, 2 s checks,\n\
-             # external names failing at once\nservices:\n",
+             # project-owned internal network, nothing published on the host, external\n\
+             # names failing at once\nservices:\n",
         );
         for s in services {
             let _ = writeln!(o, "  {s}:\n    pull_policy: never\n    ports: !reset []");
             if *s == "openclaw" {
                 let _ = writeln!(o, "    image: \"{image}\"");
             }
-            let _ = writeln!(o, "    healthcheck:\n      interval: 2s");
             // The fenced engine has no Internet and its DNS forwards external names into
             // a void: a lookup hangs 10-20 s (EAI_AGAIN), and 2026.9.6's stop drains its
             // start-up plugin-feed fetch (clawhub.ai) for that long. Fail such lookups in
@@ -372,6 +405,7 @@ impl Project {
         .expect("write env file");
         Project {
             name: name.into(),
+            engine: engine(),
             dir: dir.into(),
             image: image.into(),
             network: if external {
@@ -382,8 +416,14 @@ impl Project {
         }
     }
 
+    /// The same project on another engine (e.g. `engine_of(FLOOR)`).
+    pub fn on(mut self, engine: &'static Engine) -> Project {
+        self.engine = engine;
+        self
+    }
+
     pub fn compose(&self, args: &[&str]) -> Out {
-        let e = engine();
+        let e = self.engine;
         let mut c = e.client(&e.compose);
         c.current_dir(&self.dir)
             .args([
@@ -423,7 +463,7 @@ impl Project {
 
     /// `docker inspect -f FORMAT` of a service's container.
     pub fn inspect(&self, service: &str, format: &str) -> String {
-        engine()
+        self.engine
             .docker(&["inspect", "-f", format, &self.container(service)])
             .stdout
             .trim()
@@ -475,7 +515,7 @@ impl Project {
             args.extend(["--since", s]);
         }
         args.push(&id);
-        let out = engine().docker(&args);
+        let out = self.engine.docker(&args);
         let text = out.text();
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
@@ -497,13 +537,13 @@ impl Project {
         args.push(id);
         args.extend(cmd.iter().map(|s| s.to_string()));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        engine().docker(&args)
+        self.engine.docker(&args)
     }
 
     /// Containers, networks and volumes of this project that still exist: by compose's
     /// project label, and by the names the compose file gives its networks and volumes.
     pub fn leftovers(&self) -> Vec<String> {
-        let e = engine();
+        let e = self.engine;
         let label = format!("label=com.docker.compose.project={}", self.name);
         let mut left = Vec::new();
         for (kind, args) in [
