@@ -186,7 +186,7 @@ mod tests {
         assert!(r.contains("Enroll the laptop"), "{r}");
         assert!(r.contains("TS_AUTHKEY"), "{r}");
         assert!(r.contains("https://<tailnet hostname>"), "{r}");
-        assert!(r.contains("+FROM openclaw-install AS tailscale-install"), "{r}");
+        assert!(r.contains("+FROM browser-deps AS tailscale-install"), "{r}");
     }
 
     #[test]

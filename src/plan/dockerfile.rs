@@ -47,7 +47,8 @@ pub(super) fn dockerfile(m: &Model) -> Dockerfile {
     if m.raw.image.browser {
         push("browser-deps");
     }
-    push("openclaw-install");
+    // Tailscale's binaries before OpenClaw: bumping `[openclaw] version` (the most frequent
+    // change) then rebuilds only the OpenClaw install and the small final stage.
     let in_container = m.profile.tailscale == TailscalePlacement::InContainer;
     let sidecar_cli = sidecar_tailnet_origin(m);
     if in_container {
@@ -55,6 +56,7 @@ pub(super) fn dockerfile(m: &Model) -> Dockerfile {
     } else if sidecar_cli {
         push("tailscale-cli");
     }
+    push("openclaw-install");
     push("final");
     let mut package = serde_json::Map::new();
     package.insert("name".into(), "openclaw-runtime".into());
