@@ -187,7 +187,7 @@ pub struct ImageSection {
     /// Base image of every stage (Debian-based), pinned to a tag or digest; `latest` is refused.
     #[schemars(regex(pattern = IMAGE_PATTERN))]
     pub base: String,
-    /// Include the `browser-deps` stage (Chromium's system libraries for browser tools).
+    /// Include the `browser-deps` stage (Chromium's headless shell and fonts, for OpenClaw's browser tools).
     pub browser: bool,
 }
 
