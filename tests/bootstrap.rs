@@ -914,6 +914,9 @@ fn patched(case: &Case, mut v: Value) -> Value {
     }
     if case.serve() {
         set_path(&mut v, "gateway.tailscale.mode", json!("serve"));
+        // Tailscale Serve's identity is not a login (docs/profiles.md): token
+        // and pairing stay the gate on every release.
+        set_path(&mut v, "gateway.auth.allowTailscale", json!(false));
         if !case.retires_keys() {
             set_path(&mut v, "gateway.tailscale.resetOnExit", json!(false));
         }
@@ -953,6 +956,7 @@ fn fresh_config(case: &Case) -> Value {
                 "port": 18789,
                 "bind": "loopback",
                 "mode": "local",
+                "auth": {"allowTailscale": false},
                 "tailscale": {"mode": "serve", "resetOnExit": false}
             }
         }),
@@ -961,6 +965,7 @@ fn fresh_config(case: &Case) -> Value {
                 "port": 18789,
                 "bind": "loopback",
                 "mode": "local",
+                "auth": {"allowTailscale": false},
                 "tailscale": {"mode": "serve"},
                 "trustedProxies": ["127.0.0.1", "::1"]
             }
@@ -1261,7 +1266,11 @@ fn keys_the_patch_does_not_own_are_preserved() {
             // Spot checks of the contract, beyond whole-object equality.
             assert_eq!(got["agents"], base["agents"]);
             assert_eq!(got["channels"], json!({}));
-            assert_eq!(got["gateway"]["auth"], json!({"mode": "token"}));
+            let mut auth = json!({"mode": "token"});
+            if case.serve() {
+                auth["allowTailscale"] = json!(false);
+            }
+            assert_eq!(got["gateway"]["auth"], auth);
             if case.retires_keys() {
                 assert!(got["gateway"]["tailscale"].get("resetOnExit").is_none());
                 assert!(got.get("commands").is_none_or(|c| c.get("useAccessGroups").is_none()));

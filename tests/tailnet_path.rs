@@ -387,6 +387,7 @@ fn serve_script(version: &'static str, release_default: bool) -> String {
 ///   without the token, at once where the release skips pairing for a
 ///   Tailscale-verified Control UI, else once the operator approves her
 ///   device; not `admitted` — refused for the missing token.
+///
 /// Returns what happened, one line a step.
 fn tailnet_identity(version: &'static str, label: &str, script: &str, admitted: bool) -> Result<Vec<String>, String> {
     let case = case("serve", version);
@@ -434,7 +435,10 @@ fn tailnet_identity(version: &'static str, label: &str, script: &str, admitted: 
         let tn = Tailnet::new(&t, &g, &fp);
         let page = tn.ready()?;
         if !page.ok {
-            return Err(format!("FINDING: GET https://{TAILNET_HOST}/ through Serve: {}", page.brief()));
+            return Err(format!(
+                "FINDING: GET https://{TAILNET_HOST}/ through Serve: {}",
+                page.brief()
+            ));
         }
         let dev = g.sb.path("laptop/ci").display().to_string();
         let tagged = tn.ws_with(&origin, "", &dev, &["--header", &forge_login])?;
@@ -477,7 +481,9 @@ fn tailnet_identity(version: &'static str, label: &str, script: &str, admitted: 
                 return Ok(());
             }
             let ok = if first.ok {
-                report.push(format!("Alice ({PEER}), no token: connected at once (no pairing asked)"));
+                report.push(format!(
+                    "Alice ({PEER}), no token: connected at once (no pairing asked)"
+                ));
                 first
             } else if let (Some("NOT_PAIRED"), Some(id)) =
                 (first.json["code"].as_str(), first.json["details"]["requestId"].as_str())
@@ -485,7 +491,10 @@ fn tailnet_identity(version: &'static str, label: &str, script: &str, admitted: 
                 report.push(format!("Alice ({PEER}), no token: pairing required (request {id})"));
                 let approve = g.openclaw(&["devices", "approve", id, "--json"], &[], CLI_LIMIT)?;
                 if !approve.ok() {
-                    return Err(format!("FINDING: `openclaw devices approve {id}` failed: {}", approve.describe()));
+                    return Err(format!(
+                        "FINDING: `openclaw devices approve {id}` failed: {}",
+                        approve.describe()
+                    ));
                 }
                 report.push(format!("operator: `openclaw devices approve {id}` ok"));
                 tn.ws(&origin, "", &alice_dev)?
@@ -507,7 +516,8 @@ fn tailnet_identity(version: &'static str, label: &str, script: &str, admitted: 
         let _ = serve.stop();
         r
     })();
-    g.finish(checks).map_err(|e| format!("{name}: {e}\n{}", report.join("\n")))?;
+    g.finish(checks)
+        .map_err(|e| format!("{name}: {e}\n{}", report.join("\n")))?;
     Ok(report)
 }
 

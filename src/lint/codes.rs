@@ -240,7 +240,8 @@ pub const CODES: &[Code] = &[
         Warning,
         "the release checks no browser Origin",
         "OpenClaw @{origin-none} accept a Control UI WebSocket from any page (measured, tests/user_path.rs: a page from http://evil.example connects with the token); gateway.controlUi.allowedOrigins does not exist yet, so ocgen cannot restrict it. A page that learns or guesses the token, or a paired device's page, talks to the gateway from any site.\nFix: pin OpenClaw @{origin-none.after} or newer (`[openclaw] version`)."
-    ),    code!(
+    ),
+    code!(
         "OC124",
         "docker-engine-without-start-interval",
         Warning,

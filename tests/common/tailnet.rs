@@ -138,7 +138,10 @@ pub fn start_serve(
 pub fn start_serve_https(t: &Topology, g: &Gateway, peer: &str) -> Result<(NsProc, String), String> {
     let dir = g.sb.path("out/serve-tls");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let (cert, key) = (dir.join(format!("{TAILNET_HOST}.crt")), dir.join(format!("{TAILNET_HOST}.key")));
+    let (cert, key) = (
+        dir.join(format!("{TAILNET_HOST}.crt")),
+        dir.join(format!("{TAILNET_HOST}.key")),
+    );
     if !cert.exists() {
         super::browser::self_signed(&dir, TAILNET_HOST);
     }
@@ -170,7 +173,16 @@ impl<'a> Tailnet<'a> {
     pub fn page(&self) -> Result<ClientResult, String> {
         let url = self.url("https");
         self.t.client(
-            &["--http-get", "/", "--url", &url, "--host", TAILNET_HOST, "--tls-fingerprint", &self.fingerprint],
+            &[
+                "--http-get",
+                "/",
+                "--url",
+                &url,
+                "--host",
+                TAILNET_HOST,
+                "--tls-fingerprint",
+                &self.fingerprint,
+            ],
             &self.scratch,
         )
     }
@@ -441,11 +453,11 @@ pub fn check_sidecar_tailnet(t: &Topology, g: &Gateway, script: &str) -> Result<
     let origin = sidecar_origin(scheme);
     let check = release::origin_check(version);
     // The user's path first: the browser on the tailnet gets in.
-    let fp = if case.tls { Some(gateway_fingerprint(&g)?) } else { None };
-    let browser = PageOn::tailnet(&t, &g, fp.as_deref());
+    let fp = if case.tls { Some(gateway_fingerprint(g)?) } else { None };
+    let browser = PageOn::tailnet(t, g, fp.as_deref());
     browser.pair_and_connect("tailnet browser", &mut report)?;
     // ... and why: the release admits the page by itself, or the bootstrap listed it.
-    let listed = allowed_origins(&g);
+    let listed = allowed_origins(g);
     if check.admits_same_origin(TAILNET_HOST) {
         if script.contains("tailscale --socket") || listed.iter().any(|o| o.contains(".ts.net")) {
             return Err(format!(
@@ -461,7 +473,7 @@ pub fn check_sidecar_tailnet(t: &Topology, g: &Gateway, script: &str) -> Result<
                 "FINDING: {version} admits only listed origins; the bootstrap did not list {origin}: allowedOrigins {listed:?}"
             ));
         }
-        let log = bootstrap_log(&g);
+        let log = bootstrap_log(g);
         let line = log
             .lines()
             .find(|l| l.contains("tailnet origin(s) listed"))
