@@ -338,6 +338,63 @@ fn runs_leave_nothing_behind_even_detached_children() {
     );
 }
 
+/// Two runs in one named network namespace (the gateway and the Serve or
+/// sidecar stand-in beside it): stopping one kills what it started, detached
+/// children included, and proves it at once, without waiting on the other run
+/// (which keeps running). Before the PID namespace was the measure, `stop`
+/// counted the other run's processes as leftovers and gave up after
+/// `REAP_LIMIT` (10 s) with an error, which the callers ignored: ~200 s a run.
+#[test]
+fn a_run_beside_another_in_its_network_stops_alone() {
+    let t = Topology::new().unwrap();
+    let sb = Sandbox::new("beside").unwrap();
+    let marker = format!("ocgen-beside-{}", std::process::id());
+    let env = vec![("PATH".to_string(), SYS_PATH.to_string())];
+    let spawn = |n: usize| {
+        let script = format!("setsid bash -c 'sleep 300; : {marker}-{n}' & exec sleep 300");
+        NsProc::spawn_in(
+            &Net::Named(t.server.clone()),
+            &["bash".as_ref(), "-c".as_ref(), script.as_ref()],
+            &env,
+            &sb.path("cwd"),
+            sb.path(&format!("out/{n}.stdout")),
+            sb.path(&format!("out/{n}.stderr")),
+        )
+        .unwrap()
+    };
+    let detached = |n: usize| {
+        // the detached bash's argv ends with the marker (unshare's quotes it)
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                std::fs::read(e.path().join("cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&format!("sleep 300; : {marker}-{n}\0")))
+            })
+            .count()
+    };
+    let (mut a, mut b) = (spawn(0), spawn(1));
+    assert_eq!(a.netns, b.netns, "both runs share the server's network namespace");
+    assert_ne!(a.pidns, b.pidns, "each run has its own PID namespace");
+    let end = Instant::now() + Duration::from_secs(10);
+    while (detached(0), detached(1)) != (1, 1) && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!((detached(0), detached(1)), (1, 1), "each run's detached child runs");
+    let started = Instant::now();
+    a.stop().expect("the first run stops, the other one running beside it");
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(3),
+        "stopping one run waited {took:?} on the other"
+    );
+    assert_eq!(detached(0), 0, "the stopped run's detached child is gone");
+    assert_eq!(detached(1), 1, "the other run's detached child still runs");
+    assert!(!b.left().is_empty(), "the other run still runs");
+    b.stop().expect("the second run stops");
+    assert_eq!(detached(1), 0);
+}
+
 #[test]
 fn proc_net_tcp_parsing() {
     let tcp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   \

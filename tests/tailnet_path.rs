@@ -136,7 +136,9 @@ fn chromium_through_serve(case: Case, script: &str) -> (Value, Option<String>, S
     }
     let page = browser.result();
     eprintln!("{name}: Chromium on {url} through Serve: pairing request {request:?}; {page}");
-    let _ = serve.stop();
+    serve
+        .stop()
+        .unwrap_or_else(|e| panic!("{name}: the Serve stand-in: {e}"));
     let output = g.output();
     g.stop().unwrap_or_else(|e| panic!("{name}: {e}\n{output}"));
     (page, request, output)
@@ -413,7 +415,7 @@ fn tailnet_identity(version: &'static str, label: &str, script: &str, admitted: 
             &page_args(&url, TAILNET_HOST, &origin, "", &alice_dev),
             &g.sb.path("out/laptop"),
         )?;
-        let _ = serve.stop();
+        serve.stop().map_err(|e| format!("the Serve stand-in: {e}"))?;
         // Refused for the token, not for the Origin (the tailnet page's is
         // sent): at `connect`, or (2026.9.6, its Tailscale ingress listener)
         // at the upgrade, the request not attributable to Serve.
@@ -442,7 +444,7 @@ fn tailnet_identity(version: &'static str, label: &str, script: &str, admitted: 
         }
         let dev = g.sb.path("laptop/ci").display().to_string();
         let tagged = tn.ws_with(&origin, "", &dev, &["--header", &forge_login])?;
-        let _ = serve.stop();
+        serve.stop().map_err(|e| format!("the Serve stand-in: {e}"))?;
         report.push(expect_refused(
             &format!("tagged node {TAGGED_PEER}, no token, forged `{forge_login}`"),
             &tagged,
@@ -457,7 +459,7 @@ fn tailnet_identity(version: &'static str, label: &str, script: &str, admitted: 
         let dev = g.sb.path("laptop/lan").display().to_string();
         let forge_for = format!("X-Forwarded-For: {PEER}");
         let forged = tn.ws_with(&origin, "", &dev, &["--header", &forge_login, "--header", &forge_for])?;
-        let _ = serve.stop();
+        serve.stop().map_err(|e| format!("the Serve stand-in: {e}"))?;
         report.push(expect_refused(
             &format!("LAN host {lan} (no tailnet peer), no token, forged `{forge_login}`, `{forge_for}`"),
             &forged,
@@ -513,8 +515,8 @@ fn tailnet_identity(version: &'static str, label: &str, script: &str, admitted: 
             ));
             Ok(())
         })();
-        let _ = serve.stop();
-        r
+        let stopped = serve.stop().map_err(|e| format!("the Serve stand-in: {e}"));
+        r.and(stopped)
     })();
     g.finish(checks)
         .map_err(|e| format!("{name}: {e}\n{}", report.join("\n")))?;

@@ -46,6 +46,11 @@ pub fn own_netns() -> PathBuf {
     fs::read_link("/proc/self/ns/net").expect("/proc/self/ns/net")
 }
 
+/// The PID namespace of `pid`.
+pub fn pidns_of(pid: u32) -> Option<PathBuf> {
+    fs::read_link(format!("/proc/{pid}/ns/pid")).ok()
+}
+
 pub fn kill_group(pgid: u32) {
     let _ = Command::new("bash")
         .args(["-c", "kill -s KILL -- -\"$1\" 2>/dev/null; true", "kill"])
@@ -58,6 +63,27 @@ pub fn kill_group(pgid: u32) {
 /// Processes (not zombies) whose network namespace is `ns` or whose process
 /// group is `pgid`.
 pub fn processes_of(ns: Option<&Path>, pgid: u32) -> Vec<String> {
+    processes_where(|pid, pgrp| pgrp == pgid || ns.is_some_and(|ns| ns_of(pid).as_deref() == Some(ns)))
+}
+
+/// Whether a thread of `pid` is neither a zombie nor dead.
+fn any_thread_alive(pid: u32) -> bool {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    tasks.flatten().any(|t| {
+        fs::read_to_string(t.path().join("stat")).is_ok_and(|stat| {
+            let state = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next());
+            !matches!(state, Some("Z" | "X") | None)
+        })
+    })
+}
+
+/// Processes (not zombies) for which `keep(pid, process group)` holds, as
+/// `pid N: argv`.
+fn processes_where(keep: impl Fn(u32, u32) -> bool) -> Vec<String> {
     let mut out = Vec::new();
     let Ok(rd) = fs::read_dir("/proc") else {
         return out;
@@ -73,13 +99,14 @@ pub fn processes_of(ns: Option<&Path>, pgid: u32) -> Vec<String> {
             continue;
         };
         let fields: Vec<&str> = rest.split_whitespace().collect();
-        let state = fields.first().copied().unwrap_or("?");
-        if state == "Z" || state == "X" {
+        // A process is gone when every thread of it is: a killed
+        // multi-threaded process (node) shows its leader a zombie while the
+        // other threads still exit, holding its sockets open.
+        if !any_thread_alive(pid) {
             continue;
         }
         let pgrp: u32 = fields.get(2).and_then(|f| f.parse().ok()).unwrap_or(0);
-        let in_ns = ns.is_some_and(|ns| ns_of(pid).as_deref() == Some(ns));
-        if in_ns || pgrp == pgid {
+        if keep(pid, pgrp) {
             let cmd = fs::read(format!("/proc/{pid}/cmdline"))
                 .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
                 .unwrap_or_default();
@@ -93,6 +120,13 @@ pub struct NsProc {
     child: Child,
     pub pid: u32,
     pub netns: Option<PathBuf>,
+    /// The run's own PID namespace (its init's): what [`NsProc::stop`] proves
+    /// empty. In a named network namespace other runs share the network (the
+    /// gateway and the Serve or sidecar stand-in), never the PID namespace.
+    pub pidns: Option<PathBuf>,
+    /// The network namespace is the run's own ([`Net::Private`]): everything
+    /// in it belongs to the run too.
+    private_net: bool,
     status: Option<ExitStatus>,
     stopped: bool,
     pub stdout: PathBuf,
@@ -151,19 +185,30 @@ impl NsProc {
             child,
             pid,
             netns: None,
+            pidns: None,
+            private_net: matches!(net, Net::Private),
             status: None,
             stopped: false,
             stdout,
             stderr,
         };
         // unshare(2) / setns(2) move the process itself into the network
-        // namespace: learn it, so listeners are read from there and
-        // leftovers found.
+        // namespace: learn it, so listeners are read from there. unshare's
+        // children (the run's init and all it starts) get the new PID
+        // namespace (`pid_for_children`): learn it, so leftovers are found.
         let own = own_netns();
+        let own_pid = fs::read_link("/proc/self/ns/pid").ok();
         let end = Instant::now() + Duration::from_secs(20);
         while Instant::now() < end {
-            if let Some(ns) = ns_of(pid).filter(|ns| *ns != own) {
-                p.netns = Some(ns);
+            if p.netns.is_none() {
+                p.netns = ns_of(pid).filter(|ns| *ns != own);
+            }
+            if p.pidns.is_none() {
+                p.pidns = fs::read_link(format!("/proc/{pid}/ns/pid_for_children"))
+                    .ok()
+                    .filter(|ns| Some(ns) != own_pid.as_ref());
+            }
+            if p.netns.is_some() && p.pidns.is_some() {
                 break;
             }
             if p.exited().is_some() {
@@ -171,8 +216,11 @@ impl NsProc {
             }
             std::thread::sleep(Duration::from_millis(5));
         }
-        if p.netns.is_none() && p.status.is_none() {
-            return Err(format!("unshare (pid {pid}) never entered a new network namespace"));
+        if (p.netns.is_none() || p.pidns.is_none()) && p.status.is_none() {
+            return Err(format!(
+                "unshare (pid {pid}) never entered a new network and PID namespace (network: {:?}, PID: {:?})",
+                p.netns, p.pidns
+            ));
         }
         Ok(p)
     }
@@ -224,6 +272,18 @@ impl NsProc {
             .ok()
     }
 
+    /// What of the run is still running: its process group, its PID
+    /// namespace and, when the network namespace is its own, what is in it.
+    pub fn left(&self) -> Vec<String> {
+        let net = self.netns.as_deref().filter(|_| self.private_net);
+        let pidns = self.pidns.as_deref();
+        processes_where(|pid, pgrp| {
+            pgrp == self.pid
+                || pidns.is_some_and(|ns| pidns_of(pid).as_deref() == Some(ns))
+                || net.is_some_and(|ns| ns_of(pid).as_deref() == Some(ns))
+        })
+    }
+
     /// Kill everything, reap, and prove nothing of the run is left.
     pub fn stop(&mut self) -> Result<(), String> {
         self.stopped = true;
@@ -234,7 +294,7 @@ impl NsProc {
         }
         let end = Instant::now() + REAP_LIMIT;
         loop {
-            let left = processes_of(self.netns.as_deref(), self.pid);
+            let left = self.left();
             if left.is_empty() {
                 return Ok(());
             }

@@ -224,8 +224,8 @@ pub fn check_tailnet(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
     set_tailnet_peers(g, &tagged_browser_tailnet())?;
     let (mut serve, fp) = start_serve_https(t, g, PEER)?;
     let r = check_tailnet_on(&Tailnet::new(t, g, &fp), g, version, &mut report);
-    let _ = serve.stop();
-    r.map(|()| report)
+    let stopped = serve.stop().map_err(|e| format!("the Serve stand-in: {e}"));
+    r.and(stopped).map(|()| report)
 }
 
 fn check_tailnet_on(tn: &Tailnet, g: &Gateway, version: &str, report: &mut Vec<String>) -> Result<(), String> {
