@@ -46,8 +46,8 @@ mod common;
 use std::path::Path;
 
 use common::docker::{
-    CURRENT, Engine, FLOOR, HEALTHY_LIMIT, Image, Project, Proxy, TOKEN, engine, engine_of, exclusive, mutate, render,
-    render_with, root,
+    CURRENT, Engine, FLOOR, HEALTHY_LIMIT, Image, Out, Project, Proxy, TOKEN, engine, engine_of, exclusive, mutate,
+    render, render_with, root,
 };
 use common::page_args;
 
@@ -132,17 +132,17 @@ type Check = Result<String, String>;
 
 #[test]
 fn lan_patch_on_2026_9_6() {
-    scenario(Case::new("lan-patch", "2026.9.6"), users_path);
+    scenario(Case::new("lan-patch", "2026.9.6"), users_path, after_restart);
 }
 
 #[test]
 fn sidecar_on_2026_9_6() {
-    scenario(Case::new("sidecar", "2026.9.6"), users_path);
+    scenario(Case::new("sidecar", "2026.9.6"), users_path, after_restart);
 }
 
 #[test]
 fn serve_on_2026_9_6() {
-    scenario(Case::new("serve", "2026.9.6"), users_path);
+    scenario(Case::new("serve", "2026.9.6"), users_path, after_restart);
 }
 
 /// The floor: the oldest release on Engine 20.10, rendered for it (`docker_engine = 24`:
@@ -155,7 +155,7 @@ fn serve_on_2026_2_19_on_the_floor_engine() {
         extra: "[coolify]\ndocker_engine = 24\n",
         ..Case::new("serve", "2026.2.19")
     };
-    scenario(case, users_path);
+    scenario(case, users_path, after_restart);
     // Why the option exists: the default render (start_interval) does not deploy there.
     let _one_at_a_time = exclusive();
     let dir = render(case.profile, case.version);
@@ -180,9 +180,9 @@ fn serve_on_2026_2_19_on_the_floor_engine() {
     );
 }
 
-/// Every check of a profile's scenario, with `users_path` as its user's path
-/// (check 3, and again after restart and `down` + `up` in check 4).
-fn scenario(case: Case, users_path: fn(&Project, Case) -> Check) {
+/// Every check of a profile's scenario, with `users_path` as its user's path (check 3)
+/// and `recheck` what is checked again after restart and `down` + `up` (check 4).
+fn scenario(case: Case, users_path: fn(&Project, Case) -> Check, recheck: fn(&Project, Case) -> Check) {
     let _one_at_a_time = exclusive();
     let name = case.name();
     let dir = render_with(case.profile, case.version, case.extra);
@@ -204,25 +204,23 @@ fn scenario(case: Case, users_path: fn(&Project, Case) -> Check) {
         report(2, up_healthy(&p, case));
     }
     report(3, users_path(&p, case));
-    report(4, keeps_state(&p, case, users_path));
+    report(4, keeps_state(&p, case, recheck));
     report(5, stops(&p, case));
     report(6, leaves_nothing(&p));
 }
 
-/// (1) Build the rendered context twice: the first build (cold when the engine's
-/// store had none of its layers) and a rebuild from the layer cache.
+/// (1) Build the rendered context (cold when the engine's store had none of its layers;
+/// once per run: scripts/bench-image.sh times cold builds and rebuilds).
 fn build(dir: &Path, case: Case) -> Result<Image, String> {
-    let first = case.engine().build(dir, &case.tag())?;
-    let again = case.engine().build(dir, &case.tag())?;
+    let image = case.engine().build(dir, &case.tag())?;
     eprintln!(
-        "(1) {}: image {} is {:.2} GB; build {:.0}s (cold if the store lacked its layers), rebuild {:.1}s",
+        "(1) {}: image {} is {:.2} GB; build {:.0}s (cold if the store lacked its layers)",
         case.name(),
-        first.tag,
-        first.bytes as f64 / 1e9,
-        first.secs,
-        again.secs
+        image.tag,
+        image.bytes as f64 / 1e9,
+        image.secs
     );
-    Ok(first)
+    Ok(image)
 }
 
 fn project(dir: &Path, case: Case, image: &Image) -> Project {
@@ -383,37 +381,8 @@ fn users_path(p: &Project, case: Case) -> Check {
     } else if !on_network.ok() {
         return Err(format!("browser on the compose network failed:\n{}", on_network.text()));
     }
-    // The token: the real CLI as a remote client (a full connect handshake).
-    let (network, url, env): (String, String, &[(&str, &str)]) = if case.profile == "serve" {
-        (
-            format!("container:{}", p.container("openclaw")),
-            format!("ws://127.0.0.1:{PORT}"),
-            &[],
-        )
-    } else {
-        // plaintext ws:// to a private address needs 2026.9.x's break-glass
-        (
-            p.network.clone(),
-            format!("ws://{lan_host}:{PORT}"),
-            &[("OPENCLAW_ALLOW_INSECURE_PRIVATE_WS", "1")],
-        )
-    };
-    let cli = |token: &str| {
-        e.run_on(
-            &network,
-            &p.image,
-            &[],
-            env,
-            &[
-                "openclaw", "gateway", "call", "health", "--json", "--url", &url, "--token", token,
-            ],
-        )
-    };
-    let good = cli(TOKEN);
-    if !good.ok() || !good.stdout.contains("\"ok\": true") {
-        return Err(format!("remote CLI with the gateway token failed:\n{}", good.tail(15)));
-    }
-    let bad = cli("not-the-token");
+    let url = token_accepted(p, case)?;
+    let bad = remote_cli(p, case, "not-the-token").1;
     // OpenClaw's own refusal ("unauthorized: gateway token mismatch …"), not just any failure.
     if bad.ok() || !format!("{}{}", bad.stdout, bad.stderr).contains("unauthorized") {
         return Err(format!(
@@ -425,6 +394,60 @@ fn users_path(p: &Project, case: Case) -> Check {
         "sub-agent call ok; browser ok; token accepted, wrong token refused ({})",
         url
     ))
+}
+
+/// The real CLI as a remote client with `token` (a full connect handshake), on the path
+/// the profile's users take: the compose network, or for serve the gateway's own
+/// network namespace (where Serve's hop comes from). Returns the URL and what it did.
+fn remote_cli(p: &Project, case: Case, token: &str) -> (String, Out) {
+    let (network, url, env): (String, String, &[(&str, &str)]) = if case.profile == "serve" {
+        (
+            format!("container:{}", p.container("openclaw")),
+            format!("ws://127.0.0.1:{PORT}"),
+            &[],
+        )
+    } else {
+        let host = if case.profile == "sidecar" {
+            "tailscale"
+        } else {
+            "openclaw"
+        };
+        // plaintext ws:// to a private address needs 2026.9.x's break-glass
+        (
+            p.network.clone(),
+            format!("ws://{host}:{PORT}"),
+            &[("OPENCLAW_ALLOW_INSECURE_PRIVATE_WS", "1")],
+        )
+    };
+    let out = p.engine.run_on(
+        &network,
+        &p.image,
+        &[],
+        env,
+        &[
+            "openclaw", "gateway", "call", "health", "--json", "--url", &url, "--token", token,
+        ],
+    );
+    (url, out)
+}
+
+/// The gateway token admitted by the remote CLI ([`remote_cli`]); returns the URL.
+fn token_accepted(p: &Project, case: Case) -> Result<String, String> {
+    let (url, good) = remote_cli(p, case, TOKEN);
+    if !good.ok() || !good.stdout.contains("\"ok\": true") {
+        return Err(format!("remote CLI with the gateway token failed:\n{}", good.tail(15)));
+    }
+    Ok(url)
+}
+
+/// (4) After `restart` and `down` + `up`, what a restart can break, beside the state
+/// [`keeps_state`] compares: the gateway answers its sub-agents and admits the token on
+/// its users' path. The page, the origin rules and the wrong-token refusal come from the
+/// same image and the same (compared) `openclaw.json`: check (3) proved them on those.
+fn after_restart(p: &Project, case: Case) -> Check {
+    subagent_call(p)?;
+    let url = token_accepted(p, case)?;
+    Ok(format!("sub-agent call ok; token accepted ({url})"))
 }
 
 /// What must survive a restart.
@@ -460,7 +483,7 @@ fn state(p: &Project, case: Case) -> Result<State, String> {
 }
 
 /// (4) `compose restart`, then `down` + `up` with the volumes kept.
-fn keeps_state(p: &Project, case: Case, users_path: fn(&Project, Case) -> Check) -> Check {
+fn keeps_state(p: &Project, case: Case, recheck: fn(&Project, Case) -> Check) -> Check {
     let before = state(p, case)?;
     for how in ["restart", "down + up"] {
         let since = Project::now();
@@ -508,7 +531,7 @@ fn keeps_state(p: &Project, case: Case, users_path: fn(&Project, Case) -> Check)
                 ));
             }
         }
-        users_path(p, case).map_err(|e| format!("after {how}: {e}"))?;
+        recheck(p, case).map_err(|e| format!("after {how}: {e}"))?;
     }
     Ok("restart and down + up keep openclaw.json, the Tailscale login and the token".into())
 }
@@ -646,7 +669,15 @@ fn leaves_nothing(p: &Project) -> Check {
 /// `down -v` as for every profile.
 #[test]
 fn sidecar_on_2026_2_23_lists_its_tailnet_origin() {
-    scenario(Case::new("sidecar", "2026.2.23"), tailnet_browser);
+    scenario(Case::new("sidecar", "2026.2.23"), tailnet_browser, listed_after_restart);
+}
+
+/// (4) After a restart: the sidecar's tailnet origin still listed (the bootstrap reads
+/// it from the shared socket at every start) and the sub-agent call answers.
+fn listed_after_restart(p: &Project, _: Case) -> Check {
+    let origin = tailnet_origin_listed(p)?;
+    subagent_call(p)?;
+    Ok(format!("{origin} listed; sub-agent call ok"))
 }
 
 /// The `*.ts.net` origin the gateway's `openclaw.json` lists.
@@ -837,7 +868,7 @@ fn a_missing_volume_fails_the_state_check() {
         "proxy",
     );
     up_healthy(&p, LAN).unwrap_or_else(|e| panic!("{e}"));
-    let err = keeps_state(&p, LAN, users_path).expect_err("the state check passed without a data volume");
+    let err = keeps_state(&p, LAN, after_restart).expect_err("the state check passed without a data volume");
     assert!(err.contains("down + up"), "{err}");
 }
 

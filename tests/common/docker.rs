@@ -204,6 +204,7 @@ pub fn exclusive() -> MutexGuard<'static, ()> {
 }
 
 /// An image that built: its tag, size and build time.
+#[derive(Clone)]
 pub struct Image {
     pub tag: String,
     pub bytes: u64,
@@ -226,8 +227,37 @@ impl Engine {
     }
 
     /// `docker build --network host` of the context as it is (the rendered Dockerfile,
-    /// unchanged); RUN steps reach apt and npm as the host does.
+    /// unchanged); RUN steps reach apt and npm as the host does. Each image is built
+    /// once per test binary: the same tag from the same Dockerfile and `bootstrap.sh`
+    /// (what the Dockerfile takes from the context) on the same engine is the image
+    /// built before, still present (its `secs` the first build's).
     pub fn build(&self, context: &Path, tag: &str) -> Result<Image, String> {
+        static BUILT: Mutex<Vec<(String, Image)>> = Mutex::new(Vec::new());
+        let mut key = format!("{}\n{tag}\n", self.host);
+        for file in ["Dockerfile", "bootstrap.sh"] {
+            key.push_str(&fs::read_to_string(context.join(file)).unwrap_or_default());
+            key.push('\0');
+        }
+        let built = BUILT
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, i)| i.clone());
+        if let Some(image) = built {
+            if self.docker(&["image", "inspect", "-f", "{{.Id}}", tag]).ok() {
+                return Ok(image);
+            }
+        }
+        let image = self.build_now(context, tag)?;
+        BUILT
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((key, image.clone()));
+        Ok(image)
+    }
+
+    fn build_now(&self, context: &Path, tag: &str) -> Result<Image, String> {
         let out = run(
             self.client(&self.docker)
                 .args(["build", "--network", "host", "--progress", "plain", "-t", tag])
