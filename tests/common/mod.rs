@@ -38,12 +38,16 @@
 //!   with [`spki_hash`] / [`self_signed`] for the certificates it accepts.
 //! - [`run_all`]: run named jobs at once on threads, once per test binary.
 //! - [`mutate`]: the fuzz tests' deterministic deploy.toml mutations.
+//! - [`StandIn`]: a rendered bootstrap run as root against the stand-ins in
+//!   its own mount + PID namespaces, with faults: SIGKILL at any step
+//!   ([`HOOK`], [`steps_of`]), mounts made by a wrapper (tmpfs, read-only).
 #![allow(dead_code, unused_imports)]
 
 mod browser;
 mod client;
 mod config;
 pub mod docker;
+mod faults;
 mod gateway;
 mod jobs;
 pub mod mutate;
@@ -59,6 +63,7 @@ mod topology;
 pub use browser::*;
 pub use client::*;
 pub use config::*;
+pub use faults::*;
 pub use gateway::*;
 pub use jobs::*;
 pub use net::*;
