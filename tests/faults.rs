@@ -121,7 +121,9 @@ fn recovers(si: &mut StandIn, new: &Value, what: &str) -> Result<Ended, String> 
     if !rec.ok() {
         return Err(format!("{what}: the next start fails\n{}", rec.describe()));
     }
-    let now = si.config_bytes().ok_or(format!("{what}: no config after the next start"))?;
+    let now = si
+        .config_bytes()
+        .ok_or(format!("{what}: no config after the next start"))?;
     if masked(&now, &si.sb.root)? != *new {
         return Err(format!(
             "{what}: the next start's config is not the patched one:\n{}",
@@ -144,7 +146,12 @@ fn recovers(si: &mut StandIn, new: &Value, what: &str) -> Result<Ended, String> 
 /// The text of a step's line (`ROLE:LINE`) in `script`.
 fn line_text(script: &str, step: &str) -> String {
     let line: usize = step.rsplit(':').next().and_then(|n| n.parse().ok()).unwrap_or(0);
-    script.lines().nth(line.wrapping_sub(1)).unwrap_or_default().trim().to_string()
+    script
+        .lines()
+        .nth(line.wrapping_sub(1))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 /// Kill `case` at every step it reaches, except steps whose role and line text are in
@@ -206,7 +213,10 @@ fn kill_at_every_step(case: Case, done: &std::collections::BTreeSet<String>) -> 
         let _ = fs::remove_file(si.sb.path("bin/openssl"));
         let rec = recovers(&mut si, &new, &what)?;
         if !rec.log_lines().iter().any(|l| l.contains("exec openclaw")) {
-            return Err(format!("{what}: the next start does not say it starts the gateway\n{}", rec.describe()));
+            return Err(format!(
+                "{what}: the next start does not say it starts the gateway\n{}",
+                rec.describe()
+            ));
         }
         Ok(())
     });
@@ -266,7 +276,12 @@ fn sigkill_at_every_step_loses_nothing() {
         .iter()
         .map(|s| format!("{}:{}", s.split(':').next().unwrap(), line_text(&script, s)))
         .collect();
-    let cases = [case_tls("lan-patch", V), case("sidecar", V), case("serve", V), domain_case()];
+    let cases = [
+        case_tls("lan-patch", V),
+        case("sidecar", V),
+        case("serve", V),
+        domain_case(),
+    ];
     let jobs = cases
         .into_iter()
         .map(|c| {
@@ -351,10 +366,18 @@ fn volume_fault(case: Case, seed: Option<&str>, fault: &str, lift: &str, label: 
     let out = |f: &str| fs::read_to_string(si.sb.path(&format!("out/{f}"))).unwrap_or_default();
     let faulted_rc = out("faulted.rc");
     if faulted_rc.trim() == "0" || faulted_rc.is_empty() {
-        return Err(format!("{label}: the bootstrap did not refuse the fault (exit {faulted_rc:?})\n{}", ended.describe()));
+        return Err(format!(
+            "{label}: the bootstrap did not refuse the fault (exit {faulted_rc:?})\n{}",
+            ended.describe()
+        ));
     }
     // The faulted run's last words: a clear error line.
-    let first_run = ended.stderr.split("=== the fault lifted ===").next().unwrap_or_default().to_string();
+    let first_run = ended
+        .stderr
+        .split("=== the fault lifted ===")
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let last = first_run
         .lines()
         .filter(|l| l.starts_with("[bootstrap]"))
@@ -362,7 +385,10 @@ fn volume_fault(case: Case, seed: Option<&str>, fault: &str, lift: &str, label: 
         .unwrap_or_default()
         .to_string();
     if !last.starts_with("[bootstrap] error:") {
-        return Err(format!("{label}: the faulted run does not end with an error line\n{}", ended.describe()));
+        return Err(format!(
+            "{label}: the faulted run does not end with an error line\n{}",
+            ended.describe()
+        ));
     }
     // openclaw.json: the old file or none, never a part.
     let faulted = fs::read(si.sb.path("out/faulted.json")).ok();
@@ -381,13 +407,18 @@ fn volume_fault(case: Case, seed: Option<&str>, fault: &str, lift: &str, label: 
         ));
     }
     if out("lifted.rc").trim() != "0" {
-        return Err(format!("{label}: the next start (fault lifted) fails\n{}", ended.describe()));
+        return Err(format!(
+            "{label}: the next start (fault lifted) fails\n{}",
+            ended.describe()
+        ));
     }
     let lifted = fs::read(si.sb.path("out/lifted.json")).map_err(|e| format!("{label}: no config after: {e}"))?;
     if masked(&lifted, &si.sb.root)? != new {
         return Err(format!("{label}: the next start's config is not the patched one"));
     }
-    Ok(format!("{label}: refused with {last:?}; config old; the next start recovered"))
+    Ok(format!(
+        "{label}: refused with {last:?}; config old; the next start recovered"
+    ))
 }
 
 #[test]
@@ -395,13 +426,37 @@ fn a_full_or_read_only_volume_is_refused_clearly_and_the_next_start_recovers() {
     let cases = [
         ("full/lan-patch/lived-in", case("lan-patch", V), Some(SEED), FULL, FREE),
         ("full/lan-patch/empty", case("lan-patch", V), None, FULL, FREE),
-        ("full/lan-patch+tls/lived-in", case_tls("lan-patch", V), Some(SEED), FULL, FREE),
+        (
+            "full/lan-patch+tls/lived-in",
+            case_tls("lan-patch", V),
+            Some(SEED),
+            FULL,
+            FREE,
+        ),
         ("full/serve/lived-in", case("serve", V), Some(SEED), FULL, FREE),
         ("full/domain/lived-in", domain_case(), Some(SEED), FULL, FREE),
-        ("ro/lan-patch/lived-in", case("lan-patch", V), Some(SEED), READ_ONLY, WRITABLE),
+        (
+            "ro/lan-patch/lived-in",
+            case("lan-patch", V),
+            Some(SEED),
+            READ_ONLY,
+            WRITABLE,
+        ),
         ("ro/lan-patch/empty", case("lan-patch", V), None, READ_ONLY, WRITABLE),
-        ("ro/lan-patch+tls/lived-in", case_tls("lan-patch", V), Some(SEED), READ_ONLY, WRITABLE),
-        ("ro/sidecar/lived-in", case("sidecar", V), Some(SEED), READ_ONLY, WRITABLE),
+        (
+            "ro/lan-patch+tls/lived-in",
+            case_tls("lan-patch", V),
+            Some(SEED),
+            READ_ONLY,
+            WRITABLE,
+        ),
+        (
+            "ro/sidecar/lived-in",
+            case("sidecar", V),
+            Some(SEED),
+            READ_ONLY,
+            WRITABLE,
+        ),
         ("ro/serve/lived-in", case("serve", V), Some(SEED), READ_ONLY, WRITABLE),
     ];
     let jobs = cases
@@ -435,7 +490,10 @@ fn a_truncated_config_is_refused_untouched_and_the_backup_named() {
         let r = si.run(ONCE, &[], None, None, LIMIT)?;
         let last = r.log_lines().last().map(|l| l.to_string()).unwrap_or_default();
         if r.ok() || !last.contains("is not one JSON object") || !last.contains("openclaw.json.bak") {
-            return Err(format!("cut at {cut}: not refused with the backup named\n{}", r.describe()));
+            return Err(format!(
+                "cut at {cut}: not refused with the backup named\n{}",
+                r.describe()
+            ));
         }
         if si.config_bytes().as_deref() != Some(&whole[..cut]) || !si.leftovers().is_empty() {
             return Err(format!("cut at {cut}: the config or its directory changed"));
@@ -446,8 +504,17 @@ fn a_truncated_config_is_refused_untouched_and_the_backup_named() {
         recovers(&mut si, &new, &format!("cut at {cut}"))?;
         Ok(())
     });
-    assert!(errors.is_empty(), "{} finding(s):\n{}", errors.len(), errors.join("\n\n"));
-    eprintln!("truncated at {} places of {} bytes: refused, untouched, recovered from the backup", cuts.len(), whole.len());
+    assert!(
+        errors.is_empty(),
+        "{} finding(s):\n{}",
+        errors.len(),
+        errors.join("\n\n")
+    );
+    eprintln!(
+        "truncated at {} places of {} bytes: refused, untouched, recovered from the backup",
+        cuts.len(),
+        whole.len()
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -467,13 +534,29 @@ fn serve_lost_tailscale_state_with_an_expired_key_says_make_a_new_key() {
     // the control server's refusal and exits 1 (cmd/tailscale/cli/up.go: "backend error: …").
     fs::remove_dir_all(si.sb.path("data/tailscale")).unwrap();
     let r = si
-        .run(ONCE, &[("STUB_TS_UP_FAIL", "1"), ("TS_WAIT_SECONDS", "20")], None, None, LIMIT)
+        .run(
+            ONCE,
+            &[("STUB_TS_UP_FAIL", "1"), ("TS_WAIT_SECONDS", "20")],
+            None,
+            None,
+            LIMIT,
+        )
         .unwrap();
     let last = r.log_lines().last().map(|l| l.to_string()).unwrap_or_default();
     assert!(!r.ok() && r.status.is_some(), "{}", r.describe());
     assert!(r.elapsed < Duration::from_secs(15), "not bounded: {:?}", r.elapsed);
-    for needle in ["refused the auth key", "no saved login", "state was lost", "Make a new auth key", "TS_AUTHKEY"] {
-        assert!(last.contains(needle), "the last line does not say {needle:?}: {last}\n{}", r.describe());
+    for needle in [
+        "refused the auth key",
+        "no saved login",
+        "state was lost",
+        "Make a new auth key",
+        "TS_AUTHKEY",
+    ] {
+        assert!(
+            last.contains(needle),
+            "the last line does not say {needle:?}: {last}\n{}",
+            r.describe()
+        );
     }
     assert_eq!(si.config_bytes().as_deref(), Some(&patched[..]), "config untouched");
     // A new key: the next start recovers.
@@ -508,5 +591,9 @@ fn domain_without_the_proxy_exits_at_once_and_trusts_no_one() {
     let rec = si.run(WITH_PROXY, &extra, None, None, LIMIT).unwrap();
     assert!(rec.ok(), "{}", rec.describe());
     let cfg: Value = serde_json::from_slice(&si.config_bytes().unwrap()).unwrap();
-    assert_eq!(cfg["gateway"]["trustedProxies"], serde_json::json!(["10.0.9.9"]), "{cfg}");
+    assert_eq!(
+        cfg["gateway"]["trustedProxies"],
+        serde_json::json!(["10.0.9.9"]),
+        "{cfg}"
+    );
 }

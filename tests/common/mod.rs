@@ -8,7 +8,8 @@
 //! - [`Case`]: one profile × release; [`render_bootstrap`] / [`render_file`]
 //!   render it with the library, as `ocgen render` does.
 //! - [`Sandbox`]: a temporary HOME/TMPDIR/data/run tree for one run, with
-//!   the production container's environment pointed into it ([`Sandbox::env`]).
+//!   the production container's environment pointed into it ([`Sandbox::env`]);
+//!   [`Volume`]: a data volume that outlives one [`Gateway`] (`Beside::volume`), for the next.
 //! - [`NsProc`]: a process tree in its own PID + mount namespace (and a
 //!   private network namespace, or a named one of a [`Topology`]), killed by
 //!   its process group on drop; `stop` proves nothing is left.
