@@ -380,8 +380,7 @@ fn volume_fault(case: Case, seed: Option<&str>, fault: &str, lift: &str, label: 
         .to_string();
     let last = first_run
         .lines()
-        .filter(|l| l.starts_with("[bootstrap]"))
-        .last()
+        .rfind(|l| l.starts_with("[bootstrap]"))
         .unwrap_or_default()
         .to_string();
     if !last.starts_with("[bootstrap] error:") {

@@ -38,7 +38,7 @@ fn beside(case: Case, volume: &std::path::Path) -> Beside {
     }
 }
 
-/// A client with device identity `dev` inside the server, on loopback.
+/// A client (OpenClaw's CLI) with device identity `dev` inside the server, on loopback.
 fn connect(g: &Gateway, dev: &str) -> Result<ClientResult, String> {
     let argv = client_argv(&[
         "--url",
@@ -47,6 +47,11 @@ fn connect(g: &Gateway, dev: &str) -> Result<ClientResult, String> {
         TOKEN,
         "--device-dir",
         dev,
+        // OpenClaw's own CLI (no browser Origin to check): a device like any other.
+        "--client-id",
+        "cli",
+        "--client-mode",
+        "cli",
         "--timeout-ms",
         "20000",
     ])?;
@@ -63,33 +68,53 @@ fn connect(g: &Gateway, dev: &str) -> Result<ClientResult, String> {
     }
 }
 
-/// `openclaw devices list --json`: the paired device ids.
-fn paired(g: &Gateway) -> Result<Vec<String>, String> {
-    let ran = g.openclaw(&["devices", "list", "--json"], &[], CLI_LIMIT)?;
-    if !ran.ok() {
-        return Err(format!("devices list failed: {}", ran.describe()));
+/// `openclaw devices list --json` (retried: under load the CLI's 10 s gateway timeout can pass).
+fn devices(g: &Gateway) -> Result<Value, String> {
+    let mut last = String::new();
+    for _ in 0..4 {
+        let ran = g.openclaw(&["devices", "list", "--json"], &[], CLI_LIMIT)?;
+        let text = ran.stdout.clone();
+        if ran.ok() {
+            let start = text.find('{').ok_or(format!("devices list printed no JSON: {text}"))?;
+            return serde_json::from_str(&text[start..]).map_err(|e| format!("devices list: {e}: {text}"));
+        }
+        last = ran.describe();
+        std::thread::sleep(Duration::from_secs(3));
     }
-    let text = ran.stdout.clone();
-    let start = text.find('{').ok_or(format!("devices list printed no JSON: {text}"))?;
-    let v: Value = serde_json::from_str(&text[start..]).map_err(|e| format!("devices list: {e}: {text}"))?;
-    let mut ids: Vec<String> = v["paired"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|d| d["deviceId"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    ids.sort();
-    Ok(ids)
+    Err(format!("devices list failed: {last}"))
+}
+
+/// The paired devices: each entry without what moves with use (last seen, tokens' use).
+fn paired(g: &Gateway) -> Result<Vec<Value>, String> {
+    let v = devices(g)?;
+    let mut out: Vec<Value> = v["paired"].as_array().cloned().unwrap_or_default();
+    for d in &mut out {
+        strip_volatile(d);
+    }
+    out.sort_by_key(|d| d["deviceId"].to_string());
+    Ok(out)
+}
+
+fn strip_volatile(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|k, _| {
+                let k = k.to_ascii_lowercase();
+                !(k.contains("last")
+                    || k.contains("seen")
+                    || k.contains("used")
+                    || k.contains("updated")
+                    || k == "connected")
+            });
+            m.values_mut().for_each(strip_volatile);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_volatile),
+        _ => {}
+    }
 }
 
 fn pending(g: &Gateway) -> Result<usize, String> {
-    let ran = g.openclaw(&["devices", "list", "--json"], &[], CLI_LIMIT)?;
-    let text = ran.stdout.clone();
-    let start = text.find('{').unwrap_or(0);
-    let v: Value = serde_json::from_str(&text[start..]).map_err(|e| format!("devices list: {e}: {text}"))?;
-    Ok(v["pending"].as_array().map(Vec::len).unwrap_or(0))
+    Ok(devices(g)?["pending"].as_array().map(Vec::len).unwrap_or(0))
 }
 
 fn move_profile(from: &'static str, to: &'static str) -> Result<String, String> {
@@ -106,10 +131,17 @@ fn move_profile(from: &'static str, to: &'static str) -> Result<String, String> 
     )?
     .map_err(|e| format!("{from} did not start: {}", e.describe()))?;
     // The client's device identity (kept by the client, as a browser keeps it).
-    let laptop = tempfile::Builder::new().prefix("ocgen-move-device-").tempdir().map_err(|e| e.to_string())?;
-    std::process::Command::new("chmod").arg("0777").arg(laptop.path()).status().map_err(|e| e.to_string())?;
+    let laptop = tempfile::Builder::new()
+        .prefix("ocgen-move-device-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    std::process::Command::new("chmod")
+        .arg("0777")
+        .arg(laptop.path())
+        .status()
+        .map_err(|e| e.to_string())?;
     let dev = laptop.path().join("device").display().to_string();
-    let state = (|| -> Result<(Vec<String>, Value), String> {
+    let state = (|| -> Result<(Vec<Value>, Value), String> {
         let c = connect(&g, &dev)?;
         if !c.ok {
             return Err(format!("{from}: the device did not connect: {}", c.brief()));
@@ -142,7 +174,11 @@ fn move_profile(from: &'static str, to: &'static str) -> Result<String, String> 
     })();
     let (ids, before) = g.finish(state)?;
     report.push(format!(
-        "{from}: device {ids:?} paired, {USER_KEY} set, workspace/NOTES.md written"
+        "{from}: device {:?} paired ({} pairing record(s)), {USER_KEY} set, workspace/NOTES.md written",
+        ids.iter()
+            .filter_map(|d| d["deviceId"].as_str().map(|d| &d[..12]))
+            .collect::<Vec<_>>(),
+        ids.len()
     ));
 
     // 2. The new profile on the same volume.
@@ -163,7 +199,9 @@ fn move_profile(from: &'static str, to: &'static str) -> Result<String, String> 
         }
         let now = paired(&g)?;
         if now != ids {
-            return Err(format!("FINDING: paired devices before {ids:?}, after {now:?}"));
+            return Err(format!(
+                "FINDING: the paired devices changed (a new pairing?):\nbefore {ids:?}\nafter  {now:?}"
+            ));
         }
         let c = connect(&g, &dev)?;
         if !c.ok || pending(&g)? != 0 {
@@ -216,6 +254,7 @@ fn move_profile(from: &'static str, to: &'static str) -> Result<String, String> 
             }
         }
         for v in [&mut b2, &mut a2] {
+            prune(v);
             // OpenClaw's own bookkeeping (meta, wizard stamps) moves with every write.
             if let Some(m) = v.as_object_mut() {
                 m.remove("meta");
@@ -235,9 +274,19 @@ fn move_profile(from: &'static str, to: &'static str) -> Result<String, String> 
     )
     .len();
     report.push(format!(
-        "{to}: kept {USER_KEY}, the paired device (admitted, no new request), workspace/NOTES.md; changed the {n} keys the plan names and the listeners, nothing else"
+        "{to}: kept {USER_KEY}, the paired device (the same record: created/approved times unchanged; admitted, no new request), workspace/NOTES.md; changed the {n} keys the plan names and the listeners, nothing else"
     ));
     Ok(report.join("\n"))
+}
+
+/// Drop objects left empty by [`strip`] (a parent of only plan-named keys).
+fn prune(v: &mut Value) {
+    if let Some(m) = v.as_object_mut() {
+        for c in m.values_mut() {
+            prune(c);
+        }
+        m.retain(|_, c| !c.as_object().is_some_and(|o| o.is_empty()));
+    }
 }
 
 fn strip(v: &mut Value, path: &str) {
