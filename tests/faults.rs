@@ -276,9 +276,11 @@ fn sigkill_at_every_step_loses_nothing() {
         .iter()
         .map(|s| format!("{}:{}", s.split(':').next().unwrap(), line_text(&script, s)))
         .collect();
+    // sidecar on 2026.2.23, a release where it waits for the sidecar's node (on 2026.9.6
+    // its bootstrap runs lan-patch's commands only).
     let cases = [
         case_tls("lan-patch", V),
-        case("sidecar", V),
+        case("sidecar", "2026.2.23"),
         case("serve", V),
         domain_case(),
     ];
