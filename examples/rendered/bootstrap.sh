@@ -31,9 +31,25 @@ set -euo pipefail
 
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 die() {
+  trap - ERR
   log "error: $*"
   exit 1
 }
+# Faults (docs/upgrades.md#faults): a command that fails where no check names the cause
+# (a full or read-only volume, …) still ends the log with a line that says where.
+failed() {
+  local status=$? line=$1 command=$2
+  # In a subshell or $(…) (set -E hands them the trap) only end it: the script around it
+  # decides (`x=$(…) || …` handles it; else the assignment fails here, at the top).
+  if [ "$BASH_SUBSHELL" -gt 0 ]; then
+    exit "$status"
+  fi
+  trap - ERR
+  log "error: \`$command\` failed (exit $status) at line $line of $0; openclaw.json is untouched unless \"patched\" was logged, the gateway is not started"
+  exit "$status"
+}
+set -E
+trap 'failed "$LINENO" "$BASH_COMMAND"' ERR
 
 OPENCLAW_DATA_DIR="${OPENCLAW_DATA_DIR:-/data}"
 OPENCLAW_STATE_DIR="${OPENCLAW_STATE_DIR:-$OPENCLAW_DATA_DIR/.openclaw}"
@@ -50,6 +66,7 @@ as_gateway=(setpriv --reuid="$GATEWAY_UID" --regid="$GATEWAY_GID" --clear-groups
 config_tmp=""
 cleanup() {
   local status=$?
+  trap - ERR
   if [ -n "$config_tmp" ]; then
     rm -f -- "$config_tmp"
   fi
@@ -104,15 +121,33 @@ JQ_PATCH='.gateway.port = 18789
 | del(.commands.useAccessGroups)'
 # Runs as the gateway's user (step 5), in the directory step 3 gave it.
 patch_config() {
-  config_tmp=$(mktemp -- "$OPENCLAW_CONFIG_PATH.ocgen.XXXXXX")
-  if [ -s "$OPENCLAW_CONFIG_PATH" ] && grep -q '[^[:space:]]' -- "$OPENCLAW_CONFIG_PATH"; then
-    if ! jq --slurp "if length == 1 and (.[0] | type) == \"object\" then .[0] | $JQ_PATCH else error(\"expected one JSON object\") end" \
-      -- "$OPENCLAW_CONFIG_PATH" >"$config_tmp"; then
-      die "cannot patch $OPENCLAW_CONFIG_PATH: it is not one JSON object; fix or remove it (left untouched)"
+  # Faults: a start killed mid-patch (SIGKILL, a host crash) leaves its temporary file;
+  # it is this script's own, never the config: remove it.
+  local stale
+  for stale in "$OPENCLAW_CONFIG_PATH".ocgen.??????; do
+    if [ -f "$stale" ] && [ ! -L "$stale" ]; then
+      rm -f -- "$stale"
+      log "removed $stale, left by an interrupted start"
     fi
+  done
+  config_tmp=$(mktemp -- "$OPENCLAW_CONFIG_PATH.ocgen.XXXXXX") \
+    || die "cannot create a file next to $OPENCLAW_CONFIG_PATH: is the data volume read-only or full? Make it writable or free space on it (config untouched)"
+  if [ -s "$OPENCLAW_CONFIG_PATH" ] && grep -q '[^[:space:]]' -- "$OPENCLAW_CONFIG_PATH"; then
+    local one_object="if length == 1 and (.[0] | type) == \"object\" then .[0] else error(\"expected one JSON object\") end"
+    if ! jq --slurp "$one_object" -- "$OPENCLAW_CONFIG_PATH" >/dev/null; then
+      # OpenClaw keeps the config it overwrote last as openclaw.json.bak: name it when it is whole.
+      local hint="fix or remove it"
+      if [ -f "$OPENCLAW_CONFIG_PATH.bak" ] && jq --slurp "$one_object" -- "$OPENCLAW_CONFIG_PATH.bak" >/dev/null 2>&1; then
+        hint="fix it, or restore OpenClaw's backup of it, which is whole (cp -p $OPENCLAW_CONFIG_PATH.bak $OPENCLAW_CONFIG_PATH), or remove it"
+      fi
+      die "cannot patch $OPENCLAW_CONFIG_PATH: it is not one JSON object; $hint (left untouched)"
+    fi
+    jq --slurp "$one_object | $JQ_PATCH" -- "$OPENCLAW_CONFIG_PATH" >"$config_tmp" \
+      || die "cannot write the patched config to $config_tmp: is the data volume full? Free space on it (config untouched)"
   else
     log "no config at $OPENCLAW_CONFIG_PATH yet: starting from {}"
-    jq -n "{} | $JQ_PATCH" >"$config_tmp"
+    jq -n "{} | $JQ_PATCH" >"$config_tmp" \
+      || die "cannot write the new config to $config_tmp: is the data volume full? Free space on it"
   fi
   chmod 0600 -- "$config_tmp"
   if cmp -s -- "$config_tmp" "$OPENCLAW_CONFIG_PATH"; then
@@ -173,6 +208,12 @@ ts_backend_state() {
 mkdir -p -- "$(dirname -- "$TS_SOCKET")"
 private_dir "$TS_STATE_DIR"
 ts_state_arg="$TS_STATE_DIR/tailscaled.state"
+# Faults: no saved login (a first start, or the volume's tailscale state was lost) means the
+# auth key must log the node in; said when the key is refused.
+ts_no_saved_login=1
+if [ "$ts_state_arg" != "mem:" ] && [ -s "$ts_state_arg" ]; then
+  ts_no_saved_login=""
+fi
 deadline=$((SECONDS + TS_WAIT_SECONDS))
 log "starting tailscaled (userspace networking, socket $TS_SOCKET)"
 tailscaled --tun=userspace-networking --state="$ts_state_arg" --socket="$TS_SOCKET" &
@@ -207,8 +248,19 @@ if [ "$ts_state" != "Running" ]; then
   if [ -n "$ts_auth_key" ]; then
     log "logging in to the tailnet as $TS_HOSTNAME"
     # The key goes through a file descriptor: never in argv, never on disk.
-    ts up --auth-key=file:/dev/fd/3 --hostname="$TS_HOSTNAME" --operator="$gateway_user" --timeout="$((deadline > SECONDS ? deadline - SECONDS : 1))s" --advertise-tags=tag:server 3<<<"$ts_auth_key" \
-      || die "tailscale up failed; config untouched, gateway not started"
+    if ! ts_up_out=$(ts up --auth-key=file:/dev/fd/3 --hostname="$TS_HOSTNAME" --operator="$gateway_user" --timeout="$((deadline > SECONDS ? deadline - SECONDS : 1))s" --advertise-tags=tag:server 3<<<"$ts_auth_key" 2>&1); then
+      [ -z "$ts_up_out" ] || printf '%s\n' "$ts_up_out" >&2
+      if [[ "$ts_up_out" == *"invalid key"* ]]; then
+        # tailscale up prints the control server's refusal as "backend error: invalid key: …"
+        # (cmd/tailscale/cli/up.go) and exits 1: the key expired, was revoked, or was a used one-off key.
+        ts_why="Tailscale refused the auth key in TS_AUTHKEY (expired, revoked, or a one-off key already used)"
+        if [ -n "$ts_no_saved_login" ]; then
+          ts_why="$ts_why, and this node has no saved login to fall back on (no state at $ts_state_arg: a first start, or the volume's tailscale state was lost)"
+        fi
+        die "tailscale up failed: $ts_why. Make a new auth key (Tailscale admin console, Settings > Keys), set TS_AUTHKEY to it in Coolify and redeploy; config untouched, gateway not started"
+      fi
+      die "tailscale up failed; config untouched, gateway not started"
+    fi
     operator_set=1
   else
     log "no TS_AUTHKEY: waiting for an interactive login (docker exec … tailscale up)"

@@ -113,6 +113,15 @@ pub fn report(current: &Model, target: &Model) -> String {
         out,
         "  • Commit the regenerated files: `ocgen render --profile {b}` (and set `profile = \"{b}\"` in deploy.toml)."
     );
+    // What stays, as tests/profile_moves.rs measures it on the real gateway.
+    let _ = writeln!(
+        out,
+        "\nKept on the data volume: paired devices, the openclaw.json keys not listed above (your own, e.g. from `openclaw config set`), the agent workspaces."
+    );
+    let _ = writeln!(
+        out,
+        "  A browser keeps its device identity per URL: one that now opens the Control UI at another address is a new device there and is approved once; devices that keep their key (OpenClaw's CLI, apps) stay paired."
+    );
     let _ = writeln!(out, "\nFile changes:");
     let before = crate::render::render(&from).unwrap_or_default();
     let after = crate::render::render(&to).unwrap_or_default();
@@ -200,6 +209,13 @@ mod tests {
         assert!(r.contains("openclaw devices approve"), "{r}");
         let plain = report(&model("lan-patch", "2026.9.6"), &model("sidecar", "2026.9.6"));
         assert!(!plain.contains("self-signed"), "{plain}");
+    }
+
+    #[test]
+    fn a_move_says_what_the_volume_keeps() {
+        let r = report(&model("lan-patch", "2026.9.6"), &model("serve", "2026.9.6"));
+        assert!(r.contains("Kept on the data volume: paired devices"), "{r}");
+        assert!(r.contains("is a new device there and is approved once"), "{r}");
     }
 
     #[test]

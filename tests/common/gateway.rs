@@ -48,6 +48,9 @@ pub struct Beside {
     pub sidecar: Option<SidecarNode>,
     /// Added to (or overriding) [`Sandbox::env`].
     pub env: Vec<(String, String)>,
+    /// The data volume to run on (a [`super::Volume`]'s path, used by an
+    /// earlier gateway); None: a fresh one in the sandbox.
+    pub volume: Option<std::path::PathBuf>,
 }
 
 /// The state the sidecar's node is in when the bootstrap starts.
@@ -240,7 +243,10 @@ pub fn start_gateway_beside(
 ) -> Result<Result<Gateway, NotListening>, String> {
     let tools = tools()?;
     let version = case.version;
-    let sb = Sandbox::new(label)?;
+    let mut sb = Sandbox::new(label)?;
+    if let Some(v) = &beside.volume {
+        sb = sb.on_volume(v);
+    }
     let script = sb.write_script(script_text)?;
     symlink(tools.launcher(version), sb.path("bin/openclaw")).map_err(|e| e.to_string())?;
     let mut env = sb.env(case, &sb.path("bin"));
@@ -386,7 +392,7 @@ impl Gateway {
         extra: &[(&str, &str)],
         limit: Duration,
     ) -> Result<Ran, String> {
-        let state = self.sb.path("data/.openclaw");
+        let state = self.sb.data.join(".openclaw");
         let mut cmd = nsenter_as(&self.p, &["--setuid", "1000", "--setgid", "1000"])?;
         cmd.args(argv)
             .env_clear()

@@ -8,7 +8,8 @@
 //! - [`Case`]: one profile × release; [`render_bootstrap`] / [`render_file`]
 //!   render it with the library, as `ocgen render` does.
 //! - [`Sandbox`]: a temporary HOME/TMPDIR/data/run tree for one run, with
-//!   the production container's environment pointed into it ([`Sandbox::env`]).
+//!   the production container's environment pointed into it ([`Sandbox::env`]);
+//!   [`Volume`]: a data volume that outlives one [`Gateway`] (`Beside::volume`), for the next.
 //! - [`NsProc`]: a process tree in its own PID + mount namespace (and a
 //!   private network namespace, or a named one of a [`Topology`]), killed by
 //!   its process group on drop; `stop` proves nothing is left.
@@ -38,12 +39,16 @@
 //!   with [`spki_hash`] / [`self_signed`] for the certificates it accepts.
 //! - [`run_all`]: run named jobs at once on threads, once per test binary.
 //! - [`mutate`]: the fuzz tests' deterministic deploy.toml mutations.
+//! - [`StandIn`]: a rendered bootstrap run as root against the stand-ins in
+//!   its own mount + PID namespaces, with faults: SIGKILL at any step
+//!   ([`HOOK`], [`steps_of`]), mounts made by a wrapper (tmpfs, read-only).
 #![allow(dead_code, unused_imports)]
 
 mod browser;
 mod client;
 mod config;
 pub mod docker;
+mod faults;
 mod gateway;
 mod jobs;
 pub mod mutate;
@@ -59,6 +64,7 @@ mod topology;
 pub use browser::*;
 pub use client::*;
 pub use config::*;
+pub use faults::*;
 pub use gateway::*;
 pub use jobs::*;
 pub use net::*;

@@ -10,7 +10,32 @@ use super::{AUTH_KEY, Case, TOKEN};
 
 pub struct Sandbox {
     pub root: PathBuf,
+    /// The data volume (`OPENCLAW_DATA_DIR`): `root/data`, or a [`Volume`]'s
+    /// directory that outlives this sandbox ([`Sandbox::on_volume`]).
+    pub data: PathBuf,
     _dir: Option<tempfile::TempDir>,
+}
+
+/// A data volume that outlives one run, used by the next (the same named
+/// volume under a redeploy: a profile move, an upgrade). Removed on drop.
+pub struct Volume {
+    pub path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Volume {
+    pub fn new(label: &str) -> Result<Volume, String> {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!(
+                "ocgen-volume-{}-",
+                label.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "-")
+            ))
+            .tempdir()
+            .map_err(|e| format!("tempdir: {e}"))?;
+        let path = dir.path().canonicalize().map_err(|e| e.to_string())?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+        Ok(Volume { path, _dir: dir })
+    }
 }
 
 impl Sandbox {
@@ -40,6 +65,7 @@ impl Sandbox {
         // OCGEN_KEEP_SANDBOX=1 keeps it for a post-mortem.
         let keep = std::env::var_os("OCGEN_KEEP_SANDBOX").is_some_and(|v| v == "1");
         Ok(Sandbox {
+            data: root.join("data"),
             root,
             _dir: if keep {
                 let _ = dir.keep();
@@ -48,6 +74,12 @@ impl Sandbox {
                 Some(dir)
             },
         })
+    }
+
+    /// This sandbox with its data volume at `volume` (a [`Volume`]'s path).
+    pub fn on_volume(mut self, volume: &Path) -> Sandbox {
+        self.data = volume.to_path_buf();
+        self
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -103,7 +135,7 @@ impl Sandbox {
     }
 
     pub fn config(&self) -> PathBuf {
-        self.path("data/.openclaw/openclaw.json")
+        self.data.join(".openclaw/openclaw.json")
     }
 
     /// The production container's environment, pointed at the sandbox.
@@ -117,7 +149,7 @@ impl Sandbox {
             ("HOME".into(), s(self.path("home"))),
             ("TMPDIR".into(), s(self.path("tmp"))),
             ("LANG".into(), "C.UTF-8".into()),
-            ("OPENCLAW_DATA_DIR".into(), s(self.path("data"))),
+            ("OPENCLAW_DATA_DIR".into(), s(self.data.clone())),
             ("OPENCLAW_GATEWAY_TOKEN".into(), TOKEN.into()),
             ("STUB_LOG".into(), s(self.path("out/stub.log"))),
             ("STUB_PIDFILE".into(), s(self.path("out/pids"))),

@@ -422,7 +422,7 @@ pub fn allowed_origins(g: &Gateway) -> Vec<String> {
 /// The SHA-256 fingerprint of the gateway's certificate on the data volume
 /// (what the browser's "accept the risk" pins).
 pub fn gateway_fingerprint(g: &Gateway) -> Result<String, String> {
-    cert_fingerprint(&g.sb.path("data/.openclaw/gateway/tls/gateway-cert.pem"))
+    cert_fingerprint(&g.sb.data.join(".openclaw/gateway/tls/gateway-cert.pem"))
 }
 
 /// The SHA-256 fingerprint of the certificate in `cert` (PEM).
