@@ -215,6 +215,7 @@ fn sidecar_tailnet_path(case: Case) -> Result<String, String> {
     let beside = Beside {
         sidecar: Some(SidecarNode::Running),
         env: vec![],
+        volume: None,
     };
     let g = start_gateway_beside(
         case,
@@ -278,6 +279,7 @@ fn sidecar_not_running_in_time_starts_for_the_lan_and_leaves_the_tailnet_origin_
         let beside = Beside {
             sidecar: Some(SidecarNode::NeedsLogin),
             env: vec![("TS_WAIT_SECONDS".into(), "3".into())],
+            volume: None,
         };
         let started = Instant::now();
         let g = start_gateway_beside(

@@ -665,6 +665,7 @@ fn user_path(case: Case) -> Result<String, String> {
     let beside = Beside {
         sidecar: (case.profile == "sidecar").then_some(SidecarNode::Running),
         env: vec![],
+        volume: None,
     };
     user_path_beside(&t, case, &render_bootstrap(case), &beside)
 }

@@ -46,6 +46,43 @@ pub struct Release {
     pub npm_overrides: BTreeMap<String, String>,
     /// Which browser origins the gateway accepts on its own.
     pub origin_check: OriginCheck,
+    /// The layout of the state this release writes on the volume
+    /// (`$OPENCLAW_STATE_DIR`): a release reads state of its own format and
+    /// migrates state of a lower one; state of a higher format it cannot read.
+    pub state_format: u32,
+    /// What must run before this release's gateway on a volume whose last
+    /// release had a lower `state_format`.
+    pub on_upgrade: OnUpgrade,
+    /// Whether this release's gateway refuses to start on a config a newer
+    /// release last wrote (`meta.lastTouchedVersion`; "Refusing to run
+    /// automatic gateway startup migrations because this OpenClaw binary … is
+    /// older than the config last written by …").
+    pub refuses_newer_config: bool,
+}
+
+/// What the bootstrap runs, as the gateway's user and before the gateway,
+/// when a release starts on a volume a release of a lower state format
+/// wrote (`[[range]] on_upgrade`).
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnUpgrade {
+    /// Nothing: the gateway reads (and migrates) the older state itself.
+    #[default]
+    None,
+    /// `openclaw doctor --fix --non-interactive`: the only owner of the
+    /// file-to-SQLite migrations from 2026.8.1 (the gateway refuses to start
+    /// on unmigrated legacy auth-profile stores).
+    DoctorFix,
+}
+
+impl OnUpgrade {
+    /// The command's arguments after `openclaw` (empty for `None`).
+    pub fn argv(self) -> &'static [&'static str] {
+        match self {
+            OnUpgrade::None => &[],
+            OnUpgrade::DoctorFix => &["doctor", "--fix", "--non-interactive"],
+        }
+    }
 }
 
 /// What answer from the release's `health_path` the compose healthcheck
@@ -138,6 +175,15 @@ pub struct Range {
     pub health_pass: HealthPass,
     pub proxy_attribution_required: bool,
     pub origin_check: OriginCheck,
+    /// See [`Release::state_format`]; 0 when not given.
+    #[serde(default)]
+    pub state_format: u32,
+    /// See [`Release::on_upgrade`].
+    #[serde(default)]
+    pub on_upgrade: OnUpgrade,
+    /// See [`Release::refuses_newer_config`].
+    #[serde(default)]
+    pub refuses_newer_config: bool,
     /// What was measured to place this range's boundaries, on which releases, how.
     pub measured: String,
 }
@@ -226,6 +272,9 @@ fn resolve_one(nodes: &[String], ranges: &[Range], listed: &Listed) -> Result<Re
         proxy_attribution_required: range.proxy_attribution_required,
         npm_overrides: listed.npm_overrides.clone(),
         origin_check: range.origin_check,
+        state_format: range.state_format,
+        on_upgrade: range.on_upgrade,
+        refuses_newer_config: range.refuses_newer_config,
     })
 }
 
@@ -294,6 +343,18 @@ pub fn first_after(pred: impl Fn(&Release) -> bool) -> Option<&'static Release> 
 pub fn nearest_older(version: &str) -> Option<&'static Release> {
     let key = version_key(version);
     releases().iter().rev().find(|r| version_key(&r.version) <= key)
+}
+
+/// Where the state format changes: the first listed release of each format,
+/// oldest first (the bootstrap's table of formats, `[[range]] state_format`).
+pub fn state_format_starts() -> Vec<(&'static str, u32)> {
+    let mut out: Vec<(&'static str, u32)> = Vec::new();
+    for r in releases() {
+        if out.last().is_none_or(|(_, f)| *f != r.state_format) {
+            out.push((r.version.as_str(), r.state_format));
+        }
+    }
+    out
 }
 
 /// Whether Node `version` (e.g. `22.23.3`) satisfies an npm `engines.node`

@@ -48,6 +48,10 @@ pub struct Beside {
     pub sidecar: Option<SidecarNode>,
     /// Added to (or overriding) [`Sandbox::env`].
     pub env: Vec<(String, String)>,
+    /// A data volume that outlives this gateway ([`Volume`]): the sandbox's
+    /// `data/` is a link to it, so gateways of different releases can run one
+    /// after another on the same state.
+    pub volume: Option<std::path::PathBuf>,
 }
 
 /// The state the sidecar's node is in when the bootstrap starts.
@@ -243,6 +247,9 @@ pub fn start_gateway_beside(
     let sb = Sandbox::new(label)?;
     let script = sb.write_script(script_text)?;
     symlink(tools.launcher(version), sb.path("bin/openclaw")).map_err(|e| e.to_string())?;
+    if let Some(volume) = &beside.volume {
+        symlink(volume, sb.path("data")).map_err(|e| format!("link the volume: {e}"))?;
+    }
     let mut env = sb.env(case, &sb.path("bin"));
     for (k, v) in &beside.env {
         env.retain(|(name, _)| name != k);

@@ -1,0 +1,352 @@
+//! Upgrades and rollbacks on the same data volume, with the REAL gateways
+//! (docs/upgrades.md). Per boundary pair (OLD → NEW, a release on each side
+//! of a boundary of the release table), on the namespace harness:
+//!
+//! 1. OLD's render starts on an empty volume and gets real state: a LAN
+//!    browser (the gateway client on the laptop, its device identity on
+//!    disk) pairs and is approved through `openclaw devices approve`; the
+//!    user sets a key ocgen does not own with `openclaw config set`; files
+//!    are written in the agent workspace.
+//! 2. NEW's render starts on the same volume: it listens, the same device
+//!    is admitted without pairing again, the user's key and the workspace
+//!    files are unchanged.
+//! 3. OLD's render again (Coolify's Rollback): where the release table says
+//!    OLD cannot read NEW's state, the bootstrap refuses at once with the
+//!    message (which release last ran, how to go back) and the volume is
+//!    byte-for-byte unchanged (digest of the whole tree); where it can, it
+//!    starts and admits the device.
+//! 4. For a refused rollback, OLD's render with `OCGEN_ROLLBACK=restore`:
+//!    the snapshot comes back, the gateway listens, the device is admitted,
+//!    the user's key and the workspace files are there.
+//!
+//! On main's bootstrap (no volume records, no `doctor --fix`) the
+//! 2026.2.19 → 2026.9.6 upgrade stops with "Auth profile store … requires
+//! legacy credential migration" and the rollback is not refused.
+
+mod common;
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use common::*;
+use serde_json::Value;
+
+const CLI_LIMIT: Duration = Duration::from_secs(120);
+const USER_KEY: &str = "ui.seamColor";
+const USER_VALUE: &str = "#0a7e4f";
+/// Workspace files (relative to the state directory) and their contents.
+const WORKSPACE: [(&str, &str); 2] = [
+    ("workspace/ocgen-upgrade/NOTES.md", "# notes kept across upgrades\n"),
+    ("workspace/ocgen-upgrade/memory/2026-12-02.md", "- the user's memory file\n"),
+];
+
+/// The boundary pairs: (old, new). 2026.2.23 (allowlist origins), 2026.5.18
+/// (private same-origin), 2026.6.1 (shared state in SQLite; 2026.7.35 is the
+/// CI release after it), 2026.8.1 (more state in SQLite, doctor --fix,
+/// retired keys), and the issue's 2026.2.19 → 2026.9.6.
+const PAIRS: [(&str, &str); 5] = [
+    ("2026.2.22", "2026.2.23"),
+    ("2026.5.12", "2026.5.18"),
+    ("2026.5.18", "2026.7.35"),
+    ("2026.7.35", "2026.8.1"),
+    ("2026.2.19", "2026.9.6"),
+];
+
+fn state_format(v: &str) -> u32 {
+    ocgen::data::versions::find(v).expect("listed").state_format
+}
+
+/// Whether the release table says the bootstrap refuses `old` on `new`'s volume.
+fn rollback_refused(old: &str, new: &str) -> bool {
+    state_format(old) < state_format(new) || ocgen::data::versions::find(old).expect("listed").refuses_newer_config
+}
+
+struct Browser<'a> {
+    t: &'a Topology,
+    url: String,
+    origin: String,
+    dev: String,
+    scratch: std::path::PathBuf,
+}
+
+impl Browser<'_> {
+    fn connect(&self) -> Result<ClientResult, String> {
+        let args = [
+            "--url",
+            &self.url,
+            "--origin",
+            &self.origin,
+            "--token",
+            TOKEN,
+            "--device-dir",
+            &self.dev,
+            "--timeout-ms",
+            "15000",
+        ];
+        self.t.client_when_ready(&args, &self.scratch)
+    }
+
+    /// Admitted at once (already paired): the handshake completes and health answers.
+    fn admitted(&self, when: &str) -> Result<String, String> {
+        let r = self.connect()?;
+        if r.ok && r.json["response"]["ok"] == Value::Bool(true) {
+            Ok(format!("{when}: the paired device is admitted without pairing again"))
+        } else {
+            Err(format!("FINDING: {when}: the device paired before is not admitted: {}", r.brief()))
+        }
+    }
+
+    fn pair(&self, g: &Gateway) -> Result<String, String> {
+        let first = self.connect()?;
+        if first.ok {
+            return Err(format!(
+                "the first connect should ask for pairing, it was admitted: {}",
+                first.brief()
+            ));
+        }
+        let id = match (first.json["code"].as_str(), first.json["details"]["requestId"].as_str()) {
+            (Some("NOT_PAIRED"), Some(id)) => id.to_string(),
+            _ => return Err(format!("the first connect should ask for pairing: {}", first.brief())),
+        };
+        let approve = g.openclaw(&["devices", "approve", &id, "--json"], &[], CLI_LIMIT)?;
+        if !approve.ok() {
+            return Err(format!("`openclaw devices approve {id}` failed: {}", approve.describe()));
+        }
+        self.admitted("after approval")?;
+        Ok(format!("device paired (request {id}) and approved with `openclaw devices approve`"))
+    }
+}
+
+fn user_key(vol: &Volume) -> Result<String, String> {
+    let text = std::fs::read_to_string(vol.join(".openclaw/openclaw.json")).map_err(|e| e.to_string())?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| format!("openclaw.json: {e}"))?;
+    match v.pointer("/ui/seamColor").and_then(Value::as_str) {
+        Some(s) if s == USER_VALUE => Ok(format!("{USER_KEY} = {s} kept")),
+        other => Err(format!("FINDING: the user's {USER_KEY} is {other:?}, not {USER_VALUE}")),
+    }
+}
+
+fn workspace_unchanged(vol: &Volume) -> Result<String, String> {
+    for (rel, text) in WORKSPACE {
+        let got = std::fs::read_to_string(vol.join(&format!(".openclaw/{rel}")))
+            .map_err(|e| format!("FINDING: workspace file {rel}: {e}"))?;
+        if got != text {
+            return Err(format!("FINDING: workspace file {rel} changed: {got:?}"));
+        }
+    }
+    Ok(format!("{} workspace files unchanged", WORKSPACE.len()))
+}
+
+fn start(
+    t: &Topology,
+    vol: &Volume,
+    version: &'static str,
+    label: &str,
+    env: Vec<(String, String)>,
+) -> Result<Result<Gateway, NotListening>, String> {
+    let case = case("lan-patch", version).published_on(&t.server_addr().to_string());
+    let beside = Beside {
+        sidecar: None,
+        env,
+        volume: Some(vol.path.clone()),
+    };
+    start_gateway_beside(
+        case,
+        label,
+        &render_bootstrap(case),
+        &Net::Named(t.server.clone()),
+        &beside,
+    )
+}
+
+fn upgrade_pair(old: &'static str, new: &'static str) -> Result<String, String> {
+    let t = Topology::new()?;
+    let vol = Volume::new(&format!("{old}-{new}"))?;
+    let laptop = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let addr = format!("{}:{PORT}", t.server_addr());
+    let browser = Browser {
+        t: &t,
+        url: format!("ws://{addr}/"),
+        origin: format!("http://{addr}"),
+        dev: laptop.path().join("device").display().to_string(),
+        scratch: laptop.path().join("scratch"),
+    };
+    let mut report = Vec::new();
+
+    // 1. The old release, with the user's state.
+    let g = start(&t, &vol, old, &format!("up-{old}"), vec![])?
+        .map_err(|n| format!("FINDING: {old} did not come up on an empty volume: {}", n.describe()))?;
+    report.push(format!("{old}: listening after {:.1?}", g.after));
+    let seeded = (|| -> Result<(), String> {
+        report.push(browser.pair(&g)?);
+        let value = format!("\"{USER_VALUE}\"");
+        let set = g.openclaw(&["config", "set", USER_KEY, &value], &[], CLI_LIMIT)?;
+        if !set.ok() {
+            return Err(format!("`openclaw config set {USER_KEY}` failed: {}", set.describe()));
+        }
+        user_key(&vol)?;
+        report.push(format!("user: `openclaw config set {USER_KEY} {value}`"));
+        let mut script = String::from("set -e\n");
+        for (rel, text) in WORKSPACE {
+            let path = vol.join(&format!(".openclaw/{rel}"));
+            script.push_str(&format!(
+                "mkdir -p '{}'\nprintf '%s' '{}' > '{}'\n",
+                path.parent().unwrap().display(),
+                text,
+                path.display()
+            ));
+        }
+        let ran = g.in_server(&["bash", "-c", &script], &[], CLI_LIMIT)?;
+        if !ran.ok() {
+            return Err(format!("writing the workspace files failed: {}", ran.describe()));
+        }
+        report.push(format!("agent workspace: {} files written", WORKSPACE.len()));
+        Ok(())
+    })();
+    g.finish(seeded).map_err(|e| format!("{old}: {e}"))?;
+
+    // 2. The upgrade: the new release's render on the same volume.
+    let g = start(&t, &vol, new, &format!("up-{new}"), vec![])?.map_err(|n| {
+        format!("FINDING: the upgrade {old} → {new}: the gateway did not come up: {}", n.describe())
+    })?;
+    report.push(format!("upgrade to {new}: listening after {:.1?}", g.after));
+    let checked = (|| -> Result<(), String> {
+        report.push(browser.admitted(&format!("{new}"))?);
+        report.push(user_key(&vol)?);
+        report.push(workspace_unchanged(&vol)?);
+        Ok(())
+    })();
+    g.finish(checked).map_err(|e| format!("{old} → {new}: {e}"))?;
+    let recorded = std::fs::read_to_string(vol.join(".ocgen/last-release")).unwrap_or_default();
+    if recorded.trim() != new {
+        return Err(format!("FINDING: .ocgen/last-release says {recorded:?} after {new} ran"));
+    }
+
+    // 3. The rollback: the old release's render again.
+    let refused = rollback_refused(old, new);
+    let before = vol.tree_digest()?;
+    let back = start(&t, &vol, old, &format!("back-{old}"), vec![])?;
+    if refused {
+        let n = match back {
+            Ok(g) => {
+                let out = g.output();
+                let _ = g.stop();
+                return Err(format!(
+                    "FINDING: the rollback {new} → {old} started; the release table says it must be refused:\n{out}"
+                ));
+            }
+            Err(n) => n,
+        };
+        let after = vol.tree_digest()?;
+        let wanted = [
+            format!("refusing to start OpenClaw {old} on this volume: it last ran OpenClaw {new}"),
+            "Nothing on the volume was changed".to_string(),
+            format!("pin {new} again"),
+            "OCGEN_ROLLBACK=restore".to_string(),
+        ];
+        let line = n
+            .output
+            .lines()
+            .find(|l| l.contains("refusing to start"))
+            .unwrap_or("")
+            .to_string();
+        if n.exit.and_then(|s| s.code()) != Some(1) || wanted.iter().any(|w| !line.contains(w.as_str())) {
+            return Err(format!(
+                "FINDING: the rollback {new} → {old} was not refused with the message (exit {:?}): {}",
+                n.exit,
+                n.describe()
+            ));
+        }
+        if before != after {
+            return Err(format!("FINDING: the refused rollback {new} → {old} changed the volume"));
+        }
+        report.push(format!("rollback to {old}: refused, volume unchanged (tree digest {before:.12}): {line}"));
+
+        // 4. Restore on request.
+        let g = start(
+            &t,
+            &vol,
+            old,
+            &format!("restore-{old}"),
+            vec![("OCGEN_ROLLBACK".into(), "restore".into())],
+        )?
+        .map_err(|n| format!("FINDING: the rollback {new} → {old} with OCGEN_ROLLBACK=restore did not come up: {}", n.describe()))?;
+        report.push(format!("rollback to {old} with OCGEN_ROLLBACK=restore: listening after {:.1?}", g.after));
+        let checked = (|| -> Result<(), String> {
+            if !g.output().contains("restored the state snapshot") {
+                return Err("the bootstrap did not log the restore".into());
+            }
+            report.push(browser.admitted(&format!("{old} restored"))?);
+            report.push(user_key(&vol)?);
+            report.push(workspace_unchanged(&vol)?);
+            Ok(())
+        })();
+        g.finish(checked).map_err(|e| format!("{new} → {old} restored: {e}"))?;
+        let replaced = std::fs::read_dir(vol.join(".ocgen/replaced")).map(|d| d.count()).unwrap_or(0);
+        if replaced != 1 {
+            return Err(format!("FINDING: the state the restore replaced is not kept in .ocgen/replaced/ ({replaced} entries)"));
+        }
+        report.push(format!("{new}'s state set aside in .ocgen/replaced/"));
+    } else {
+        let g = back.map_err(|n| {
+            format!("FINDING: the rollback {new} → {old} (same state format) did not come up: {}", n.describe())
+        })?;
+        report.push(format!("rollback to {old} (same state format): listening after {:.1?}", g.after));
+        let checked = (|| -> Result<(), String> {
+            report.push(browser.admitted(&format!("{old} again"))?);
+            report.push(user_key(&vol)?);
+            report.push(workspace_unchanged(&vol)?);
+            Ok(())
+        })();
+        g.finish(checked).map_err(|e| format!("{new} → {old}: {e}"))?;
+    }
+    Ok(report.join("\n"))
+}
+
+fn job_name(old: &str, new: &str) -> String {
+    format!("{old}->{new}")
+}
+
+fn results() -> &'static Results {
+    static R: OnceLock<Results> = OnceLock::new();
+    R.get_or_init(|| {
+        let jobs = PAIRS
+            .iter()
+            .map(|&(old, new)| job(job_name(old, new), move || upgrade_pair(old, new)))
+            .collect();
+        run_all("upgrade_path", jobs)
+    })
+}
+
+fn pair_outcome(old: &str, new: &str) {
+    if tools().is_err() {
+        skipped("upgrade_path", "the real OpenClaw releases are not installed");
+        return;
+    }
+    outcome(results(), &job_name(old, new));
+}
+
+#[test]
+fn upgrade_and_rollback_across_2026_2_23() {
+    pair_outcome(PAIRS[0].0, PAIRS[0].1);
+}
+
+#[test]
+fn upgrade_and_rollback_across_2026_5_18() {
+    pair_outcome(PAIRS[1].0, PAIRS[1].1);
+}
+
+#[test]
+fn upgrade_and_rollback_across_2026_6_1() {
+    pair_outcome(PAIRS[2].0, PAIRS[2].1);
+}
+
+#[test]
+fn upgrade_and_rollback_across_2026_8_1() {
+    pair_outcome(PAIRS[3].0, PAIRS[3].1);
+}
+
+#[test]
+fn upgrade_and_rollback_from_2026_2_19_to_2026_9_6() {
+    pair_outcome(PAIRS[4].0, PAIRS[4].1);
+}
