@@ -747,7 +747,11 @@ impl Outcome {
     }
 
     fn gateway_argv(&self) -> Option<Vec<String>> {
-        self.log().into_iter().find(|i| i.prog == "openclaw").map(|i| i.args)
+        // The gateway itself (`openclaw gateway …`), not an upgrade's `openclaw doctor`.
+        self.log()
+            .into_iter()
+            .find(|i| i.prog == "openclaw" && i.args.first().is_some_and(|a| a == "gateway"))
+            .map(|i| i.args)
     }
 
     fn assert_gateway_not_started(&self) {

@@ -37,17 +37,18 @@ const USER_VALUE: &str = "#0a7e4f";
 /// Workspace files (relative to the state directory) and their contents.
 const WORKSPACE: [(&str, &str); 2] = [
     ("workspace/ocgen-upgrade/NOTES.md", "# notes kept across upgrades\n"),
-    ("workspace/ocgen-upgrade/memory/2026-12-02.md", "- the user's memory file\n"),
+    ("workspace/ocgen-upgrade/memory/2026-12-02.md", "- the user's memory file, with \"quotes\" and $dollars\n"),
 ];
 
 /// The boundary pairs: (old, new). 2026.2.23 (allowlist origins), 2026.5.18
-/// (private same-origin), 2026.6.1 (shared state in SQLite; 2026.7.35 is the
-/// CI release after it), 2026.8.1 (more state in SQLite, doctor --fix,
-/// retired keys), and the 2026.2.19 → 2026.9.6.
+/// (private same-origin), 2026.6.1 (shared state in SQLite, a newer config
+/// refused), 2026.8.1 (more state in SQLite, doctor --fix, retired keys), and
+/// the 2026.2.19 → 2026.9.6 (the oldest release with the LAN
+/// workaround to the newest).
 const PAIRS: [(&str, &str); 5] = [
     ("2026.2.22", "2026.2.23"),
     ("2026.5.12", "2026.5.18"),
-    ("2026.5.18", "2026.7.35"),
+    ("2026.5.28", "2026.6.1"),
     ("2026.7.35", "2026.8.1"),
     ("2026.2.19", "2026.9.6"),
 ];
@@ -186,19 +187,15 @@ fn upgrade_pair(old: &'static str, new: &'static str) -> Result<String, String> 
         }
         user_key(&vol)?;
         report.push(format!("user: `openclaw config set {USER_KEY} {value}`"));
-        let mut script = String::from("set -e\n");
+        // As the gateway's user, in the server: what an agent writing its workspace does.
         for (rel, text) in WORKSPACE {
             let path = vol.join(&format!(".openclaw/{rel}"));
-            script.push_str(&format!(
-                "mkdir -p '{}'\nprintf '%s' '{}' > '{}'\n",
-                path.parent().unwrap().display(),
-                text,
-                path.display()
-            ));
-        }
-        let ran = g.in_server(&["bash", "-c", &script], &[], CLI_LIMIT)?;
-        if !ran.ok() {
-            return Err(format!("writing the workspace files failed: {}", ran.describe()));
+            let path = path.display().to_string();
+            let argv = ["bash", "-c", "mkdir -p -- \"$(dirname -- \"$1\")\" && printf '%s' \"$2\" >\"$1\"", "write", &path, text];
+            let ran = g.in_server(&argv, &[], CLI_LIMIT)?;
+            if !ran.ok() {
+                return Err(format!("writing the workspace file {rel} failed: {}", ran.describe()));
+            }
         }
         report.push(format!("agent workspace: {} files written", WORKSPACE.len()));
         Ok(())

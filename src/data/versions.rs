@@ -394,6 +394,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn state_formats_and_upgrade_steps() {
+        // Measured (tests/upgrade_path.rs, docs/upgrades.md): shared state in SQLite from
+        // 2026.6.1, doctor --fix needed from 2026.8.1.
+        assert_eq!(
+            state_format_starts(),
+            vec![("2026.1.29", 0), ("2026.6.1", 1), ("2026.8.1", 2)]
+        );
+        let f = |v: &str| find(v).unwrap();
+        assert_eq!(f("2026.5.28").state_format, 0);
+        assert_eq!(f("2026.7.35").on_upgrade, OnUpgrade::None);
+        assert_eq!(f("2026.8.1").on_upgrade, OnUpgrade::DoctorFix);
+        assert_eq!(f("2026.9.6").on_upgrade.argv(), ["doctor", "--fix", "--non-interactive"]);
+        assert!(f("2026.7.35").refuses_newer_config && !f("2026.5.18").refuses_newer_config);
+        // Formats never go down.
+        assert!(releases().windows(2).all(|w| w[0].state_format <= w[1].state_format));
+    }
+
+    #[test]
     fn table_covers_seed_and_latest() {
         assert!(find("2026.2.19").unwrap().lan_subagent_workaround);
         let latest = find("2026.9.6").unwrap();
