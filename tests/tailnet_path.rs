@@ -216,6 +216,7 @@ fn sidecar_tailnet_path(case: Case) -> Result<String, String> {
         sidecar: Some(SidecarNode::Running),
         env: vec![],
         volume: None,
+        extra_wait: Duration::ZERO,
     };
     let g = start_gateway_beside(
         case,
@@ -280,6 +281,7 @@ fn sidecar_not_running_in_time_starts_for_the_lan_and_leaves_the_tailnet_origin_
             sidecar: Some(SidecarNode::NeedsLogin),
             env: vec![("TS_WAIT_SECONDS".into(), "3".into())],
             volume: None,
+            extra_wait: Duration::ZERO,
         };
         let started = Instant::now();
         let g = start_gateway_beside(

@@ -666,6 +666,7 @@ fn user_path(case: Case) -> Result<String, String> {
         sidecar: (case.profile == "sidecar").then_some(SidecarNode::Running),
         env: vec![],
         volume: None,
+        extra_wait: Duration::ZERO,
     };
     user_path_beside(&t, case, &render_bootstrap(case), &beside)
 }

@@ -405,7 +405,10 @@ mod tests {
         assert_eq!(f("2026.5.28").state_format, 0);
         assert_eq!(f("2026.7.35").on_upgrade, OnUpgrade::None);
         assert_eq!(f("2026.8.1").on_upgrade, OnUpgrade::DoctorFix);
-        assert_eq!(f("2026.9.6").on_upgrade.argv(), ["doctor", "--fix", "--non-interactive"]);
+        assert_eq!(
+            f("2026.9.6").on_upgrade.argv(),
+            ["doctor", "--fix", "--non-interactive"]
+        );
         assert!(f("2026.7.35").refuses_newer_config && !f("2026.5.18").refuses_newer_config);
         // Formats never go down.
         assert!(releases().windows(2).all(|w| w[0].state_format <= w[1].state_format));

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::env::{EnvVar, push_env};
 use super::bootstrap::ROLLBACK_ENV;
+use super::env::{EnvVar, push_env};
 use super::{
     DATA_DIR, SIDECAR_SOCKET, SIDECAR_SOCKET_DIR, SIDECAR_SOCKET_VOLUME, TOKEN_ENV, bracket_v6, sidecar_tailnet_origin,
     tags, tailscale_image,

@@ -52,6 +52,9 @@ pub struct Beside {
     /// `data/` is a link to it, so gateways of different releases can run one
     /// after another on the same state.
     pub volume: Option<std::path::PathBuf>,
+    /// Added to the time the gateway has to listen (an upgrade's
+    /// `openclaw doctor --fix` runs before it).
+    pub extra_wait: Duration,
 }
 
 /// The state the sidecar's node is in when the bootstrap starts.
@@ -261,6 +264,7 @@ pub fn start_gateway_beside(
     };
 
     let (warm_guard, limit) = warm_gate(version);
+    let limit = limit + beside.extra_wait;
     // After the gate: the cold start links the shared cache, the others copy it.
     sb.link_caches(version)?;
     let slot = acquire_slot();

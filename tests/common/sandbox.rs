@@ -218,8 +218,16 @@ impl Volume {
             .output()
             .map_err(|e| format!("digest: {e}"))?;
         if !out.status.success() {
-            return Err(format!("digest of {}: {}", self.path.display(), String::from_utf8_lossy(&out.stderr)));
+            return Err(format!(
+                "digest of {}: {}",
+                self.path.display(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
-        Ok(String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or("").to_string())
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_string())
     }
 }
