@@ -247,7 +247,7 @@ fn upgrade_pair(old: &'static str, new: &'static str) -> Result<String, String> 
     })?;
     report.push(format!("upgrade to {new}: listening after {:.1?}", g.after));
     let checked = (|| -> Result<(), String> {
-        report.push(browser.admitted(&format!("{new}"))?);
+        report.push(browser.admitted(new)?);
         report.push(user_key(&vol)?);
         report.push(workspace_unchanged(&vol)?);
         Ok(())
