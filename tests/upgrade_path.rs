@@ -48,12 +48,13 @@ const WORKSPACE: [(&str, &str); 2] = [
 /// refused), 2026.8.1 (more state in SQLite, doctor --fix, retired keys), and
 /// the 2026.2.19 → 2026.9.6 (the oldest release with the LAN
 /// workaround to the newest).
-const PAIRS: [(&str, &str); 5] = [
-    ("2026.2.22", "2026.2.23"),
-    ("2026.5.12", "2026.5.18"),
-    ("2026.5.28", "2026.6.1"),
-    ("2026.7.35", "2026.8.1"),
-    ("2026.2.19", "2026.9.6"),
+const PAIRS: [(&str, &str, &str); 6] = [
+    ("lan-patch", "2026.2.22", "2026.2.23"),
+    ("lan-patch", "2026.5.12", "2026.5.18"),
+    ("lan-patch", "2026.5.28", "2026.6.1"),
+    ("lan-patch", "2026.7.35", "2026.8.1"),
+    ("lan-patch", "2026.2.19", "2026.9.6"),
+    ("serve", "2026.2.19", "2026.9.6"),
 ];
 
 fn state_format(v: &str) -> u32 {
@@ -65,30 +66,41 @@ fn rollback_refused(old: &str, new: &str) -> bool {
     state_format(old) < state_format(new) || ocgen::data::versions::find(old).expect("listed").refuses_newer_config
 }
 
+/// The user's browser: on the LAN (lan-patch), or on the tailnet through the
+/// Serve stand-in (serve, HTTPS on 443 with a certificate each gateway's
+/// sandbox makes); its device identity on the laptop outlives the gateways.
 struct Browser<'a> {
     t: &'a Topology,
-    url: String,
-    origin: String,
+    serve: bool,
     dev: String,
     scratch: std::path::PathBuf,
 }
 
 impl Browser<'_> {
-    fn connect(&self) -> Result<ClientResult, String> {
+    fn connect(&self, g: &Gateway) -> Result<ClientResult, String> {
         // Once more when the client printed nothing (seen once under load: exit 0, no
         // output); a verdict either way is what counts.
-        match self.connect_once() {
-            Err(e) if e.contains("printed no JSON line") => self.connect_once(),
+        match self.connect_once(g) {
+            Err(e) if e.contains("printed no JSON line") => self.connect_once(g),
             r => r,
         }
     }
 
-    fn connect_once(&self) -> Result<ClientResult, String> {
+    fn connect_once(&self, g: &Gateway) -> Result<ClientResult, String> {
+        if self.serve {
+            set_tailnet_peers(g, &tagged_browser_tailnet())?;
+            let (mut serve, fp) = start_serve_https(self.t, g, PEER)?;
+            let r = Tailnet::new(self.t, g, &fp).ws(&format!("https://{TAILNET_HOST}"), TOKEN, &self.dev);
+            let _ = serve.stop();
+            return r;
+        }
+        let addr = format!("{}:{PORT}", self.t.server_addr());
+        let (url, origin) = (format!("ws://{addr}/"), format!("http://{addr}"));
         let args = [
             "--url",
-            &self.url,
+            &url,
             "--origin",
-            &self.origin,
+            &origin,
             "--token",
             TOKEN,
             "--device-dir",
@@ -100,8 +112,8 @@ impl Browser<'_> {
     }
 
     /// Admitted at once (already paired): the handshake completes and health answers.
-    fn admitted(&self, when: &str) -> Result<String, String> {
-        let r = self.connect()?;
+    fn admitted(&self, g: &Gateway, when: &str) -> Result<String, String> {
+        let r = self.connect(g)?;
         if r.ok && r.json["response"]["ok"] == Value::Bool(true) {
             Ok(format!("{when}: the paired device is admitted without pairing again"))
         } else {
@@ -113,7 +125,7 @@ impl Browser<'_> {
     }
 
     fn pair(&self, g: &Gateway) -> Result<String, String> {
-        let first = self.connect()?;
+        let first = self.connect(g)?;
         if first.ok {
             return Err(format!(
                 "the first connect should ask for pairing, it was admitted: {}",
@@ -131,10 +143,28 @@ impl Browser<'_> {
                 approve.describe()
             ));
         }
-        self.admitted("after approval")?;
+        self.admitted(g, "after approval")?;
         Ok(format!(
             "device paired (request {id}) and approved with `openclaw devices approve`"
         ))
+    }
+}
+
+/// serve: the node did not log in again (no `tailscale up` by this gateway's
+/// bootstrap: tailscaled's state on the volume kept the login).
+fn tailscale_login_kept(g: &Gateway) -> Result<Option<String>, String> {
+    if !g.case.serve() {
+        return Ok(None);
+    }
+    let ups =
+        g.sb.stub_log()
+            .into_iter()
+            .filter(|inv| inv.first().map(String::as_str) == Some("tailscale") && inv.iter().any(|a| a == "up"))
+            .count();
+    if ups == 0 {
+        Ok(Some("Tailscale: the node stayed logged in (no `tailscale up`)".into()))
+    } else {
+        Err(format!("FINDING: the node logged in again ({ups} `tailscale up`)"))
     }
 }
 
@@ -161,11 +191,17 @@ fn workspace_unchanged(vol: &Volume) -> Result<String, String> {
 fn start(
     t: &Topology,
     vol: &Volume,
+    profile: &'static str,
     version: &'static str,
     label: &str,
     env: Vec<(String, String)>,
 ) -> Result<Result<Gateway, NotListening>, String> {
-    let case = case("lan-patch", version).published_on(&t.server_addr().to_string());
+    let case = case(profile, version);
+    let case = if case.serve() {
+        case
+    } else {
+        case.published_on(&t.server_addr().to_string())
+    };
     // An upgrade across a state format runs `openclaw doctor --fix` first: 80 s and more
     // on a loaded machine.
     let doctor =
@@ -189,22 +225,20 @@ fn start(
     )
 }
 
-fn upgrade_pair(old: &'static str, new: &'static str) -> Result<String, String> {
+fn upgrade_pair(profile: &'static str, old: &'static str, new: &'static str) -> Result<String, String> {
     let t = Topology::new()?;
-    let vol = Volume::new(&format!("{old}-{new}"))?;
+    let vol = Volume::new(&format!("{profile}-{old}-{new}"))?;
     let laptop = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let addr = format!("{}:{PORT}", t.server_addr());
     let browser = Browser {
         t: &t,
-        url: format!("ws://{addr}/"),
-        origin: format!("http://{addr}"),
+        serve: profile == "serve",
         dev: laptop.path().join("device").display().to_string(),
         scratch: laptop.path().join("scratch"),
     };
     let mut report = Vec::new();
 
     // 1. The old release, with the user's state.
-    let g = start(&t, &vol, old, &format!("up-{old}"), vec![])?
+    let g = start(&t, &vol, profile, old, &format!("up-{old}"), vec![])?
         .map_err(|n| format!("FINDING: {old} did not come up on an empty volume: {}", n.describe()))?;
     report.push(format!("{old}: listening after {:.1?}", g.after));
     let seeded = (|| -> Result<(), String> {
@@ -239,7 +273,7 @@ fn upgrade_pair(old: &'static str, new: &'static str) -> Result<String, String> 
     g.finish(seeded).map_err(|e| format!("{old}: {e}"))?;
 
     // 2. The upgrade: the new release's render on the same volume.
-    let g = start(&t, &vol, new, &format!("up-{new}"), vec![])?.map_err(|n| {
+    let g = start(&t, &vol, profile, new, &format!("up-{new}"), vec![])?.map_err(|n| {
         format!(
             "FINDING: the upgrade {old} → {new}: the gateway did not come up: {}",
             n.describe()
@@ -247,7 +281,8 @@ fn upgrade_pair(old: &'static str, new: &'static str) -> Result<String, String> 
     })?;
     report.push(format!("upgrade to {new}: listening after {:.1?}", g.after));
     let checked = (|| -> Result<(), String> {
-        report.push(browser.admitted(new)?);
+        report.push(browser.admitted(&g, new)?);
+        report.extend(tailscale_login_kept(&g)?);
         report.push(user_key(&vol)?);
         report.push(workspace_unchanged(&vol)?);
         Ok(())
@@ -263,7 +298,7 @@ fn upgrade_pair(old: &'static str, new: &'static str) -> Result<String, String> 
     // 3. The rollback: the old release's render again.
     let refused = rollback_refused(old, new);
     let before = vol.tree_digest()?;
-    let back = start(&t, &vol, old, &format!("back-{old}"), vec![])?;
+    let back = start(&t, &vol, profile, old, &format!("back-{old}"), vec![])?;
     if refused {
         let n = match back {
             Ok(g) => {
@@ -308,6 +343,7 @@ fn upgrade_pair(old: &'static str, new: &'static str) -> Result<String, String> 
         let g = start(
             &t,
             &vol,
+            profile,
             old,
             &format!("restore-{old}"),
             vec![("OCGEN_ROLLBACK".into(), "restore".into())],
@@ -326,7 +362,8 @@ fn upgrade_pair(old: &'static str, new: &'static str) -> Result<String, String> 
             if !g.output().contains("restored the state snapshot") {
                 return Err("the bootstrap did not log the restore".into());
             }
-            report.push(browser.admitted(&format!("{old} restored"))?);
+            report.push(browser.admitted(&g, &format!("{old} restored"))?);
+            report.extend(tailscale_login_kept(&g)?);
             report.push(user_key(&vol)?);
             report.push(workspace_unchanged(&vol)?);
             Ok(())
@@ -353,7 +390,7 @@ fn upgrade_pair(old: &'static str, new: &'static str) -> Result<String, String> 
             g.after
         ));
         let checked = (|| -> Result<(), String> {
-            report.push(browser.admitted(&format!("{old} again"))?);
+            report.push(browser.admitted(&g, &format!("{old} again"))?);
             report.push(user_key(&vol)?);
             report.push(workspace_unchanged(&vol)?);
             Ok(())
@@ -363,15 +400,15 @@ fn upgrade_pair(old: &'static str, new: &'static str) -> Result<String, String> 
     Ok(report.join("\n"))
 }
 
-fn job_name(old: &str, new: &str) -> String {
-    format!("{old}->{new}")
+fn job_name(profile: &str, old: &str, new: &str) -> String {
+    format!("{profile}@{old}->{new}")
 }
 
-/// `OCGEN_UPGRADE_PAIRS` (e.g. `2026.2.19->2026.9.6`, comma-separated): run
+/// `OCGEN_UPGRADE_PAIRS` (e.g. `lan-patch@2026.2.19->2026.9.6`, comma-separated): run
 /// only these pairs (the others say SKIPPED); unset: every pair.
-fn selected(old: &str, new: &str) -> bool {
+fn selected(profile: &str, old: &str, new: &str) -> bool {
     match std::env::var("OCGEN_UPGRADE_PAIRS") {
-        Ok(list) if !list.trim().is_empty() => list.split(',').any(|p| p.trim() == job_name(old, new)),
+        Ok(list) if !list.trim().is_empty() => list.split(',').any(|p| p.trim() == job_name(profile, old, new)),
         _ => true,
     }
 }
@@ -381,46 +418,51 @@ fn results() -> &'static Results {
     R.get_or_init(|| {
         let jobs = PAIRS
             .iter()
-            .filter(|&&(old, new)| selected(old, new))
-            .map(|&(old, new)| job(job_name(old, new), move || upgrade_pair(old, new)))
+            .filter(|&&(profile, old, new)| selected(profile, old, new))
+            .map(|&(profile, old, new)| job(job_name(profile, old, new), move || upgrade_pair(profile, old, new)))
             .collect();
         run_all("upgrade_path", jobs)
     })
 }
 
-fn pair_outcome(old: &str, new: &str) {
+fn pair_outcome((profile, old, new): (&str, &str, &str)) {
     if tools().is_err() {
         skipped("upgrade_path", "the real OpenClaw releases are not installed");
         return;
     }
-    if !selected(old, new) {
-        skipped(&job_name(old, new), "not in OCGEN_UPGRADE_PAIRS");
+    if !selected(profile, old, new) {
+        skipped(&job_name(profile, old, new), "not in OCGEN_UPGRADE_PAIRS");
         return;
     }
-    outcome(results(), &job_name(old, new));
+    outcome(results(), &job_name(profile, old, new));
 }
 
 #[test]
 fn upgrade_and_rollback_across_2026_2_23() {
-    pair_outcome(PAIRS[0].0, PAIRS[0].1);
+    pair_outcome(PAIRS[0]);
 }
 
 #[test]
 fn upgrade_and_rollback_across_2026_5_18() {
-    pair_outcome(PAIRS[1].0, PAIRS[1].1);
+    pair_outcome(PAIRS[1]);
 }
 
 #[test]
 fn upgrade_and_rollback_across_2026_6_1() {
-    pair_outcome(PAIRS[2].0, PAIRS[2].1);
+    pair_outcome(PAIRS[2]);
 }
 
 #[test]
 fn upgrade_and_rollback_across_2026_8_1() {
-    pair_outcome(PAIRS[3].0, PAIRS[3].1);
+    pair_outcome(PAIRS[3]);
 }
 
 #[test]
 fn upgrade_and_rollback_from_2026_2_19_to_2026_9_6() {
-    pair_outcome(PAIRS[4].0, PAIRS[4].1);
+    pair_outcome(PAIRS[4]);
+}
+
+#[test]
+fn serve_upgrade_and_rollback_from_2026_2_19_to_2026_9_6() {
+    pair_outcome(PAIRS[5]);
 }
