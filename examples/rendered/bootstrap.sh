@@ -202,6 +202,7 @@ write_atomic() {
 # Put the state of snapshot $1 back in place of $OPENCLAW_STATE_DIR, in steps a crash can
 # resume: the next start finishes a restore whose marker exists, whatever the environment.
 restore_marker="$OCGEN_DIR/restore-in-progress"
+upgrade_marker="$OCGEN_DIR/upgrade-in-progress"
 restore_prepared="$OPENCLAW_STATE_DIR.ocgen-restore"
 restore_snapshot() {
   local snap=$1 replaced_release=$2
@@ -230,7 +231,7 @@ resume_restore() {
     mv -- "$restore_prepared" "$OPENCLAW_STATE_DIR"
   fi
   write_atomic "$OCGEN_DIR/last-release" "$snap_release"
-  rm -f -- "$restore_marker"
+  rm -f -- "$upgrade_marker" "$restore_marker"
   log "restored the state snapshot taken before the upgrade from OpenClaw $snap_release; the state it replaced (OpenClaw $replaced_release's) is kept in $replaced"
 }
 
@@ -253,7 +254,19 @@ fi
 case "$release_last" in
   *[!0-9.-]* | .* | "") release_last="" ;;
 esac
-volume_upgrade="" volume_migrate=""
+volume_upgrade="" volume_migrate="" upgrade_resumed=""
+# An upgrade that did not finish (killed, or its migration failed) resumes when the same
+# release starts again; any other release sees the volume as that release's (recorded
+# when the upgrade began), so a rollback is refused or restores the snapshot.
+if [ -s "$upgrade_marker" ]; then
+  read -r marker_from marker_to <"$upgrade_marker" || true
+  if [ "${marker_to:-}" = "$release_pinned" ] && [ -d "$OCGEN_DIR/snapshots/${marker_from:-}/state" ]; then
+    log "the upgrade from OpenClaw $marker_from to $release_pinned did not finish: resuming it (its snapshot $OCGEN_DIR/snapshots/$marker_from is kept)"
+    volume_upgrade=$marker_from upgrade_resumed=yes
+    [ "$(state_format_of "$marker_from")" -ge "$format_pinned" ] 2>/dev/null || volume_migrate=yes
+    release_last=$release_pinned
+  fi
+fi
 if [ -n "$release_last" ] && [ "$release_last" != "$release_pinned" ]; then
   format_last=$(state_format_of "$release_last")
   if [ "$format_last" = unknown ] || [ "$format_last" -gt "$format_pinned" ] \
@@ -301,28 +314,25 @@ elif [ -z "$release_last" ] && [ -d "$OPENCLAW_STATE_DIR" ] && [ -n "$(ls -A -- 
   # State from a release nobody recorded (an older ocgen render): treat it as older.
   volume_upgrade=unrecorded volume_migrate=yes
 fi
-if [ -n "$volume_upgrade" ]; then
-  upgrade_marker="$OCGEN_DIR/upgrade-in-progress"
+if [ -n "$volume_upgrade" ] && [ -z "$upgrade_resumed" ] && [ -d "$OPENCLAW_STATE_DIR" ]; then
   snapshot="$OCGEN_DIR/snapshots/$volume_upgrade"
-  if [ -d "$snapshot/state" ] && [ "$(cat -- "$upgrade_marker" 2>/dev/null)" = "$volume_upgrade $release_pinned" ]; then
-    log "upgrade from OpenClaw $volume_upgrade to $release_pinned was interrupted: keeping its snapshot $snapshot"
-  elif [ -d "$OPENCLAW_STATE_DIR" ]; then
+  rm -rf -- "$OCGEN_DIR/snapshots/.tmp"
+  mkdir -p -- "$OCGEN_DIR/snapshots/.tmp/state"
+  # Everything but agent workspaces (kept in place by a restore; often large) and caches.
+  if ! (cd -- "$OPENCLAW_STATE_DIR" && tar -cf - --exclude=./workspace --exclude='./workspace-*' --exclude=./tmp --exclude=./cache .) \
+    | tar -xpf - -C "$OCGEN_DIR/snapshots/.tmp/state"; then
     rm -rf -- "$OCGEN_DIR/snapshots/.tmp"
-    mkdir -p -- "$OCGEN_DIR/snapshots/.tmp"
-    # Everything but agent workspaces (kept in place by a restore; often large) and caches.
-    if ! (cd -- "$OPENCLAW_STATE_DIR" && tar -cf - --exclude=./workspace --exclude='./workspace-*' --exclude=./tmp --exclude=./cache .) \
-      | (mkdir -p -- "$OCGEN_DIR/snapshots/.tmp/state" && tar -xpf - -C "$OCGEN_DIR/snapshots/.tmp/state"); then
-      rm -rf -- "$OCGEN_DIR/snapshots/.tmp"
-      die "cannot snapshot $OPENCLAW_STATE_DIR into $OCGEN_DIR/snapshots before upgrading from OpenClaw $volume_upgrade (nothing was changed; free some space and retry)"
-    fi
-    printf 'the snapshot taken before the upgrade from OpenClaw %s to %s on %s\n' "$volume_upgrade" "$release_pinned" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$OCGEN_DIR/snapshots/.tmp/taken"
-    rm -rf -- "$snapshot.old"
-    [ ! -e "$snapshot" ] || mv -- "$snapshot" "$snapshot.old"
-    mv -- "$OCGEN_DIR/snapshots/.tmp" "$snapshot"
-    rm -rf -- "$snapshot.old"
-    write_atomic "$upgrade_marker" "$volume_upgrade $release_pinned"
-    log "upgrading this volume from OpenClaw $volume_upgrade to $release_pinned: state snapshot in $snapshot ($(du -sh -- "$snapshot" 2>/dev/null | cut -f1); agent workspaces are not copied)"
+    die "cannot snapshot $OPENCLAW_STATE_DIR into $OCGEN_DIR/snapshots before upgrading from OpenClaw $volume_upgrade (nothing was changed; free some space and retry)"
   fi
+  printf 'the snapshot taken before the upgrade from OpenClaw %s to %s on %s\n' "$volume_upgrade" "$release_pinned" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$OCGEN_DIR/snapshots/.tmp/taken"
+  rm -rf -- "$snapshot.old"
+  [ ! -e "$snapshot" ] || mv -- "$snapshot" "$snapshot.old"
+  mv -- "$OCGEN_DIR/snapshots/.tmp" "$snapshot"
+  rm -rf -- "$snapshot.old"
+  # From here the volume counts as the new release's: a rollback is checked against it.
+  write_atomic "$upgrade_marker" "$volume_upgrade $release_pinned"
+  write_atomic "$OCGEN_DIR/last-release" "$release_pinned"
+  log "upgrading this volume from OpenClaw $volume_upgrade to $release_pinned: state snapshot in $snapshot ($(du -sh -- "$snapshot" 2>/dev/null | cut -f1); agent workspaces are not copied)"
 fi
 # --- end of upgrades and rollbacks (guard) ----------------------------------------------
 
