@@ -97,7 +97,7 @@ PY
 
 cd "$ROOT"
 cargo build -q
-facts="$(target/debug/ocgen versions --format json |
+facts="$("${CARGO_TARGET_DIR:-target}"/debug/ocgen versions --format json |
   jq -c --arg v "$version" '.ranges[] as $r | $r.releases[] | select(.version == $v)
     | {node, from: $r.from, overrides: (.npm_overrides // {})}')"
 [[ -n "$facts" ]] || {

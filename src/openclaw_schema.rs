@@ -203,7 +203,9 @@ mod tests {
         assert_eq!(by("2026.2.19"), "2026.2.19");
         // same range (2026.2.9 … 2026.2.19) before the nearest older release
         assert_eq!(by("2026.2.12"), "2026.2.9");
-        assert_eq!(by("2026.5.28"), "2026.5.18");
+        assert_eq!(by("2026.5.19"), "2026.5.18");
+        assert_eq!(by("2026.5.27"), "2026.5.28");
+        assert_eq!(by("2026.6.8"), "2026.6.1");
         assert_eq!(by("2026.8.2"), "2026.8.1");
     }
 

@@ -29,6 +29,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "bootstrap/domain.sh.j2",
         include_str!("../templates/bootstrap/domain.sh.j2"),
     ),
+    (
+        "bootstrap/volume.sh.j2",
+        include_str!("../templates/bootstrap/volume.sh.j2"),
+    ),
     ("dockerfile/base.j2", include_str!("../templates/dockerfile/base.j2")),
     (
         "dockerfile/runtimes.j2",

@@ -747,7 +747,11 @@ impl Outcome {
     }
 
     fn gateway_argv(&self) -> Option<Vec<String>> {
-        self.log().into_iter().find(|i| i.prog == "openclaw").map(|i| i.args)
+        // The gateway itself (`openclaw gateway …`), not an upgrade's `openclaw doctor`.
+        self.log()
+            .into_iter()
+            .find(|i| i.prog == "openclaw" && i.args.first().is_some_and(|a| a == "gateway"))
+            .map(|i| i.args)
     }
 
     fn assert_gateway_not_started(&self) {
@@ -2753,4 +2757,128 @@ fn sidecar_lists_the_tailnet_origin_when_its_node_runs_and_starts_without_it_oth
         "{}",
         out.describe()
     );
+}
+
+/// Every file and directory under `dir` with its mode, owner and contents
+/// (a refused start must leave the volume byte for byte as it was).
+fn tree(dir: &Path) -> Vec<(PathBuf, u32, u32, Vec<u8>)> {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            let m = fs::symlink_metadata(&p).unwrap();
+            let contents = if m.is_file() { fs::read(&p).unwrap() } else { Vec::new() };
+            if m.is_dir() {
+                stack.push(p.clone());
+            }
+            out.push((p, m.mode(), m.uid(), contents));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Coolify's Rollback from 2026.9.6 to 2026.2.19 on a volume 2026.9.6 migrated
+/// (docs/upgrades.md; the real gateways: tests/upgrade_path.rs): refused before
+/// anything runs, the volume unchanged; with `OCGEN_ROLLBACK=restore` the
+/// snapshot comes back (the workspace moved over, the newer state set aside)
+/// and the gateway starts.
+#[test]
+fn a_rollback_past_a_state_migration_is_refused_or_restored_on_request() {
+    let cases: Vec<Case> = all_cases().into_iter().filter(|c| c.version == "2026.2.19").collect();
+    assert!(!cases.is_empty());
+    each_case(&cases, |case| {
+        let sb = Sandbox::new(case);
+        sb.seed_config(
+            br#"{"meta":{"lastTouchedVersion":"2026.9.6","migrations":{"x":true}},"agents":{"entries":{"main":{}}}}"#,
+            0o600,
+        );
+        let state = sb.config_dir();
+        fs::create_dir_all(state.join("workspace")).unwrap();
+        fs::write(state.join("workspace/NOTES.md"), "kept\n").unwrap();
+        fs::create_dir_all(state.join("state")).unwrap();
+        fs::write(state.join("state/openclaw.sqlite"), "newer\n").unwrap();
+        let ocgen = sb.data().join(".ocgen");
+        let snap = ocgen.join("snapshots/2026.2.19");
+        fs::create_dir_all(snap.join("state/devices")).unwrap();
+        fs::write(snap.join("state/openclaw.json"), br##"{"ui":{"seamColor":"#0a7e4f"}}"##).unwrap();
+        fs::write(snap.join("state/devices/paired.json"), "{\"dev\":1}\n").unwrap();
+        fs::write(
+            snap.join("taken"),
+            "the snapshot taken before the upgrade from OpenClaw 2026.2.19 to 2026.9.6 on 2026-12-01T00:00:00Z\n",
+        )
+        .unwrap();
+        fs::write(ocgen.join("last-release"), "2026.9.6\n").unwrap();
+
+        let before = tree(&sb.data());
+        let out = sb.run(|_| {});
+        out.assert_failure_with("refusing to start OpenClaw 2026.2.19 on this volume: it last ran OpenClaw 2026.9.6");
+        out.assert_failure_with("Nothing on the volume was changed. To go back safely: pin 2026.9.6 again");
+        out.assert_failure_with("OCGEN_ROLLBACK=restore");
+        out.assert_gateway_not_started();
+        assert_eq!(
+            out.log(),
+            vec![],
+            "{}: nothing ran (no tailscaled, no gateway)",
+            case.name()
+        );
+        assert!(
+            tree(&sb.data()) == before,
+            "{}: the refused start changed the volume",
+            case.name()
+        );
+
+        let out = sb.run(|env| {
+            env.set("OCGEN_ROLLBACK", "restore");
+        });
+        assert!(
+            out.status.success() || out.gateway_argv().is_some(),
+            "{}",
+            out.describe()
+        );
+        assert!(
+            out.gateway_argv().is_some(),
+            "{}: the gateway starts after the restore\n{}",
+            case.name(),
+            out.describe()
+        );
+        let config = sb.read_config();
+        assert_eq!(
+            config["ui"]["seamColor"],
+            "#0a7e4f",
+            "{}: the snapshot's config",
+            case.name()
+        );
+        assert!(
+            config["meta"].get("migrations").is_none(),
+            "{}: 2026.9.6's keys are gone",
+            case.name()
+        );
+        assert_eq!(
+            fs::read_to_string(state.join("devices/paired.json")).unwrap(),
+            "{\"dev\":1}\n"
+        );
+        assert_eq!(
+            fs::read_to_string(state.join("workspace/NOTES.md")).unwrap(),
+            "kept\n",
+            "{}: workspace",
+            case.name()
+        );
+        assert!(
+            !state.join("state").exists(),
+            "{}: 2026.9.6's SQLite state is not in the restored state",
+            case.name()
+        );
+        let replaced: Vec<_> = fs::read_dir(ocgen.join("replaced")).unwrap().flatten().collect();
+        assert_eq!(replaced.len(), 1, "{}: the replaced state is kept", case.name());
+        assert_eq!(
+            fs::read_to_string(replaced[0].path().join("state/openclaw.sqlite")).unwrap(),
+            "newer\n"
+        );
+        assert_eq!(fs::read_to_string(ocgen.join("last-release")).unwrap(), "2026.2.19\n");
+        assert!(!ocgen.join("restore-in-progress").exists());
+    });
 }

@@ -4,7 +4,9 @@
 #
 # Entrypoint of the OpenClaw gateway container. It starts as root, does as root only
 # what needs root, and runs the gateway as uid 1000 / gid 1000. In order:
-#   1. refuse to start without the gateway token;
+#   1. refuse to start without the gateway token; check which release last ran on the data
+#      volume: snapshot the state before an upgrade, refuse (or, when told, restore the
+#      snapshot for) a rollback the state cannot take (docs/upgrades.md);
 #   2. start tailscaled (userspace networking, as root), make the gateway's user its
 #      operator (OpenClaw runs `tailscale serve` as that user), log in with TS_AUTHKEY
 #      when it is set, and wait until the node is Running (on timeout: exit, config untouched);
@@ -13,6 +15,8 @@
 #   4. make sure `openclaw` on PATH is the image's pinned release (restore the link if not);
 #   5. as the gateway's user: patch openclaw.json with jq (temp file + mv;
 #      keys it does not own are kept; a link planted there cannot make root read or write elsewhere);
+#   5b. on an upgrade across a state migration, what the new release needs first (as the
+#      gateway's user); record the release on the volume (docs/upgrades.md);
 #   6. drop to the gateway's user (setpriv: no setuid helper, no capabilities, no new
 #      privileges) and exec the gateway (tailscaled keeps running as root in the background).
 #
@@ -187,6 +191,190 @@ done </etc/passwd
 [ -n "$gateway_user" ] \
   || die "no user with uid $GATEWAY_UID in /etc/passwd: the image creates it (rebuild it from the rendered Dockerfile)"
 
+# --- upgrades and rollbacks (docs/upgrades.md) -----------------------------------------
+# Before anything touches the volume: which release last ran on it ($OCGEN_DIR/last-release,
+# else openclaw.json's meta.lastTouchedVersion), and what that means for 2026.9.6:
+#   the same release    start as usual;
+#   older release       upgrade: snapshot the state (all of $OPENCLAW_STATE_DIR but agent
+#                       workspaces, tmp/ and cache/) into $OCGEN_DIR/snapshots/<last release>/;
+#                       across a state format, after the patch, run what this release needs
+#                       first (`openclaw doctor --fix --non-interactive`);
+#   newer release       a rollback: where this release cannot read the newer state (a higher
+#                       format, or any newer release: OpenClaw 2026.9.6 refuses a config a newer one wrote),
+#                       refuse at once and change nothing, unless OCGEN_ROLLBACK=restore:
+#                       then put the snapshot back (the replaced state is set aside in
+#                       $OCGEN_DIR/replaced/, workspaces are kept) and start.
+# State formats (profiles/openclaw-versions.toml, [[range]] state_format), by first release:
+#   2026.1.29 and later: 0
+#   2026.6.1 and later: 1
+#   2026.8.1 and later: 2
+OCGEN_DIR="${OCGEN_DIR:-$OPENCLAW_DATA_DIR/.ocgen}"
+release_pinned=2026.9.6
+format_pinned=2
+# OpenClaw 2026.9.6's gateway refuses a config a newer release last wrote.
+refuses_newer_config=True
+release_newest_known=2026.9.6
+# Whether release $1 is older than release $2 (numeric, field by field).
+release_lt() {
+  [ "$1" != "$2" ] && [ "$(printf '%s\n%s\n' "$1" "$2" | sort -t. -k1,1n -k2,2n -k3,3n | head -n1)" = "$1" ]
+}
+# The state format of release $1; "unknown" for one newer than every listed release.
+state_format_of() {
+  if release_lt "$release_newest_known" "$1"; then
+    echo unknown
+    return
+  fi
+  local format=0
+  release_lt "$1" 2026.1.29 || format=0
+  release_lt "$1" 2026.6.1 || format=1
+  release_lt "$1" 2026.8.1 || format=2
+  echo "$format"
+}
+# Write $2 to file $1 atomically (temp file + mv).
+write_atomic() {
+  printf '%s\n' "$2" >"$1.tmp.$$" && mv -f -- "$1.tmp.$$" "$1"
+}
+# Put the state of snapshot $1 back in place of $OPENCLAW_STATE_DIR, in steps a crash can
+# resume: the next start finishes a restore whose marker exists, whatever the environment.
+restore_marker="$OCGEN_DIR/restore-in-progress"
+upgrade_marker="$OCGEN_DIR/upgrade-in-progress"
+restore_prepared="$OPENCLAW_STATE_DIR.ocgen-restore"
+restore_snapshot() {
+  local snap=$1 replaced_release=$2
+  rm -rf -- "$restore_prepared" "$restore_prepared.tmp"
+  cp -a -- "$snap/state" "$restore_prepared.tmp" \
+    || { rm -rf -- "$restore_prepared.tmp"; die "cannot copy the snapshot $snap/state next to $OPENCLAW_STATE_DIR (nothing was changed; free some space and retry)"; }
+  mv -- "$restore_prepared.tmp" "$restore_prepared"
+  write_atomic "$restore_marker" "$(basename -- "$snap") $replaced_release $(date -u +%Y%m%dT%H%M%SZ)"
+  resume_restore
+}
+resume_restore() {
+  local snap_release replaced_release stamp replaced entry
+  read -r snap_release replaced_release stamp <"$restore_marker" \
+    || die "$restore_marker is unreadable: remove it to start over (the state is in $OPENCLAW_STATE_DIR or $restore_prepared)"
+  replaced="$OCGEN_DIR/replaced/$replaced_release-$stamp"
+  if [ -d "$restore_prepared" ]; then
+    if [ -d "$OPENCLAW_STATE_DIR" ]; then
+      # Agent workspaces are not in snapshots: they move over as they are.
+      for entry in "$OPENCLAW_STATE_DIR"/workspace "$OPENCLAW_STATE_DIR"/workspace-*; do
+        [ -e "$entry" ] || continue
+        [ -e "$restore_prepared/$(basename -- "$entry")" ] || mv -- "$entry" "$restore_prepared/"
+      done
+      mkdir -p -- "$OCGEN_DIR/replaced"
+      mv -- "$OPENCLAW_STATE_DIR" "$replaced"
+    fi
+    mv -- "$restore_prepared" "$OPENCLAW_STATE_DIR"
+  fi
+  write_atomic "$OCGEN_DIR/last-release" "$snap_release"
+  rm -f -- "$upgrade_marker" "$restore_marker"
+  log "restored the state snapshot taken before the upgrade from OpenClaw $snap_release; the state it replaced (OpenClaw $replaced_release's) is kept in $replaced"
+}
+
+if [ ! -d "$OCGEN_DIR" ]; then
+  { mkdir -p -- "$OCGEN_DIR" && chmod 0700 -- "$OCGEN_DIR"; } 2>/dev/null \
+    || die "cannot create $OCGEN_DIR (where the bootstrap records the volume's releases): is the data volume writable?"
+fi
+if [ -e "$restore_marker" ]; then
+  log "finishing the state restore an earlier start began ($restore_marker)"
+  resume_restore
+fi
+release_last="" release_last_source=""
+if [ -s "$OCGEN_DIR/last-release" ]; then
+  release_last=$(head -n1 -- "$OCGEN_DIR/last-release")
+  release_last_source="$OCGEN_DIR/last-release"
+elif [ -s "$OPENCLAW_CONFIG_PATH" ]; then
+  release_last=$(jq -r '.meta.lastTouchedVersion // empty | strings' -- "$OPENCLAW_CONFIG_PATH" 2>/dev/null || true)
+  release_last_source="meta.lastTouchedVersion in $OPENCLAW_CONFIG_PATH"
+fi
+case "$release_last" in
+  *[!0-9.-]* | .* | "") release_last="" ;;
+esac
+volume_upgrade="" volume_migrate="" upgrade_resumed=""
+# An upgrade that did not finish (killed, or its migration failed) resumes when the same
+# release starts again; any other release sees the volume as that release's (recorded
+# when the upgrade began), so a rollback is refused or restores the snapshot.
+if [ -s "$upgrade_marker" ]; then
+  read -r marker_from marker_to <"$upgrade_marker" || true
+  if [ "${marker_to:-}" = "$release_pinned" ] && [ -d "$OCGEN_DIR/snapshots/${marker_from:-}/state" ]; then
+    log "the upgrade from OpenClaw $marker_from to $release_pinned did not finish: resuming it (its snapshot $OCGEN_DIR/snapshots/$marker_from is kept)"
+    volume_upgrade=$marker_from upgrade_resumed=yes
+    [ "$(state_format_of "$marker_from")" -ge "$format_pinned" ] 2>/dev/null || volume_migrate=yes
+    release_last=$release_pinned
+  fi
+fi
+if [ -n "$release_last" ] && [ "$release_last" != "$release_pinned" ]; then
+  format_last=$(state_format_of "$release_last")
+  if [ "$format_last" = unknown ] || [ "$format_last" -gt "$format_pinned" ] \
+    || { [ "$refuses_newer_config" = true ] && release_lt "$release_pinned" "$release_last"; }; then
+    # The rollback needs the snapshot taken when the volume left this release or an older
+    # one (which this release reads or upgrades): the newest such.
+    snapshot=""
+    for candidate in $(ls -1 -- "$OCGEN_DIR/snapshots" 2>/dev/null | sort -t. -k1,1nr -k2,2nr -k3,3nr); do
+      [ -d "$OCGEN_DIR/snapshots/$candidate/state" ] || continue
+      if [ "$candidate" = "$release_pinned" ] || release_lt "$candidate" "$release_pinned"; then
+        snapshot="$OCGEN_DIR/snapshots/$candidate"
+        break
+      fi
+    done
+    if [ "${OCGEN_ROLLBACK:-}" = restore ] && [ -n "$snapshot" ]; then
+      log "OCGEN_ROLLBACK=restore: OpenClaw $release_last last ran on this volume ($release_last_source); restoring $(cat -- "$snapshot/taken" 2>/dev/null || echo "the snapshot $snapshot") for OpenClaw $release_pinned"
+      restore_snapshot "$snapshot" "$release_last"
+      release_last=$(basename -- "$snapshot")
+    else
+      if [ "$format_last" = unknown ]; then
+        why="OpenClaw $release_last is newer than every release this render knows (newest $release_newest_known), so its state may not be readable by OpenClaw $release_pinned"
+      elif [ "$format_last" -gt "$format_pinned" ]; then
+        why="OpenClaw $release_last migrated the state to a layout OpenClaw $release_pinned cannot read (state format $format_last, $release_pinned reads up to $format_pinned)"
+      else
+        why="OpenClaw $release_pinned refuses to start on a config a newer release last wrote (\"older than the config last written by OpenClaw $release_last\")"
+      fi
+      if [ -n "$snapshot" ]; then
+        back="or set OCGEN_ROLLBACK=restore in Coolify's environment variables and redeploy to restore $(cat -- "$snapshot/taken" 2>/dev/null || echo "the snapshot $snapshot") (lost: what changed in the state since then - devices paired, sessions, config edits - which is set aside under $OCGEN_DIR/replaced/; agent workspaces are kept as they are)"
+      else
+        back="no snapshot of an older state is on this volume (it was upgraded by a bootstrap that took none), so only pinning $release_last again is safe"
+      fi
+      die "refusing to start OpenClaw $release_pinned on this volume: it last ran OpenClaw $release_last ($release_last_source); $why. Nothing on the volume was changed. To go back safely: pin $release_last again ([openclaw] version = \"$release_last\" in deploy.toml, ocgen render, redeploy), $back."
+    fi
+  fi
+  format_last=$(state_format_of "$release_last")
+  if release_lt "$release_last" "$release_pinned"; then
+    # Every upgrade keeps a snapshot (a later rollback may be refused); a migration runs
+    # only across a state format.
+    volume_upgrade=$release_last
+    [ "$format_last" -ge "$format_pinned" ] || volume_migrate=yes
+  else
+    log "OpenClaw $release_last last ran on this volume; $release_pinned reads its state (format $format_last) as it is"
+  fi
+# (What this script itself writes before the release is recorded is no sign of one: the
+# config, a killed patch's temporary file, the TLS pair under gateway/.)
+elif [ -z "$release_last" ] && [ -d "$OPENCLAW_STATE_DIR" ] && [ -n "$(ls -A -- "$OPENCLAW_STATE_DIR" 2>/dev/null | grep -vxE 'openclaw\.json(\.ocgen\.[A-Za-z0-9]{6})?|gateway' || true)" ]; then
+  # State from a release nobody recorded (an older ocgen render): treat it as older.
+  volume_upgrade=unrecorded volume_migrate=yes
+fi
+if [ -n "$volume_upgrade" ] && [ -z "$upgrade_resumed" ] && [ -d "$OPENCLAW_STATE_DIR" ]; then
+  snapshot="$OCGEN_DIR/snapshots/$volume_upgrade"
+  rm -rf -- "$OCGEN_DIR/snapshots/.tmp"
+  mkdir -p -- "$OCGEN_DIR/snapshots/.tmp/state"
+  # Everything but agent workspaces (kept in place by a restore; often large), caches and
+  # the temporary files of a start killed mid-patch (the patch removes them).
+  if ! (cd -- "$OPENCLAW_STATE_DIR" && tar -cf - --exclude=./workspace --exclude='./workspace-*' --exclude=./tmp --exclude=./cache \
+      --exclude='./openclaw.json.ocgen.*' --exclude='./gateway/tls.ocgen.*' .) \
+    | tar -xpf - -C "$OCGEN_DIR/snapshots/.tmp/state"; then
+    rm -rf -- "$OCGEN_DIR/snapshots/.tmp"
+    die "cannot snapshot $OPENCLAW_STATE_DIR into $OCGEN_DIR/snapshots before upgrading from OpenClaw $volume_upgrade (nothing was changed; free some space and retry)"
+  fi
+  printf 'the snapshot taken before the upgrade from OpenClaw %s to %s on %s\n' "$volume_upgrade" "$release_pinned" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$OCGEN_DIR/snapshots/.tmp/taken"
+  rm -rf -- "$snapshot.old"
+  [ ! -e "$snapshot" ] || mv -- "$snapshot" "$snapshot.old"
+  mv -- "$OCGEN_DIR/snapshots/.tmp" "$snapshot"
+  rm -rf -- "$snapshot.old"
+  # From here the volume counts as the new release's: a rollback is checked against it.
+  write_atomic "$upgrade_marker" "$volume_upgrade $release_pinned"
+  write_atomic "$OCGEN_DIR/last-release" "$release_pinned"
+  log "upgrading this volume from OpenClaw $volume_upgrade to $release_pinned: state snapshot in $snapshot ($(du -sh -- "$snapshot" 2>/dev/null | cut -f1); agent workspaces are not copied)"
+fi
+# --- end of upgrades and rollbacks (guard) ----------------------------------------------
+
 # 2. Tailscale: tailscaled in this container, userspace networking, default socket
 #    (OpenClaw runs `tailscale serve` without --socket).
 TS_SOCKET="${TS_SOCKET:-/var/run/tailscale/tailscaled.sock}"
@@ -321,6 +509,33 @@ fi
 
 # 5. Patch the config as the gateway's user (this script again, in its --patch-config mode).
 "${as_gateway[@]}" "$BASH" "${BASH_SOURCE[0]}" --patch-config || exit 1
+
+# --- upgrades and rollbacks: migrate, then record the release (docs/upgrades.md) --------
+if [ -n "$volume_upgrade" ]; then
+  if [ -n "$volume_migrate" ]; then
+  # OpenClaw 2026.9.6 needs `openclaw doctor --fix --non-interactive` on a volume an older state format
+  # wrote (its gateway refuses to start on legacy stores); as the gateway's user, after the patch.
+  doctor_log="$OCGEN_DIR/upgrade-$release_pinned.log"
+  log "running \`openclaw doctor --fix --non-interactive\` as $gateway_user for the upgrade from OpenClaw $volume_upgrade (output: $doctor_log)"
+  upgrade_home=${HOME:-}
+  if [ -z "$upgrade_home" ] || [ "$upgrade_home" = "$root_home" ]; then
+    upgrade_home=$gateway_home
+  fi
+  if ! HOME="$upgrade_home" "${as_gateway[@]}" openclaw doctor --fix --non-interactive </dev/null >"$doctor_log" 2>&1; then
+    tail -n 20 -- "$doctor_log" >&2 || true
+    die "\`openclaw doctor --fix --non-interactive\` failed upgrading this volume from OpenClaw $volume_upgrade (log: $doctor_log); the state before the upgrade is in $OCGEN_DIR/snapshots/$volume_upgrade (pin $volume_upgrade again with OCGEN_ROLLBACK=restore to go back)"
+  fi
+  # Doctor rewrites openclaw.json: the patch again, so the keys ocgen owns are ocgen's.
+  "${as_gateway[@]}" "$BASH" "${BASH_SOURCE[0]}" --patch-config || exit 1
+  fi
+  rm -f -- "$OCGEN_DIR/upgrade-in-progress"
+  log "upgraded this volume from OpenClaw $volume_upgrade to $release_pinned"
+fi
+if [ "$(cat -- "$OCGEN_DIR/last-release" 2>/dev/null)" != "$release_pinned" ]; then
+  write_atomic "$OCGEN_DIR/last-release" "$release_pinned" \
+    || die "cannot record OpenClaw $release_pinned in $OCGEN_DIR/last-release (a later rollback could not be checked): is the data volume full or read-only?"
+fi
+# --- end of upgrades and rollbacks (migrate) --------------------------------------------
 
 # 6. Start the gateway in this process, as its user. Docker gives root's HOME (/root),
 #    which the gateway cannot write: it gets its own.

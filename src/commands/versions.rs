@@ -55,6 +55,22 @@ fn rules(r: &Range) -> Vec<(&'static str, String)> {
             .into(),
         ),
         ("custom bind", if r.custom_bind { "accepted" } else { "crashes" }.into()),
+        (
+            "state (docs/upgrades.md)",
+            format!(
+                "format {}{}{}",
+                r.state_format,
+                match r.on_upgrade {
+                    versions::OnUpgrade::None => String::new(),
+                    u => format!("; upgrade: `openclaw {}`", u.argv().join(" ")),
+                },
+                if r.refuses_newer_config {
+                    "; refuses a newer release's config"
+                } else {
+                    ""
+                }
+            ),
+        ),
     ]
 }
 
@@ -142,6 +158,9 @@ pub fn json() -> Value {
                 "health_path": r.health_path,
                 "health_pass": r.health_pass,
                 "custom_bind": r.custom_bind,
+                "state_format": r.state_format,
+                "on_upgrade": r.on_upgrade,
+                "refuses_newer_config": r.refuses_newer_config,
                 "measured": r.measured.split_whitespace().collect::<Vec<_>>().join(" "),
                 "releases": m.iter().map(|x| json!({
                     "version": x.version, "engines_node": x.engines_node, "node": x.node,

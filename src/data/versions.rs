@@ -46,6 +46,43 @@ pub struct Release {
     pub npm_overrides: BTreeMap<String, String>,
     /// Which browser origins the gateway accepts on its own.
     pub origin_check: OriginCheck,
+    /// The layout of the state this release writes on the volume
+    /// (`$OPENCLAW_STATE_DIR`): a release reads state of its own format and
+    /// migrates state of a lower one; state of a higher format it cannot read.
+    pub state_format: u32,
+    /// What must run before this release's gateway on a volume whose last
+    /// release had a lower `state_format`.
+    pub on_upgrade: OnUpgrade,
+    /// Whether this release's gateway refuses to start on a config a newer
+    /// release last wrote (`meta.lastTouchedVersion`; "Refusing to run
+    /// automatic gateway startup migrations because this OpenClaw binary … is
+    /// older than the config last written by …").
+    pub refuses_newer_config: bool,
+}
+
+/// What the bootstrap runs, as the gateway's user and before the gateway,
+/// when a release starts on a volume a release of a lower state format
+/// wrote (`[[range]] on_upgrade`).
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnUpgrade {
+    /// Nothing: the gateway reads (and migrates) the older state itself.
+    #[default]
+    None,
+    /// `openclaw doctor --fix --non-interactive`: the only owner of the
+    /// file-to-SQLite migrations from 2026.8.1 (the gateway refuses to start
+    /// on unmigrated legacy auth-profile stores).
+    DoctorFix,
+}
+
+impl OnUpgrade {
+    /// The command's arguments after `openclaw` (empty for `None`).
+    pub fn argv(self) -> &'static [&'static str] {
+        match self {
+            OnUpgrade::None => &[],
+            OnUpgrade::DoctorFix => &["doctor", "--fix", "--non-interactive"],
+        }
+    }
 }
 
 /// What answer from the release's `health_path` the compose healthcheck
@@ -138,6 +175,15 @@ pub struct Range {
     pub health_pass: HealthPass,
     pub proxy_attribution_required: bool,
     pub origin_check: OriginCheck,
+    /// See [`Release::state_format`]; 0 when not given.
+    #[serde(default)]
+    pub state_format: u32,
+    /// See [`Release::on_upgrade`].
+    #[serde(default)]
+    pub on_upgrade: OnUpgrade,
+    /// See [`Release::refuses_newer_config`].
+    #[serde(default)]
+    pub refuses_newer_config: bool,
     /// What was measured to place this range's boundaries, on which releases, how.
     pub measured: String,
 }
@@ -226,6 +272,9 @@ fn resolve_one(nodes: &[String], ranges: &[Range], listed: &Listed) -> Result<Re
         proxy_attribution_required: range.proxy_attribution_required,
         npm_overrides: listed.npm_overrides.clone(),
         origin_check: range.origin_check,
+        state_format: range.state_format,
+        on_upgrade: range.on_upgrade,
+        refuses_newer_config: range.refuses_newer_config,
     })
 }
 
@@ -296,6 +345,18 @@ pub fn nearest_older(version: &str) -> Option<&'static Release> {
     releases().iter().rev().find(|r| version_key(&r.version) <= key)
 }
 
+/// Where the state format changes: the first listed release of each format,
+/// oldest first (the bootstrap's table of formats, `[[range]] state_format`).
+pub fn state_format_starts() -> Vec<(&'static str, u32)> {
+    let mut out: Vec<(&'static str, u32)> = Vec::new();
+    for r in releases() {
+        if out.last().is_none_or(|(_, f)| *f != r.state_format) {
+            out.push((r.version.as_str(), r.state_format));
+        }
+    }
+    out
+}
+
 /// Whether Node `version` (e.g. `22.23.3`) satisfies an npm `engines.node`
 /// range made of `||` alternatives of space-separated comparators
 /// (`>=22.12.0`, `<25`, `>24.1`, `<=26`, `=22.1.0` or a bare version).
@@ -331,6 +392,27 @@ fn semver3(v: &str) -> [u64; 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_formats_and_upgrade_steps() {
+        // Measured (tests/upgrade_path.rs, docs/upgrades.md): shared state in SQLite from
+        // 2026.6.1, doctor --fix needed from 2026.8.1.
+        assert_eq!(
+            state_format_starts(),
+            vec![("2026.1.29", 0), ("2026.6.1", 1), ("2026.8.1", 2)]
+        );
+        let f = |v: &str| find(v).unwrap();
+        assert_eq!(f("2026.5.28").state_format, 0);
+        assert_eq!(f("2026.7.35").on_upgrade, OnUpgrade::None);
+        assert_eq!(f("2026.8.1").on_upgrade, OnUpgrade::DoctorFix);
+        assert_eq!(
+            f("2026.9.6").on_upgrade.argv(),
+            ["doctor", "--fix", "--non-interactive"]
+        );
+        assert!(f("2026.7.35").refuses_newer_config && !f("2026.5.18").refuses_newer_config);
+        // Formats never go down.
+        assert!(releases().windows(2).all(|w| w[0].state_format <= w[1].state_format));
+    }
 
     #[test]
     fn table_covers_seed_and_latest() {

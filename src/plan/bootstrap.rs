@@ -46,6 +46,62 @@ pub struct Bootstrap {
     pub tls: bool,
     /// Who the gateway runs as (the bootstrap drops to it before `exec`).
     pub gateway_user: GatewayUser,
+    /// Upgrades and rollbacks on the data volume (`templates/bootstrap/volume.sh.j2`).
+    pub volume: BootstrapVolume,
+}
+
+/// The variable Coolify sets to `restore` to roll the volume's state back to
+/// the snapshot taken before an upgrade (docs/upgrades.md).
+pub const ROLLBACK_ENV: &str = "OCGEN_ROLLBACK";
+
+/// What the bootstrap knows of the volume's releases: it records the release
+/// that last ran (`$OPENCLAW_DATA_DIR/.ocgen/last-release`), snapshots the
+/// state before a release of a higher state format migrates it, runs what
+/// that release needs first (`on_upgrade`), and refuses a release of a lower
+/// format unless told to restore the snapshot ([`ROLLBACK_ENV`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct BootstrapVolume {
+    /// The pinned release.
+    pub release: String,
+    /// Its state format (`[[range]] state_format`).
+    pub state_format: u32,
+    /// The first listed release of each state format, oldest first.
+    pub format_starts: Vec<FormatStart>,
+    /// The newest listed release: a volume last run by a newer one is of an
+    /// unknown format (refused).
+    pub newest_known: String,
+    /// `openclaw ARGS…` run before the gateway on a volume of a lower format
+    /// (empty: nothing).
+    pub on_upgrade: Vec<String>,
+    /// The pinned release's gateway refuses a config a newer release wrote:
+    /// every rollback is refused (or restored), not only one across formats.
+    pub refuses_newer_config: bool,
+    pub rollback_env: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FormatStart {
+    pub from: String,
+    pub format: u32,
+}
+
+fn volume(m: &Model) -> BootstrapVolume {
+    use crate::data::versions::{releases, state_format_starts};
+    BootstrapVolume {
+        release: m.release.version.clone(),
+        state_format: m.release.state_format,
+        format_starts: state_format_starts()
+            .into_iter()
+            .map(|(from, format)| FormatStart {
+                from: from.to_string(),
+                format,
+            })
+            .collect(),
+        newest_known: releases().last().map(|r| r.version.clone()).unwrap_or_default(),
+        on_upgrade: m.release.on_upgrade.argv().iter().map(|a| a.to_string()).collect(),
+        refuses_newer_config: m.release.refuses_newer_config,
+        rollback_env: ROLLBACK_ENV,
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -209,6 +265,7 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         exec,
         tls: super::tls::enabled(m),
         gateway_user: GATEWAY_USER,
+        volume: volume(m),
     }
 }
 

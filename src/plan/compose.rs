@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::bootstrap::ROLLBACK_ENV;
 use super::env::{EnvVar, push_env};
 use super::{
     DATA_DIR, SIDECAR_SOCKET, SIDECAR_SOCKET_DIR, SIDECAR_SOCKET_VOLUME, TOKEN_ENV, bracket_v6, sidecar_tailnet_origin,
@@ -148,6 +149,18 @@ pub(super) fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
             },
         },
     );
+    // Upgrades and rollbacks (docs/upgrades.md): the bootstrap restores the state
+    // snapshot taken before an upgrade only when this says so.
+    let rollback_ref = push_env(
+        env,
+        EnvVar {
+            name: ROLLBACK_ENV.into(),
+            value: String::new(),
+            secret: false,
+            required: false,
+            comment: "Rollback to an older release (docs/upgrades.md): empty, or `restore` to put back the state snapshot the bootstrap took before this volume was upgraded past the pinned release (what changed since that upgrade is set aside under /data/.ocgen/replaced/, workspaces are kept). Only read when the pinned release cannot read the volume's newer state; leave it empty otherwise.".into(),
+        },
+    );
     let auth_ref = |env: &mut Vec<EnvVar>| {
         m.auth_key_var.as_ref().map(|name| {
             push_env(
@@ -174,6 +187,7 @@ pub(super) fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
         environment: vec![
             (TOKEN_ENV.into(), token_ref),
             ("OPENCLAW_DATA_DIR".into(), DATA_DIR.into()),
+            (ROLLBACK_ENV.into(), rollback_ref),
         ],
         ports: vec![],
         volumes: vec![format!("{}:{DATA_DIR}", raw.coolify.data_volume)],

@@ -15,7 +15,10 @@ mod env;
 mod patch;
 pub mod tls;
 
-pub use bootstrap::{Bootstrap, BootstrapSidecar, BootstrapTailscale, SERVE_PROXIES, TAILNET_ORIGIN_ENV};
+pub use bootstrap::{
+    Bootstrap, BootstrapSidecar, BootstrapTailscale, BootstrapVolume, FormatStart, ROLLBACK_ENV, SERVE_PROXIES,
+    TAILNET_ORIGIN_ENV,
+};
 pub use compose::{Compose, Healthcheck, Network, Service};
 pub use dockerfile::{Dockerfile, Stage};
 pub use env::EnvVar;

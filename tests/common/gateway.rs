@@ -48,9 +48,14 @@ pub struct Beside {
     pub sidecar: Option<SidecarNode>,
     /// Added to (or overriding) [`Sandbox::env`].
     pub env: Vec<(String, String)>,
-    /// The data volume to run on (a [`super::Volume`]'s path, used by an
-    /// earlier gateway); None: a fresh one in the sandbox.
+    /// A data volume that outlives this gateway ([`super::Volume`]'s path,
+    /// used by an earlier gateway): the sandbox's data directory, also linked
+    /// as its `data/`, so gateways of different releases or profiles run one
+    /// after another on the same state. None: a fresh one in the sandbox.
     pub volume: Option<std::path::PathBuf>,
+    /// Added to the time the gateway has to listen (an upgrade's
+    /// `openclaw doctor --fix` runs before it).
+    pub extra_wait: Duration,
 }
 
 /// The state the sidecar's node is in when the bootstrap starts.
@@ -249,6 +254,9 @@ pub fn start_gateway_beside(
     }
     let script = sb.write_script(script_text)?;
     symlink(tools.launcher(version), sb.path("bin/openclaw")).map_err(|e| e.to_string())?;
+    if let Some(volume) = &beside.volume {
+        symlink(volume, sb.path("data")).map_err(|e| format!("link the volume: {e}"))?;
+    }
     let mut env = sb.env(case, &sb.path("bin"));
     for (k, v) in &beside.env {
         env.retain(|(name, _)| name != k);
@@ -260,6 +268,7 @@ pub fn start_gateway_beside(
     };
 
     let (warm_guard, limit) = warm_gate(version);
+    let limit = limit + beside.extra_wait;
     // After the gate: the cold start links the shared cache, the others copy it.
     sb.link_caches(version)?;
     let slot = acquire_slot();

@@ -16,28 +16,6 @@ pub struct Sandbox {
     _dir: Option<tempfile::TempDir>,
 }
 
-/// A data volume that outlives one run, used by the next (the same named
-/// volume under a redeploy: a profile move, an upgrade). Removed on drop.
-pub struct Volume {
-    pub path: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Volume {
-    pub fn new(label: &str) -> Result<Volume, String> {
-        let dir = tempfile::Builder::new()
-            .prefix(&format!(
-                "ocgen-volume-{}-",
-                label.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "-")
-            ))
-            .tempdir()
-            .map_err(|e| format!("tempdir: {e}"))?;
-        let path = dir.path().canonicalize().map_err(|e| e.to_string())?;
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
-        Ok(Volume { path, _dir: dir })
-    }
-}
-
 impl Sandbox {
     pub fn new(label: &str) -> Result<Sandbox, String> {
         let dir = tempfile::Builder::new()
@@ -200,4 +178,67 @@ pub fn tail(path: &Path, lines: usize) -> String {
         out.insert_str(0, &format!("[… {from} earlier lines]\n"));
     }
     out
+}
+
+/// A data volume that outlives the gateways started on it
+/// ([`Beside::volume`](super::Beside)), as the same named volume under a
+/// redeploy: upgrades, rollbacks and profile moves run one gateway after
+/// another on the same state. Removed on drop.
+pub struct Volume {
+    pub path: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Volume {
+    pub fn new(label: &str) -> Result<Volume, String> {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!(
+                "ocgen-volume-{}-",
+                label.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "-")
+            ))
+            .tempdir()
+            .map_err(|e| format!("tempdir: {e}"))?;
+        let path = dir.path().canonicalize().map_err(|e| e.to_string())?;
+        // Docker's named volume: root's, readable by the gateway's user.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+        let keep = std::env::var_os("OCGEN_KEEP_SANDBOX").is_some_and(|v| v == "1");
+        Ok(Volume {
+            path,
+            _dir: if keep {
+                let _ = dir.keep();
+                None
+            } else {
+                Some(dir)
+            },
+        })
+    }
+
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.path.join(rel)
+    }
+
+    /// Every entry of the volume (type, path, mode, owner, size, mtime) and
+    /// every file's SHA-256: equal digests mean the tree is byte-for-byte the
+    /// same (names, contents, modes, owners, times).
+    pub fn tree_digest(&self) -> Result<String, String> {
+        let script = "cd \"$1\" && { find . -xdev -printf '%y %p %m %U:%G %s %T@ %l\\n' | LC_ALL=C sort; \
+                      find . -xdev -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum; } | sha256sum";
+        let out = std::process::Command::new("bash")
+            .args(["-c", script, "digest"])
+            .arg(&self.path)
+            .output()
+            .map_err(|e| format!("digest: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "digest of {}: {}",
+                self.path.display(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_string())
+    }
 }
