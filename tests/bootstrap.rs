@@ -1529,7 +1529,7 @@ fn serve_without_an_auth_key_never_runs_up_and_times_out() {
                 out.describe()
             );
             assert!(
-                out.elapsed >= Duration::from_millis(900) && out.elapsed < Duration::from_secs(4),
+                out.elapsed >= Duration::from_millis(900) && out.elapsed < Duration::from_secs(6),
                 "{}: gave up after {:.2?}, want about TS_WAIT_SECONDS=2",
                 case.name(),
                 out.elapsed
