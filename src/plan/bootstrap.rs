@@ -46,6 +46,9 @@ pub struct Bootstrap {
     pub tls: bool,
     /// Who the gateway runs as (the bootstrap drops to it before `exec`).
     pub gateway_user: GatewayUser,
+    /// The bootstrap may also start as the gateway's user and skip what needs root
+    /// (`target = "kubernetes"`: the pod runs as uid 1000 with every capability dropped).
+    pub unprivileged: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -209,6 +212,7 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         exec,
         tls: super::tls::enabled(m),
         gateway_user: GATEWAY_USER,
+        unprivileged: m.raw.target == crate::config::Target::Kubernetes,
     }
 }
 
