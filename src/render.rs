@@ -59,7 +59,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "kubernetes/deployment.yaml.j2",
         include_str!("../templates/kubernetes/deployment.yaml.j2"),
     ),
-    ("kubernetes/pvc.yaml.j2", include_str!("../templates/kubernetes/pvc.yaml.j2")),
+    (
+        "kubernetes/pvc.yaml.j2",
+        include_str!("../templates/kubernetes/pvc.yaml.j2"),
+    ),
     (
         "kubernetes/service.yaml.j2",
         include_str!("../templates/kubernetes/service.yaml.j2"),
@@ -68,7 +71,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "kubernetes/ingress.yaml.j2",
         include_str!("../templates/kubernetes/ingress.yaml.j2"),
     ),
-    ("kubernetes/rbac.yaml.j2", include_str!("../templates/kubernetes/rbac.yaml.j2")),
+    (
+        "kubernetes/rbac.yaml.j2",
+        include_str!("../templates/kubernetes/rbac.yaml.j2"),
+    ),
 ];
 
 /// The output files of `target = "coolify"`: name on disk, template, Unix mode.
@@ -99,7 +105,9 @@ pub fn outputs(plan: &Plan) -> Vec<(&'static str, &'static str, u32)> {
         None => OUTPUTS.to_vec(),
         Some(k) => KUBERNETES_OUTPUTS
             .iter()
-            .filter(|(name, _, _)| !name.ends_with(".yaml") || *name == "kustomization.yaml" || k.resources.contains(name))
+            .filter(|(name, _, _)| {
+                !name.ends_with(".yaml") || *name == "kustomization.yaml" || k.resources.contains(name)
+            })
             .copied()
             .collect(),
     }

@@ -46,7 +46,13 @@ fn snapshot_kubernetes(name: &str, text: &str) {
     let files = render(text);
     let names: Vec<_> = files.iter().map(|f| f.name).collect();
     assert!(
-        names.starts_with(&["Dockerfile", "bootstrap.sh", "kustomization.yaml", "deployment.yaml", "pvc.yaml"]),
+        names.starts_with(&[
+            "Dockerfile",
+            "bootstrap.sh",
+            "kustomization.yaml",
+            "deployment.yaml",
+            "pvc.yaml"
+        ]),
         "{names:?}"
     );
     for f in files {
@@ -61,8 +67,9 @@ pub const KUBERNETES: &str = "[kubernetes]\nimage = \"registry.example.com/openc
 fn every_profile_and_release_on_kubernetes() {
     for profile in ProfileName::ALL.map(ProfileName::as_str) {
         for version in ["2026.2.19", "2026.9.6"] {
-            let text =
-                format!("profile = \"{profile}\"\ntarget = \"kubernetes\"\n[openclaw]\nversion = \"{version}\"\n{KUBERNETES}");
+            let text = format!(
+                "profile = \"{profile}\"\ntarget = \"kubernetes\"\n[openclaw]\nversion = \"{version}\"\n{KUBERNETES}"
+            );
             snapshot_kubernetes(&format!("{profile}-{version}"), &text);
         }
     }
@@ -88,8 +95,14 @@ fn kubernetes_reuses_the_coolify_image() {
         assert_eq!(c[0].name, "Dockerfile");
         assert_eq!(c[0].contents, k[0].contents, "{profile}");
         let (cb, kb) = (&c[2].contents, &k[1].contents);
-        assert!(kb.contains("unprivileged=1") && !cb.contains("unprivileged=1"), "{profile}");
-        for step in cb.lines().filter(|l| l.starts_with("#   gateway") || l.starts_with("JQ_PATCH=")) {
+        assert!(
+            kb.contains("unprivileged=1") && !cb.contains("unprivileged=1"),
+            "{profile}"
+        );
+        for step in cb
+            .lines()
+            .filter(|l| l.starts_with("#   gateway") || l.starts_with("JQ_PATCH="))
+        {
             assert!(kb.contains(step), "{profile}: {step}");
         }
     }

@@ -158,6 +158,9 @@ const TOKEN_VOLUME: &str = "tailscale-api";
 /// Where a pod's ServiceAccount token is read from (containerboot's kube client).
 const SA_TOKEN_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 
+/// How long the startup probe waits for the gateway to admit clients (docs/kubernetes.md).
+const STARTUP_SECONDS: u32 = 300;
+
 /// A variable read from the deployment's Secret.
 fn secret_env(m: &Model, name: &str, key: &str, optional: bool) -> EnvEntry {
     EnvEntry {
@@ -176,11 +179,7 @@ pub fn image(m: &Model) -> String {
 
 /// `[kubernetes] domain`, else `[coolify] domain`.
 pub fn domain(m: &Model) -> Option<&str> {
-    m.raw
-        .kubernetes
-        .domain
-        .as_deref()
-        .or(m.raw.coolify.domain.as_deref())
+    m.raw.kubernetes.domain.as_deref().or(m.raw.coolify.domain.as_deref())
 }
 
 pub(super) fn kubernetes(m: &Model) -> Kubernetes {
@@ -194,7 +193,10 @@ pub(super) fn kubernetes(m: &Model) -> Kubernetes {
         comment: "the gateway token: a long random string (`openssl rand -hex 32`); clients log in with it".into(),
     }];
     let operator = placement == TailscalePlacement::Sidecar && k.tailscale == KubernetesTailscale::Operator;
-    let auth_key = m.auth_key_var.clone().filter(|_| placement != TailscalePlacement::None && !operator);
+    let auth_key = m
+        .auth_key_var
+        .clone()
+        .filter(|_| placement != TailscalePlacement::None && !operator);
     if let Some(key) = &auth_key {
         secret_keys.push(SecretKey {
             key: key.clone(),
@@ -252,7 +254,6 @@ pub(super) fn kubernetes(m: &Model) -> Kubernetes {
     ];
     let hc = healthcheck(m);
     let command: Vec<String> = hc.test[1..].to_vec();
-    let start_seconds: u32 = hc.start_period.trim_end_matches('s').parse().unwrap_or(90);
     let probes = |command: Vec<String>, start: u32| {
         (
             // "Admits clients": the compose healthcheck's command, every second while starting.
@@ -276,7 +277,9 @@ pub(super) fn kubernetes(m: &Model) -> Kubernetes {
             }),
         )
     };
-    let (startup, readiness, liveness) = probes(command, start_seconds);
+    // A startup probe that gives up restarts the container: allow far more than the compose
+    // file's start period (measured: 89 s to a passing probe under a load of 20 on 2 cores).
+    let (startup, readiness, liveness) = probes(command, STARTUP_SECONDS);
 
     let mut containers = Vec::new();
     let mut service_account = None;
@@ -298,10 +301,7 @@ pub(super) fn kubernetes(m: &Model) -> Kubernetes {
             let host = domain(m).map(super::domain::origin).unwrap_or_default();
             env.push(EnvEntry::value(super::domain::PUBLIC_URL_ENV, host.clone()));
             let proxies: Vec<&str> = k.trusted_proxies.iter().map(|p| p.0.as_str()).collect();
-            env.push(EnvEntry::value(
-                super::domain::TRUSTED_PROXIES_ENV,
-                proxies.join(","),
-            ));
+            env.push(EnvEntry::value(super::domain::TRUSTED_PROXIES_ENV, proxies.join(",")));
             services.push(KubeService {
                 name: name.clone(),
                 kind: "ClusterIP",
@@ -326,7 +326,9 @@ pub(super) fn kubernetes(m: &Model) -> Kubernetes {
             });
         }
         TailscalePlacement::None => {
-            services.push(lan_service("The gateway's port, as the Coolify target publishes it on the host."));
+            services.push(lan_service(
+                "The gateway's port, as the Coolify target publishes it on the host.",
+            ));
         }
         TailscalePlacement::InContainer => {
             // serve: tailscaled runs in the gateway's container, as its user
@@ -350,7 +352,9 @@ pub(super) fn kubernetes(m: &Model) -> Kubernetes {
             });
         }
         TailscalePlacement::Sidecar if operator => {
-            services.push(lan_service("The gateway's port on the LAN, as the Coolify target publishes it."));
+            services.push(lan_service(
+                "The gateway's port on the LAN, as the Coolify target publishes it.",
+            ));
             let mut annotations = vec![
                 ("tailscale.com/expose".to_string(), "true".to_string()),
                 ("tailscale.com/hostname".to_string(), m.raw.tailscale.hostname.clone()),
@@ -367,7 +371,9 @@ pub(super) fn kubernetes(m: &Model) -> Kubernetes {
             });
         }
         TailscalePlacement::Sidecar => {
-            services.push(lan_service("The gateway's port on the LAN, as the Coolify target publishes it."));
+            services.push(lan_service(
+                "The gateway's port on the LAN, as the Coolify target publishes it.",
+            ));
             let kernel = m.tailscale_networking() == TailscaleNetworking::Kernel;
             let state_secret =
                 (m.raw.tailscale.state == TailscaleState::Volume).then(|| format!("{name}-tailscale-state"));
