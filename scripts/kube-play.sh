@@ -14,7 +14,10 @@
 #   set without CAP_SYS_RESOURCE (this machine is a container): a containers.conf with
 #   default_ulimits inside the hard limits;
 # - secretKeyRef: podman 4.3 reads the podman secret named by secretKeyRef.name as a JSON
-#   map key -> base64(value).
+#   map key -> base64(value);
+# - fsGroup: podman 4.3 does not apply it to the claim's volume (the gateway, uid 1000,
+#   then cannot write /data): the volume is created first and prepared as a kubelet
+#   does (group 1000, setgid, group-writable), with the lost+found an ext4 volume has.
 # Everything it creates is named after the Deployment and removed at the end.
 set -euo pipefail
 
@@ -35,7 +38,12 @@ export CONTAINERS_CONF="$work/containers.conf"
 # The base as the cluster would get it, with the local image.
 kubectl kustomize "$out" >"$work/base.yaml"
 gateway_image=$(awk '/^ *image:/ {print $2; exit}' "$work/base.yaml")
-sed "s|image: ${gateway_image}\$|image: \"${image}\"|" "$work/base.yaml" >"$work/play.yaml"
+# The claim itself is left out: kube play would create its volume (and refuse an existing
+# one); the volume is created below instead, prepared as fsGroup would.
+sed "s|image: ${gateway_image}\$|image: \"${image}\"|" "$work/base.yaml" \
+  | python3 -c 'import sys, yaml
+docs = [d for d in yaml.safe_load_all(sys.stdin) if d and d["kind"] != "PersistentVolumeClaim"]
+yaml.safe_dump_all(docs, sys.stdout, sort_keys=False)' >"$work/play.yaml"
 name=$(awk '/^kind: Deployment/ {d=1} d && /^  name:/ {print $2; exit}' "$work/play.yaml" | tr -d '"')
 secret=$(awk '/secretKeyRef:/ {s=1} s && /name:/ {print $2; exit}' "$work/play.yaml" | tr -d '"')
 pod="$name-pod-0"
@@ -56,6 +64,11 @@ trap cleanup EXIT
 
 token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '{"OPENCLAW_GATEWAY_TOKEN":"%s"}' "$(printf %s "$token" | base64 -w0)" | podman secret create "$secret" - >/dev/null
+
+podman volume create "$name-data" >/dev/null
+vol=$(podman volume inspect --format '{{.Mountpoint}}' "$name-data")
+mkdir -m 0700 "$vol/lost+found"
+chgrp 1000 "$vol" && chmod 2775 "$vol"
 
 play() {
   podman kube play "$work/play.yaml" >/dev/null

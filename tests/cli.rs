@@ -1153,8 +1153,8 @@ fn kubernetes_lint_rules_fire_and_coolify_only_rules_stay_quiet() {
     // Clean on a cluster: the Docker host's rules (0.0.0.0 published, the engine's
     // start_interval) do not apply; a complete domain is quiet.
     for (profile, extra) in [
-        ("lan-patch", format!("{with_class}")),
-        ("serve", format!("{with_class}")),
+        ("lan-patch", with_class.to_string()),
+        ("serve", with_class.to_string()),
         (
             "domain",
             format!("{with_class}domain = \"openclaw.example.com\"\ntrusted_proxies = [\"10.42.0.0/16\"]\n"),
