@@ -15,9 +15,10 @@
 #   default_ulimits inside the hard limits;
 # - secretKeyRef: podman 4.3 reads the podman secret named by secretKeyRef.name as a JSON
 #   map key -> base64(value);
-# - fsGroup: podman 4.3 does not apply it to the claim's volume (the gateway, uid 1000,
-#   then cannot write /data): the volume is created first and prepared as a kubelet
-#   does (group 1000, setgid, group-writable), with the lost+found an ext4 volume has.
+# - fsGroup: podman 4.3 does not apply it to the claim's volume, and on its first mount
+#   gives the volume's root the image's /data owner (root, 0755): the gateway, uid 1000,
+#   cannot write it and exits. After the first play the volume is prepared as a kubelet
+#   does (group 1000, setgid, group-writable); the container's restart then finds it so.
 # Everything it creates is named after the Deployment and removed at the end.
 set -euo pipefail
 
@@ -67,11 +68,11 @@ printf '{"OPENCLAW_GATEWAY_TOKEN":"%s"}' "$(printf %s "$token" | base64 -w0)" | 
 
 podman volume create "$name-data" >/dev/null
 vol=$(podman volume inspect --format '{{.Mountpoint}}' "$name-data")
-mkdir -m 0700 "$vol/lost+found"
-chgrp 1000 "$vol" && chmod 2775 "$vol"
+mkdir -m 0700 "$vol/lost+found" # as on an ext4 volume
 
 play() {
   podman kube play "$work/play.yaml" >/dev/null
+  chgrp 1000 "$vol" && chmod 2775 "$vol" # fsGroup, after podman's first-mount chown
   local start=$SECONDS
   until podman exec "$ctr" node -e "$probe" 2>/dev/null; do
     [ $((SECONDS - start)) -lt 300 ] || {
