@@ -87,10 +87,16 @@ play() {
 play
 podman exec "$ctr" sh -c 'test ! -w /usr/local/bin && ! touch /usr/local/bin/x 2>/dev/null' \
   && log "root filesystem is read-only for the gateway"
-before=$(podman exec "$ctr" sh -c 'sha256sum /data/.openclaw/openclaw.json; ls /data/.openclaw | sort | tr "\n" " "')
+# What must survive: a marker the gateway's user writes, openclaw.json as the bootstrap left
+# it, and every entry of the state directory (the gateway may add more, e.g. .last-good).
+marker=$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+podman exec "$ctr" sh -c "echo $marker > /data/.openclaw/kube-play-marker"
+state() { podman exec "$ctr" sh -c 'cat /data/.openclaw/kube-play-marker; sha256sum /data/.openclaw/openclaw.json; ls -A /data/.openclaw'; }
+before=$(state)
 podman kube down "$work/play.yaml" >/dev/null
 log "down; the volume $name-data stays"
 play
-after=$(podman exec "$ctr" sh -c 'sha256sum /data/.openclaw/openclaw.json; ls /data/.openclaw | sort | tr "\n" " "')
-[ "$before" = "$after" ] || die "state changed across down + play: $before != $after"
-log "state survived down + play: $after"
+after=$(state)
+missing=$(comm -23 <(sort <<<"$before") <(sort <<<"$after"))
+[ -z "$missing" ] || die "lost across down + play: $missing"
+log "state survived down + play: marker $marker, $(sed -n 2p <<<"$after" | cut -c1-16)… openclaw.json, $(($(wc -l <<<"$after") - 2)) entries in /data/.openclaw"

@@ -157,7 +157,7 @@ pub(super) fn sidecar_runtime(m: &Model) -> Vec<(String, String)> {
 }
 
 /// The sidecar's healthcheck command: containerboot's health endpoint.
-pub(super) fn sidecar_health_test() -> Vec<String> {
+fn sidecar_health_test() -> Vec<String> {
     [
         "CMD",
         "wget",

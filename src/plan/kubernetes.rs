@@ -15,7 +15,7 @@
 
 use serde::Serialize;
 
-use super::compose::{healthcheck, sidecar_health_test, sidecar_identity, sidecar_runtime};
+use super::compose::{healthcheck, sidecar_identity, sidecar_runtime};
 use super::{DATA_DIR, GATEWAY_USER, SIDECAR_SOCKET_DIR, TOKEN_ENV, sidecar_tailnet_origin, tailscale_image};
 use crate::config::{KubernetesTailscale, ProfileName, ServiceType, TailscaleNetworking, TailscaleState};
 use crate::data::profile::TailscalePlacement;
@@ -430,22 +430,24 @@ pub(super) fn kubernetes(m: &Model) -> Kubernetes {
                     memory: true,
                 });
             }
-            let ts_probe = sidecar_health_test()[1..].to_vec();
-            let (ts_startup, _, ts_liveness) = probes(ts_probe, 60);
             containers.push(Container {
                 name: "tailscale",
                 image: tailscale_image(m),
                 env: ts_env,
                 mounts: ts_mounts,
                 port: None,
-                startup: ts_startup,
+                // No probes: a pod is Ready only when every container is, and the LAN path
+                // must not wait for the tailnet (the compose file's depends_on waits for
+                // the sidecar to start, not to be healthy); a probe that restarts it would
+                // also lose an interactive login in progress.
+                startup: None,
                 readiness: None,
-                liveness: ts_liveness,
+                liveness: None,
                 run_as_user: Some(0),
                 read_only_root: false,
                 caps_add: if kernel { vec!["NET_ADMIN"] } else { vec![] },
                 comment: Some(
-                    "containerboot, as Tailscale's Kubernetes docs run it: root in its own container (kernel networking needs NET_ADMIN), the only container with the ServiceAccount's token.",
+                    "containerboot, as Tailscale's Kubernetes docs run it: root in its own container with the runtime's default capabilities plus NET_ADMIN for kernel networking (all dropped in userspace mode), the only container with the ServiceAccount's token.",
                 ),
             });
             service_account = Some(Rbac {
