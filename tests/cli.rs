@@ -1099,3 +1099,153 @@ fn the_binary_is_a_position_independent_executable() {
         "ocgen is not linked as a PIE"
     );
 }
+
+// ---------- target = "kubernetes" ----------
+
+fn kubernetes(profile: &str, extra: &str) -> String {
+    format!(
+        "profile = \"{profile}\"\ntarget = \"kubernetes\"\n[openclaw]\nversion = \"2026.9.6\"\n[kubernetes]\nimage = \"registry.example.com/openclaw:1\"\n{extra}"
+    )
+}
+
+fn lint_json(d: &Path) -> (Option<i32>, Vec<serde_json::Value>) {
+    let out = ocgen(d).args(["lint", "--format", "json"]).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (out.status.code(), doc["diagnostics"].as_array().unwrap().clone())
+}
+
+#[test]
+fn kubernetes_lint_rules_fire_and_coolify_only_rules_stay_quiet() {
+    let with_class = "storage_class = \"standard\"\n";
+    for (profile, extra, code, exit) in [
+        (
+            "lan-patch",
+            "storage_class = \"nfs\"\nreplicas = 2\naccess_mode = \"ReadWriteMany\"\n",
+            "OC130",
+            1,
+        ),
+        (
+            "lan-patch",
+            "storage_class = \"nfs\"\naccess_mode = \"ReadWriteMany\"\n",
+            "OC131",
+            0,
+        ),
+        ("lan-patch", "", "OC132", 0),
+        (
+            "domain",
+            "storage_class = \"standard\"\ndomain = \"openclaw.example.com\"\n",
+            "OC133",
+            1,
+        ),
+    ] {
+        let d = sandbox(&kubernetes(profile, extra));
+        let (status, diags) = lint_json(d.path());
+        let hit = diags
+            .iter()
+            .find(|d| d["code"] == code)
+            .unwrap_or_else(|| panic!("{code} did not fire for {extra:?}: {diags:?}"));
+        assert!(hit["line"].as_u64().is_some(), "{code} has a location");
+        assert_eq!(status, Some(exit), "{code}: {diags:?}");
+        if code == "OC130" {
+            assert!(hit["message"].as_str().unwrap().contains("ReadWriteMany"), "{hit}");
+        }
+    }
+    // Clean on a cluster: the Docker host's rules (0.0.0.0 published, the engine's
+    // start_interval) do not apply; a complete domain is quiet.
+    for (profile, extra) in [
+        ("lan-patch", with_class.to_string()),
+        ("serve", with_class.to_string()),
+        (
+            "domain",
+            format!("{with_class}domain = \"openclaw.example.com\"\ntrusted_proxies = [\"10.42.0.0/16\"]\n"),
+        ),
+    ] {
+        let text = kubernetes(profile, &extra).replace(
+            "[kubernetes]",
+            "[gateway]\ntls = \"self-signed\"\n[coolify]\ndocker_engine = 24\n[kubernetes]",
+        );
+        // TLS on the gateway's own port: lan-patch only (OC120 otherwise; OC121 elsewhere).
+        let text = if profile != "lan-patch" {
+            text.replace("tls = \"self-signed\"\n", "")
+        } else {
+            text
+        };
+        let d = sandbox(&text);
+        let (status, diags) = lint_json(d.path());
+        let codes: Vec<_> = diags.iter().map(|d| d["code"].as_str().unwrap().to_string()).collect();
+        assert!(
+            !codes
+                .iter()
+                .any(|c| ["OC111", "OC124", "OC130", "OC131", "OC132", "OC133"].contains(&c.as_str())),
+            "{profile}: {codes:?}"
+        );
+        assert_eq!(status, Some(0), "{profile}: {codes:?}");
+    }
+    // The same deploy.toml on Coolify still gets the Docker host's rule.
+    let d = sandbox(&minimal("lan-patch"));
+    let (_, diags) = lint_json(d.path());
+    assert!(diags.iter().any(|d| d["code"] == "OC111"));
+}
+
+#[test]
+fn kubernetes_needs_a_pinned_image_and_renders_checks_and_explains() {
+    // No image: bad input (exit 2), at `target`.
+    let text = kubernetes("lan-patch", "").replace("image = \"registry.example.com/openclaw:1\"\n", "");
+    let d = sandbox(&text);
+    ocgen(d.path())
+        .args(["render", "-o", "out"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("[kubernetes] image"));
+    assert!(listing(&d.path().join("out")).is_empty(), "nothing written");
+    let d = sandbox(
+        &kubernetes("lan-patch", "image = \"registry.example.com/openclaw:latest\"\n").replacen(
+            "image = \"registry.example.com/openclaw:1\"\n",
+            "",
+            1,
+        ),
+    );
+    ocgen(d.path())
+        .args(["render", "-o", "out"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("OC006"));
+    // Render, then check: up to date; a hand edit is stale (exit 1).
+    let d = sandbox(&kubernetes("sidecar", "storage_class = \"standard\"\n"));
+    ocgen(d.path()).args(["render", "-o", "out"]).assert().success();
+    let names: Vec<_> = listing(&d.path().join("out"))
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Dockerfile",
+            "bootstrap.sh",
+            "deployment.yaml",
+            "kustomization.yaml",
+            "pvc.yaml",
+            "rbac.yaml",
+            "service.yaml"
+        ]
+    );
+    ocgen(d.path()).args(["check", "-o", "out"]).assert().success();
+    let dep = d.path().join("out/deployment.yaml");
+    fs::write(
+        &dep,
+        fs::read_to_string(&dep).unwrap().replace("replicas: 1", "replicas: 2"),
+    )
+    .unwrap();
+    ocgen(d.path())
+        .args(["check", "-o", "out"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("deployment.yaml"));
+    for code in ["OC130", "OC131", "OC132", "OC133"] {
+        ocgen(d.path())
+            .args(["explain", code])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Fix:"));
+    }
+}

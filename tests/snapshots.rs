@@ -41,6 +41,73 @@ fn fixtures() {
     });
 }
 
+/// `target = "kubernetes"`: the same image files and the Kustomize base.
+fn snapshot_kubernetes(name: &str, text: &str) {
+    let files = render(text);
+    let names: Vec<_> = files.iter().map(|f| f.name).collect();
+    assert!(
+        names.starts_with(&[
+            "Dockerfile",
+            "bootstrap.sh",
+            "kustomization.yaml",
+            "deployment.yaml",
+            "pvc.yaml"
+        ]),
+        "{names:?}"
+    );
+    for f in files {
+        insta::assert_snapshot!(format!("k8s-{name}__{}", f.name), f.contents);
+    }
+}
+
+/// The common part of the Kubernetes snapshots' deploy.toml (domain reads the last three keys).
+pub const KUBERNETES: &str = "[kubernetes]\nimage = \"registry.example.com/openclaw:1\"\nstorage_class = \"standard\"\ndomain = \"openclaw.example.com\"\ntrusted_proxies = [\"10.244.0.0/16\"]\n";
+
+#[test]
+fn every_profile_and_release_on_kubernetes() {
+    for profile in ProfileName::ALL.map(ProfileName::as_str) {
+        for version in ["2026.2.19", "2026.9.6"] {
+            let text = format!(
+                "profile = \"{profile}\"\ntarget = \"kubernetes\"\n[openclaw]\nversion = \"{version}\"\n{KUBERNETES}"
+            );
+            snapshot_kubernetes(&format!("{profile}-{version}"), &text);
+        }
+    }
+}
+
+#[test]
+fn kubernetes_fixtures() {
+    insta::glob!("fixtures/kubernetes/*.toml", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let stem = path.file_stem().unwrap().to_str().unwrap();
+        snapshot_kubernetes(stem, &text);
+    });
+}
+
+/// The Kubernetes target renders the Coolify target's Dockerfile byte for byte, and its
+/// bootstrap.sh differs only by the unprivileged start.
+#[test]
+fn kubernetes_reuses_the_coolify_image() {
+    for profile in ProfileName::ALL.map(ProfileName::as_str) {
+        let coolify = format!("profile = \"{profile}\"\n[openclaw]\nversion = \"2026.9.6\"\n{KUBERNETES}");
+        let k8s = coolify.replacen('\n', "\ntarget = \"kubernetes\"\n", 1);
+        let (c, k) = (render(&coolify), render(&k8s));
+        assert_eq!(c[0].name, "Dockerfile");
+        assert_eq!(c[0].contents, k[0].contents, "{profile}");
+        let (cb, kb) = (&c[2].contents, &k[1].contents);
+        assert!(
+            kb.contains("unprivileged=1") && !cb.contains("unprivileged=1"),
+            "{profile}"
+        );
+        for step in cb
+            .lines()
+            .filter(|l| l.starts_with("#   gateway") || l.starts_with("JQ_PATCH="))
+        {
+            assert!(kb.contains(step), "{profile}: {step}");
+        }
+    }
+}
+
 #[test]
 fn rendering_is_deterministic() {
     for profile in ProfileName::ALL.map(ProfileName::as_str) {

@@ -291,3 +291,141 @@ fn the_validators_bite() {
     let findings = hadolint(&[dir.join("Dockerfile")]);
     assert!(findings.iter().any(|f| f["level"] == "error"), "{findings:#?}");
 }
+
+/// The oldest and newest Kubernetes minor ocgen's manifests are checked against
+/// (the schemas kubernetes-validate ships; docs/kubernetes.md).
+const KUBERNETES_MINORS: [&str; 2] = ["1.25.0", "1.37.0"];
+
+/// Every profile × CI release on `target = "kubernetes"`, and tests/fixtures/kubernetes/.
+fn render_kubernetes(root: &Path) -> Vec<(String, PathBuf)> {
+    let common = "[kubernetes]\nimage = \"registry.example.com/openclaw:1\"\nstorage_class = \"standard\"\ndomain = \"openclaw.example.com\"\ntrusted_proxies = [\"10.244.0.0/16\"]\n";
+    let mut cases = Vec::new();
+    for profile in ProfileName::ALL.map(ProfileName::as_str) {
+        for version in ocgen::data::versions::ci_releases() {
+            cases.push((
+                format!("k8s-{profile}-{version}"),
+                format!(
+                    "profile = \"{profile}\"\ntarget = \"kubernetes\"\n[openclaw]\nversion = \"{version}\"\n{common}"
+                ),
+            ));
+        }
+    }
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kubernetes");
+    let mut entries: Vec<_> = fs::read_dir(fixtures).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    for p in entries {
+        cases.push((
+            format!("k8s-{}", p.file_stem().unwrap().to_string_lossy()),
+            fs::read_to_string(&p).unwrap(),
+        ));
+    }
+    cases
+        .into_iter()
+        .map(|(name, toml)| {
+            let src = Source::new("deploy.toml", toml);
+            let model = ocgen::load_model(&src, &LoadOptions::default()).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+            let dir = root.join(&name);
+            ocgen::output::write_all(&dir, &ocgen::render_files(&model)).unwrap();
+            (name, dir)
+        })
+        .collect()
+}
+
+/// The manifests of a base (every .yaml but kustomization.yaml, which is no API object).
+fn manifests(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml") && !p.ends_with("kustomization.yaml"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn kubernetes_validate(version: &str, files: &[PathBuf]) -> Output {
+    run(Command::new(venv_bin("kubernetes-validate"))
+        .args(["--strict", "--quiet", "-k", version])
+        .args(files))
+}
+
+fn kubectl() -> PathBuf {
+    let found = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists());
+    found.expect("kubectl is not installed: run scripts/install-test-tools.sh validators (Debian's kubernetes-client)")
+}
+
+#[test]
+fn kubernetes_validate_accepts_every_manifest_on_the_oldest_and_newest_minor() {
+    let root = tempfile::tempdir().unwrap();
+    let dirs = render_kubernetes(root.path());
+    let files: Vec<PathBuf> = dirs.iter().flat_map(|(_, d)| manifests(d)).collect();
+    assert!(files.len() >= dirs.len() * 3, "{} manifests", files.len());
+    for version in KUBERNETES_MINORS {
+        let out = kubernetes_validate(version, &files);
+        assert!(out.status.success(), "kubernetes-validate {version}:\n{}", text(&out));
+    }
+}
+
+#[test]
+fn kubectl_kustomize_builds_every_base() {
+    let root = tempfile::tempdir().unwrap();
+    for (name, dir) in render_kubernetes(root.path()) {
+        let out = run(Command::new(kubectl()).arg("kustomize").arg(&dir));
+        assert!(out.status.success(), "{name}: kubectl kustomize:\n{}", text(&out));
+        let built = String::from_utf8_lossy(&out.stdout);
+        // Every manifest is in the build: nothing listed is lost, nothing rendered is unlisted.
+        let kinds = built.matches("\nkind: ").count() + usize::from(built.starts_with("kind: "));
+        let rendered: usize = manifests(&dir)
+            .iter()
+            .map(|p| fs::read_to_string(p).unwrap().matches("\nkind: ").count())
+            .sum();
+        assert_eq!(kinds, rendered, "{name}:\n{built}");
+        assert!(
+            built.contains("kind: Deployment") && built.contains("kind: PersistentVolumeClaim"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn shellcheck_accepts_every_kubernetes_bootstrap() {
+    let root = tempfile::tempdir().unwrap();
+    let dirs = render_kubernetes(root.path());
+    let out = run(Command::new(venv_bin("shellcheck"))
+        .args(["-S", "warning", "-s", "bash"])
+        .args(dirs.iter().map(|(_, d)| d.join("bootstrap.sh"))));
+    assert!(out.status.success(), "shellcheck:\n{}", text(&out));
+}
+
+#[test]
+fn the_kubernetes_validators_bite() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path();
+    // kubernetes-validate --strict: a typo'd field in a container, on both minors.
+    fs::write(
+        dir.join("bad.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels: {a: b}\n  template:\n    metadata:\n      labels: {a: b}\n    spec:\n      containers:\n        - name: a\n          image: x:1\n          readOnlyRootFilesytem: true\n",
+    )
+    .unwrap();
+    for version in KUBERNETES_MINORS {
+        let out = kubernetes_validate(version, &[dir.join("bad.yaml")]);
+        assert!(
+            !out.status.success(),
+            "{version} must reject a typo'd field:\n{}",
+            text(&out)
+        );
+    }
+    // kubectl kustomize: a resource that does not exist.
+    fs::write(
+        dir.join("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - missing.yaml\n",
+    )
+    .unwrap();
+    let out = run(Command::new(kubectl()).arg("kustomize").arg(dir));
+    assert!(
+        !out.status.success(),
+        "kubectl kustomize must reject a missing resource"
+    );
+}

@@ -32,6 +32,12 @@ pub struct RawConfig {
     /// over HTTPS by Tailscale Serve inside the container) or `domain` (HTTPS on a domain through
     /// Coolify's Traefik, no published port). `ocgen render --profile` overrides it.
     pub profile: ProfileName,
+    /// Where the deployment runs: `coolify` (a Docker host Coolify manages: Dockerfile,
+    /// docker-compose.yaml, bootstrap.sh, coolify.env) or `kubernetes` (a Kustomize base:
+    /// the same Dockerfile and bootstrap.sh, plus kustomization.yaml and the manifests; see
+    /// `[kubernetes]`). The profile's decisions are the same on both.
+    #[serde(default)]
+    pub target: Target,
     /// The OpenClaw release to deploy.
     pub openclaw: OpenclawSection,
     /// The gateway process and how it is reached.
@@ -46,6 +52,154 @@ pub struct RawConfig {
     /// Tailscale settings (used by the `sidecar` and `serve` profiles).
     #[serde(default)]
     pub tailscale: TailscaleSection,
+    /// `target = "kubernetes"` only: the cluster's side of the deployment.
+    #[serde(default)]
+    pub kubernetes: KubernetesSection,
+}
+
+/// Where the rendered deployment runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// A Docker host managed by Coolify (docker-compose.yaml, coolify.env).
+    #[default]
+    Coolify,
+    /// A Kubernetes cluster (a Kustomize base: `kubectl apply -k DIR`).
+    Kubernetes,
+}
+
+impl Target {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Coolify => "coolify",
+            Target::Kubernetes => "kubernetes",
+        }
+    }
+}
+
+/// How a `lan-patch` or `sidecar` gateway's port is reached from outside the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum ServiceType {
+    /// A load balancer address (the cloud's, or MetalLB/kube-vip/ServiceLB on bare metal).
+    LoadBalancer,
+    /// A port on every node (`node_port`, or one the cluster picks in 30000-32767).
+    NodePort,
+    /// Inside the cluster only (`kubectl port-forward`).
+    ClusterIP,
+}
+
+/// The access mode of the state's PersistentVolumeClaim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum AccessMode {
+    /// Mounted read-write by one node: what a single-writer gateway needs.
+    ReadWriteOnce,
+    /// Mounted read-write by one pod only (Kubernetes >= 1.29, CSI volumes).
+    ReadWriteOncePod,
+    /// Mounted read-write by many nodes (NFS-like storage; lint OC131).
+    ReadWriteMany,
+}
+
+impl AccessMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessMode::ReadWriteOnce => "ReadWriteOnce",
+            AccessMode::ReadWriteOncePod => "ReadWriteOncePod",
+            AccessMode::ReadWriteMany => "ReadWriteMany",
+        }
+    }
+}
+
+/// How the `sidecar` profile puts the gateway on the tailnet on a cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum KubernetesTailscale {
+    /// A `tailscale` container in the gateway's pod, as Tailscale's Kubernetes docs run it:
+    /// node state in a Kubernetes Secret (`TS_KUBE_SECRET`), a ServiceAccount whose Role may
+    /// only update that Secret. Needs nothing installed in the cluster.
+    Sidecar,
+    /// The Tailscale Kubernetes operator (installed separately) exposes the Service
+    /// (annotation `tailscale.com/expose`); no container, no auth key in the pod.
+    Operator,
+}
+
+/// Kubernetes (`target = "kubernetes"`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct KubernetesSection {
+    /// The image built from the rendered Dockerfile and pushed to a registry the cluster pulls
+    /// from, pinned to a tag or digest, e.g. `registry.example.com/openclaw:2026.9.6`.
+    /// Required with `target = "kubernetes"`.
+    #[schemars(regex(pattern = IMAGE_PATTERN))]
+    pub image: Option<String>,
+    /// Name of the Deployment, and prefix of every other object's name.
+    #[schemars(regex(pattern = HOSTNAME_PATTERN))]
+    pub name: String,
+    /// Namespace written into kustomization.yaml. Unset: the namespace `kubectl` uses.
+    #[schemars(regex(pattern = HOSTNAME_PATTERN))]
+    pub namespace: Option<String>,
+    /// The Secret the pod reads the gateway token (and the Tailscale auth key) from. ocgen
+    /// never writes it: create it with `kubectl create secret generic` (docs/kubernetes.md).
+    #[schemars(regex(pattern = HOSTNAME_PATTERN))]
+    pub secret: String,
+    /// Pods of the Deployment. The gateway is single-writer (a lock, its channel logins):
+    /// anything but 1 is refused (lint OC130).
+    #[schemars(range(min = 0))]
+    pub replicas: u32,
+    /// `lan-patch` and `sidecar`: how the gateway's port is reached from outside the cluster.
+    pub service_type: ServiceType,
+    /// `service_type = "NodePort"`: the node port (30000-32767). Unset: the cluster picks one.
+    #[schemars(range(min = 30000, max = 32767))]
+    pub node_port: Option<u16>,
+    /// StorageClass of the state's PersistentVolumeClaim. Unset: the cluster's default class
+    /// (lint OC132).
+    #[schemars(regex(pattern = HOSTNAME_PATTERN))]
+    pub storage_class: Option<String>,
+    /// Size of the state's PersistentVolumeClaim, e.g. `5Gi`.
+    #[schemars(regex(pattern = r"^[0-9]+(Mi|Gi|Ti)$"))]
+    pub storage_size: String,
+    /// Access mode of the state's PersistentVolumeClaim.
+    pub access_mode: AccessMode,
+    /// `sidecar`: a Tailscale container in the pod (`sidecar`) or the Tailscale operator
+    /// (`operator`).
+    pub tailscale: KubernetesTailscale,
+    /// `domain`: the host the Ingress routes (and its certificate names). Unset: `[coolify]
+    /// domain`.
+    #[schemars(regex(pattern = DOMAIN_PATTERN))]
+    pub domain: Option<String>,
+    /// `domain`: the Ingress's `ingressClassName`.
+    #[schemars(regex(pattern = HOSTNAME_PATTERN))]
+    pub ingress_class: String,
+    /// `domain`: the cert-manager ClusterIssuer that issues the Ingress's certificate
+    /// (annotation `cert-manager.io/cluster-issuer`).
+    #[schemars(regex(pattern = HOSTNAME_PATTERN))]
+    pub cluster_issuer: String,
+    /// `domain`: the addresses or IPv4 CIDRs the ingress controller connects to the pod from,
+    /// written to `gateway.trustedProxies`: its pods' addresses, i.e. the cluster's pod CIDR
+    /// (k3s `10.42.0.0/16`, kubeadm with Flannel `10.244.0.0/16`), or narrower where the
+    /// controller runs on known nodes. Required for `domain` (lint OC133).
+    pub trusted_proxies: Vec<ProxyAddress>,
+}
+
+impl Default for KubernetesSection {
+    fn default() -> Self {
+        Self {
+            image: None,
+            name: "openclaw".into(),
+            namespace: None,
+            secret: "openclaw".into(),
+            replicas: 1,
+            service_type: ServiceType::LoadBalancer,
+            node_port: None,
+            storage_class: None,
+            storage_size: "5Gi".into(),
+            access_mode: AccessMode::ReadWriteOnce,
+            tailscale: KubernetesTailscale::Sidecar,
+            domain: None,
+            ingress_class: "nginx".into(),
+            cluster_issuer: "letsencrypt".into(),
+            trusted_proxies: Vec::new(),
+        }
+    }
 }
 
 /// A deployment profile (also the value of `--profile` on the command line).

@@ -248,6 +248,34 @@ pub const CODES: &[Code] = &[
         "the host's Docker Engine is older than 25: the gateway turns healthy only at the first 30 s probe",
         "Docker Engine 25 added `start_interval` to healthchecks: ocgen renders `start_interval: 1s`, so Docker probes every second while the gateway starts and marks it `healthy` within about a second of it admitting clients (measured on Engine 26, tests/docker_e2e.rs). Docker Compose refuses the key on an older engine, so with `[coolify] docker_engine` below 25 ocgen leaves it out, and the first probe runs only 30 s after the container starts. Until a container is healthy Coolify's Traefik routes nothing to it: a domain answers 404 for those ~30 s on every deploy and restart, and Coolify reports the deployment as starting.\nFix: upgrade the host's Docker Engine to 25 or newer (Coolify's installer and Docker's apt repository install a current one), then set `docker_engine` in [coolify] to its major version (or remove the key: the default is a current engine)."
     ),
+    code!(
+        "OC130",
+        "kubernetes-replicas",
+        Error,
+        "more than one gateway pod (or none) on Kubernetes",
+        "The OpenClaw gateway is single-writer: it holds a lock on its state on the volume and its channel logins (WhatsApp Web and the like) are one session each. Two pods on one state fight over the lock, or (on ReadWriteMany storage) both write it; a second pod on its own volume is a second, unpaired gateway behind the same Service. ocgen renders `strategy: Recreate` so that even a rollout never runs two.\nFix: set `replicas = 1` in [kubernetes] (or remove the key); scale a stopped gateway with `kubectl scale deploy/openclaw --replicas=0` instead of `replicas = 0`."
+    ),
+    code!(
+        "OC131",
+        "kubernetes-read-write-many",
+        Warning,
+        "the state's volume is ReadWriteMany",
+        "A ReadWriteMany claim lets pods on several nodes mount the gateway's state at once (NFS, CephFS, cloud file shares). The gateway needs one writer (OC130), and its SQLite state and lock files need the POSIX locking that network file systems often do not give, so a second mount can corrupt it rather than be refused.\nFix: `access_mode = \"ReadWriteOnce\"` (the default) or `\"ReadWriteOncePod\"` (Kubernetes >= 1.29, CSI volumes) in [kubernetes]."
+    ),
+    code!(
+        "OC132",
+        "kubernetes-no-storage-class",
+        Warning,
+        "no storage class for the state's volume",
+        "Without `storageClassName` the claim takes the cluster's default StorageClass. A cluster without one (kubeadm, many bare-metal installs) leaves the claim Pending, and the pod with it, with no error in `kubectl apply`; a default class may also be one that deletes the volume with the claim.\nFix: name the class in [kubernetes] `storage_class` (`kubectl get storageclass` lists them; k3s ships `local-path`)."
+    ),
+    code!(
+        "OC133",
+        "kubernetes-domain-incomplete",
+        Error,
+        "the domain profile on Kubernetes without a host or without the ingress controller's addresses",
+        "On Kubernetes the Ingress needs the host it routes (its certificate names it, and it is the Control UI's only allowed origin), and the gateway must trust X-Forwarded-For only from the ingress controller's pods, whose addresses come from the cluster's pod CIDR. On Docker the bootstrap resolves Coolify's proxy by name; a cluster has no such name (a Service's address is not where its pods connect from), so without `trusted_proxies` the bootstrap refuses to start, and a too-wide list lets any pod claim any client address.\nFix: set [kubernetes] `domain` (or [coolify] `domain`) and `trusted_proxies` to the controller pods' CIDR (k3s `10.42.0.0/16`, kubeadm with Flannel `10.244.0.0/16`; `kubectl get pods -A -o wide` shows the controller's address)."
+    ),
 ];
 
 pub fn find(code: &str) -> Option<&'static Code> {

@@ -36,6 +36,13 @@ pub fn lint(m: &Model) -> Vec<Diagnostic> {
     out.extend(rules::release_checks_no_origin(m));
     out.extend(rules::engine_without_start_interval(m));
     out.extend(rules::lan_profile_on_loopback(m));
+    if m.raw.target == crate::config::Target::Kubernetes {
+        out.retain(|d| !rules::COOLIFY_ONLY.contains(&d.code));
+    }
+    out.extend(rules::kubernetes_replicas(m));
+    out.extend(rules::kubernetes_read_write_many(m));
+    out.extend(rules::kubernetes_no_storage_class(m));
+    out.extend(rules::kubernetes_domain_incomplete(m));
     out
 }
 

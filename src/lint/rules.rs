@@ -2,7 +2,9 @@
 //! ([`super::codes`]). Each reads the model and returns its findings;
 //! [`super::lint`] runs them all, in the order they are reported.
 
-use crate::config::{BindMode, GatewayTls, LabelsMode, ProfileName, TailscaleNetworking, TailscaleState};
+use crate::config::{
+    AccessMode, BindMode, GatewayTls, LabelsMode, ProfileName, TailscaleNetworking, TailscaleState, Target,
+};
 use crate::data::profile::TailscalePlacement;
 use crate::data::versions::{self, OriginCheck};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -384,6 +386,73 @@ fn is_version_tag(tag: &str) -> bool {
             .iter()
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
+
+/// OC130
+pub(super) fn kubernetes_replicas(m: &Model) -> Option<Diagnostic> {
+    let k = &m.raw.kubernetes;
+    (m.raw.target == Target::Kubernetes && k.replicas != 1).then(|| {
+        let shared = if k.access_mode == AccessMode::ReadWriteMany {
+            " on one ReadWriteMany volume"
+        } else {
+            ""
+        };
+        diag(
+            "OC130",
+            format!(
+                "{} gateway pods{shared}: the gateway is single-writer (a lock on its state, its channel logins)",
+                k.replicas
+            ),
+        )
+        .with_span(m.spans.value("/kubernetes/replicas"))
+        .with_label("must be 1")
+    })
+}
+
+/// OC131
+pub(super) fn kubernetes_read_write_many(m: &Model) -> Option<Diagnostic> {
+    (m.raw.target == Target::Kubernetes && m.raw.kubernetes.access_mode == AccessMode::ReadWriteMany).then(|| {
+        diag(
+            "OC131",
+            "the state's volume is ReadWriteMany: pods on several nodes could mount the gateway's state at once",
+        )
+        .with_span(m.spans.value("/kubernetes/access_mode"))
+        .with_label("one writer only")
+    })
+}
+
+/// OC132
+pub(super) fn kubernetes_no_storage_class(m: &Model) -> Option<Diagnostic> {
+    (m.raw.target == Target::Kubernetes && m.raw.kubernetes.storage_class.is_none()).then(|| {
+        diag(
+            "OC132",
+            "no [kubernetes] storage_class: the state's claim takes the cluster's default StorageClass, and stays Pending where there is none",
+        )
+        .with_span(m.spans.value("/target"))
+        .with_label("no storage class")
+    })
+}
+
+/// OC133
+pub(super) fn kubernetes_domain_incomplete(m: &Model) -> Option<Diagnostic> {
+    if m.raw.target != Target::Kubernetes || m.profile.name != ProfileName::Domain {
+        return None;
+    }
+    let mut missing = Vec::new();
+    if crate::plan::kubernetes::domain(m).is_none() {
+        missing.push("no domain for the Ingress ([kubernetes] domain)");
+    }
+    if m.raw.kubernetes.trusted_proxies.is_empty() {
+        missing.push("no ingress controller addresses ([kubernetes] trusted_proxies): the bootstrap refuses to start");
+    }
+    (!missing.is_empty()).then(|| {
+        diag("OC133", format!("domain on Kubernetes: {}", missing.join("; ")))
+            .with_span(m.spans.value("/profile"))
+            .with_label("incomplete on a cluster")
+    })
+}
+
+/// Rules about the Docker host Coolify manages, which a cluster does not have.
+pub(super) const COOLIFY_ONLY: &[&str] = &["OC105", "OC111", "OC113", "OC124"];
 
 #[cfg(test)]
 mod tests {

@@ -48,6 +48,9 @@ pub struct Bootstrap {
     pub gateway_user: GatewayUser,
     /// Upgrades and rollbacks on the data volume (`templates/bootstrap/volume.sh.j2`).
     pub volume: BootstrapVolume,
+    /// The bootstrap may also start as the gateway's user and skip what needs root
+    /// (`target = "kubernetes"`: the pod runs as uid 1000 with every capability dropped).
+    pub unprivileged: bool,
 }
 
 /// The variable Coolify sets to `restore` to roll the volume's state back to
@@ -266,6 +269,7 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         tls: super::tls::enabled(m),
         gateway_user: GATEWAY_USER,
         volume: volume(m),
+        unprivileged: m.raw.target == crate::config::Target::Kubernetes,
     }
 }
 

@@ -73,7 +73,7 @@ fn start_interval(m: &Model) -> Option<&'static str> {
 /// The gateway's healthcheck: the release's probe endpoint where it has one
 /// (with Node: no curl in the image), read as its `health_pass` says, else a
 /// TCP connect (bash).
-fn healthcheck(m: &Model) -> Healthcheck {
+pub(super) fn healthcheck(m: &Model) -> Healthcheck {
     let port = m.raw.gateway.port;
     let path = &m.release.health_path;
     let test = if path.is_empty() {
@@ -128,6 +128,47 @@ fn health_probe(port: u16, path: &str, pass: HealthPass, tls: bool) -> String {
 
 const TS_STATE_DIR_SIDECAR: &str = "/var/lib/tailscale";
 const SIDECAR_HEALTH_ADDR: &str = "127.0.0.1:9002";
+
+/// The sidecar's containerboot settings that do not depend on where it runs
+/// (after the auth key, before the state): its name and tags.
+pub(super) fn sidecar_identity(m: &Model) -> Vec<(String, String)> {
+    let mut environment = vec![("TS_HOSTNAME".into(), m.raw.tailscale.hostname.clone())];
+    if !m.raw.tailscale.tags.is_empty() {
+        environment.push((
+            "TS_EXTRA_ARGS".into(),
+            format!("--advertise-tags={}", tags(m).join(",")),
+        ));
+    }
+    environment
+}
+
+/// The sidecar's containerboot settings after its state: the shared socket,
+/// networking and its own health endpoint.
+pub(super) fn sidecar_runtime(m: &Model) -> Vec<(String, String)> {
+    let kernel = m.tailscale_networking() == TailscaleNetworking::Kernel;
+    let mut environment = Vec::new();
+    if sidecar_tailnet_origin(m) {
+        environment.push(("TS_SOCKET".into(), SIDECAR_SOCKET.into()));
+    }
+    environment.push(("TS_USERSPACE".into(), (!kernel).to_string()));
+    // containerboot's own health endpoint: healthy once the node is up.
+    environment.push(("TS_ENABLE_HEALTH_CHECK".into(), "true".into()));
+    environment.push(("TS_LOCAL_ADDR_PORT".into(), SIDECAR_HEALTH_ADDR.into()));
+    environment
+}
+
+/// The sidecar's healthcheck command: containerboot's health endpoint.
+fn sidecar_health_test() -> Vec<String> {
+    [
+        "CMD",
+        "wget",
+        "-q",
+        "--spider",
+        &format!("http://{SIDECAR_HEALTH_ADDR}/healthz"),
+    ]
+    .map(String::from)
+    .to_vec()
+}
 
 pub(super) fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
     let raw = &m.raw;
@@ -233,24 +274,12 @@ pub(super) fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
                 environment.push(("TS_AUTHKEY".into(), r));
                 environment.push(("TS_AUTH_ONCE".into(), "true".into()));
             }
-            environment.push(("TS_HOSTNAME".into(), raw.tailscale.hostname.clone()));
-            if !raw.tailscale.tags.is_empty() {
-                environment.push((
-                    "TS_EXTRA_ARGS".into(),
-                    format!("--advertise-tags={}", tags(m).join(",")),
-                ));
-            }
+            environment.extend(sidecar_identity(m));
             if persistent {
                 environment.push(("TS_STATE_DIR".into(), TS_STATE_DIR_SIDECAR.into()));
             }
             let share_socket = sidecar_tailnet_origin(m);
-            if share_socket {
-                environment.push(("TS_SOCKET".into(), SIDECAR_SOCKET.into()));
-            }
-            environment.push(("TS_USERSPACE".into(), (!kernel).to_string()));
-            // containerboot's own health endpoint: healthy once the node is up.
-            environment.push(("TS_ENABLE_HEALTH_CHECK".into(), "true".into()));
-            environment.push(("TS_LOCAL_ADDR_PORT".into(), SIDECAR_HEALTH_ADDR.into()));
+            environment.extend(sidecar_runtime(m));
             let mut sidecar = Service {
                 name: "tailscale",
                 build: false,
@@ -275,15 +304,7 @@ pub(super) fn compose(m: &Model, env: &mut Vec<EnvVar>) -> Compose {
                 security_opt: vec!["no-new-privileges:true"],
                 stop_grace_period: None,
                 healthcheck: Some(Healthcheck {
-                    test: [
-                        "CMD",
-                        "wget",
-                        "-q",
-                        "--spider",
-                        &format!("http://{SIDECAR_HEALTH_ADDR}/healthz"),
-                    ]
-                    .map(String::from)
-                    .to_vec(),
+                    test: sidecar_health_test(),
                     interval: "30s",
                     timeout: "5s",
                     retries: 3,

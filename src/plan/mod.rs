@@ -12,6 +12,7 @@ mod compose;
 mod dockerfile;
 pub mod domain;
 mod env;
+pub mod kubernetes;
 mod patch;
 pub mod tls;
 
@@ -22,11 +23,12 @@ pub use bootstrap::{
 pub use compose::{Compose, Healthcheck, Network, Service};
 pub use dockerfile::{Dockerfile, Stage};
 pub use env::EnvVar;
+pub use kubernetes::Kubernetes;
 pub use patch::{PatchOp, PatchStep, apply_to_empty, jq_path};
 
 use serde::Serialize;
 
-use crate::config::BindMode;
+use crate::config::{BindMode, Target};
 use crate::data::profile::TailscalePlacement;
 use crate::model::Model;
 
@@ -60,6 +62,8 @@ pub struct Plan {
     pub bootstrap: Bootstrap,
     /// Every variable the compose file references, in order of first use.
     pub env: Vec<EnvVar>,
+    /// `target = "kubernetes"`: where each piece goes on a cluster.
+    pub kubernetes: Option<Kubernetes>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -68,6 +72,7 @@ pub struct Header {
     pub profile: &'static str,
     pub openclaw_version: String,
     pub release: String,
+    pub target: &'static str,
 }
 
 pub fn plan(m: &Model) -> Plan {
@@ -77,6 +82,7 @@ pub fn plan(m: &Model) -> Plan {
         profile: m.profile.name.as_str(),
         openclaw_version: m.openclaw_version.clone(),
         release: m.release.version.clone(),
+        target: m.raw.target.as_str(),
     };
     let mut env = Vec::new();
     Plan {
@@ -85,6 +91,7 @@ pub fn plan(m: &Model) -> Plan {
         compose: compose::compose(m, &mut env),
         bootstrap: bootstrap::bootstrap(m, port),
         env,
+        kubernetes: (m.raw.target == Target::Kubernetes).then(|| kubernetes::kubernetes(m)),
     }
 }
 
@@ -92,7 +99,7 @@ pub fn plan(m: &Model) -> Plan {
 /// own default, `/tmp/tailscaled.sock`, is not on a volume), on the volume the
 /// gateway's container mounts read-only to ask it for the node's name.
 pub const SIDECAR_SOCKET: &str = "/var/run/tailscale/tailscaled.sock";
-const SIDECAR_SOCKET_DIR: &str = "/var/run/tailscale";
+pub const SIDECAR_SOCKET_DIR: &str = "/var/run/tailscale";
 /// The named volume that shares [`SIDECAR_SOCKET`]'s directory.
 pub const SIDECAR_SOCKET_VOLUME: &str = "tailscale-socket";
 
