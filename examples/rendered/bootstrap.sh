@@ -230,6 +230,20 @@ state_format_of() {
   release_lt "$1" 2026.8.1 || format=2
   echo "$format"
 }
+# Whether $OPENCLAW_STATE_DIR holds what a gateway wrote. What this script itself writes
+# before the release is recorded is no sign of one: the config, a killed patch's temporary
+# file, the TLS pair under gateway/.
+state_written_by_a_gateway() {
+  local entry
+  for entry in "$OPENCLAW_STATE_DIR"/* "$OPENCLAW_STATE_DIR"/.[!.]*; do
+    [ -e "$entry" ] || [ -L "$entry" ] || continue
+    case "${entry##*/}" in
+      openclaw.json | openclaw.json.ocgen.?????? | gateway) ;;
+      *) return 0 ;;
+    esac
+  done
+  return 1
+}
 # Write $2 to file $1 atomically (temp file + mv).
 write_atomic() {
   printf '%s\n' "$2" >"$1.tmp.$$" && mv -f -- "$1.tmp.$$" "$1"
@@ -345,9 +359,7 @@ if [ -n "$release_last" ] && [ "$release_last" != "$release_pinned" ]; then
   else
     log "OpenClaw $release_last last ran on this volume; $release_pinned reads its state (format $format_last) as it is"
   fi
-# (What this script itself writes before the release is recorded is no sign of one: the
-# config, a killed patch's temporary file, the TLS pair under gateway/.)
-elif [ -z "$release_last" ] && [ -d "$OPENCLAW_STATE_DIR" ] && [ -n "$(ls -A -- "$OPENCLAW_STATE_DIR" 2>/dev/null | grep -vxE 'openclaw\.json(\.ocgen\.[A-Za-z0-9]{6})?|gateway' || true)" ]; then
+elif [ -z "$release_last" ] && [ -d "$OPENCLAW_STATE_DIR" ] && state_written_by_a_gateway; then
   # State from a release nobody recorded (an older ocgen render): treat it as older.
   volume_upgrade=unrecorded volume_migrate=yes
 fi
