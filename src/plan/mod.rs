@@ -15,7 +15,9 @@ mod env;
 mod patch;
 pub mod tls;
 
-pub use bootstrap::{BROWSER_TOOL_KEYS, Bootstrap, BootstrapSidecar, BootstrapTailscale, SERVE_PROXIES, TAILNET_ORIGIN_ENV};
+pub use bootstrap::{
+    BROWSER_TOOL_KEYS, Bootstrap, BootstrapSidecar, BootstrapTailscale, SERVE_PROXIES, TAILNET_ORIGIN_ENV,
+};
 pub use compose::{Compose, Healthcheck, Network, Service};
 pub use dockerfile::{Dockerfile, Stage};
 pub use env::EnvVar;
