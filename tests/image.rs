@@ -219,3 +219,271 @@ fn serve_page(p: &Project) -> Result<(), String> {
         Err(format!("the page server did not listen: {}", up.text()))
     }
 }
+
+// ---------------------------------------------------------------------------
+// The per-profile benchmark (scripts/bench-image.sh is the entry point)
+
+/// The release a version bump comes from (the same Node major: only the install and the
+/// final stage rebuild).
+fn previous_release(version: &str) -> &'static str {
+    match version {
+        "2026.9.6" => "2026.9.5",
+        "2026.2.19" => "2026.2.17",
+        v => panic!("no bump source listed for {v}"),
+    }
+}
+
+fn env_list(var: &str, default: &str) -> Vec<String> {
+    std::env::var(var)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| default.to_string())
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The 1-minute load average now (the machine is shared: cold builds are upper bounds).
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// A result row: printed, and appended to `$OCGEN_BENCH_OUT` if set.
+fn row(table: &str, cells: &[String]) {
+    let line = format!("BENCH {table} | {} |", cells.join(" | "));
+    eprintln!("{line}");
+    if let Some(path) = std::env::var_os("OCGEN_BENCH_OUT") {
+        use std::io::Write as _;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .expect("OCGEN_BENCH_OUT");
+        writeln!(f, "{line}").expect("write OCGEN_BENCH_OUT");
+    }
+}
+
+/// deploy.toml text after `[openclaw]` for a profile (domain needs its domain).
+fn bench_extra(profile: &str, browser: bool, engine24: bool) -> String {
+    let mut extra = format!("[image]\nbrowser = {browser}\n");
+    if profile == "domain" || engine24 {
+        extra.push_str("[coolify]\n");
+    }
+    if profile == "domain" {
+        extra.push_str("domain = \"https://claw.example.com\"\n");
+    }
+    if engine24 {
+        extra.push_str("docker_engine = 24\n");
+    }
+    extra
+}
+
+/// The Dockerfile without its comments: profiles whose Dockerfiles are equal but for
+/// comments share every layer but the final stage's `COPY bootstrap.sh`.
+fn dockerfile_key(dir: &std::path::Path) -> String {
+    std::fs::read_to_string(dir.join("Dockerfile"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The stages whose steps BuildKit ran rather than took from its cache, from its plain
+/// log (`#N [stage i/n] STEP`, then `#N CACHED` or `#N DONE …`; `FROM` steps say DONE
+/// either way and are left out).
+fn rebuilt_stages(log: &str) -> Vec<String> {
+    let mut stage_of = std::collections::HashMap::new();
+    let mut rebuilt: Vec<String> = Vec::new();
+    for line in log.lines() {
+        let Some((id, rest)) = line.split_once(' ') else {
+            continue;
+        };
+        if !id.starts_with('#') {
+            continue;
+        }
+        if let Some(step) = rest.strip_prefix('[') {
+            if let Some((stage, what)) = step.split_once(' ') {
+                if !what.contains("] FROM ") && !stage.starts_with("internal") {
+                    stage_of.insert(id.to_string(), stage.to_string());
+                }
+            }
+        } else if rest.starts_with("DONE ") {
+            if let Some(stage) = stage_of.get(id) {
+                if !rebuilt.contains(stage) {
+                    rebuilt.push(stage.clone());
+                }
+            }
+        }
+    }
+    rebuilt
+}
+
+/// Per profile and release: image size with `[image] browser` on and off, build times
+/// (`--no-cache` once per distinct Dockerfile, see `OCGEN_BENCH_COLD`), the rebuild after
+/// changing `[openclaw] version`, and `compose up` → first admitted client → `healthy` on
+/// Engine 26 and on 20.10 (rendered with `docker_engine = 24`, the image copied over).
+///
+/// Selection (space-separated, defaults in brackets): `OCGEN_BENCH_PROFILES` [lan-patch
+/// sidecar serve domain], `OCGEN_BENCH_VERSIONS` [2026.9.6 2026.2.19], `OCGEN_BENCH_COLD`
+/// [on]: which browser settings get a `--no-cache` build (on, off, or both: "on off";
+/// "none"), `OCGEN_BENCH_STEPS` [images bump start floor].
+#[test]
+#[ignore = "a benchmark: scripts/bench-image.sh"]
+fn bench_image() {
+    use common::docker::{CURRENT, FLOOR, engine_of};
+    use std::collections::HashMap;
+    let _one_at_a_time = exclusive();
+    let profiles = env_list("OCGEN_BENCH_PROFILES", "lan-patch sidecar serve domain");
+    let versions = env_list("OCGEN_BENCH_VERSIONS", "2026.9.6 2026.2.19");
+    let cold_for = env_list("OCGEN_BENCH_COLD", "on");
+    let steps = env_list("OCGEN_BENCH_STEPS", "images bump start floor");
+    let e = engine();
+    let gb = |b: u64| format!("{:.3}", b as f64 / 1e9);
+    for version in &versions {
+        if steps.iter().any(|s| s == "images") {
+            // Dockerfile (without comments) -> the profile that built it first
+            let mut seen: HashMap<String, String> = HashMap::new();
+            for browser in [true, false] {
+                for profile in &profiles {
+                    let dir = render_with(profile, version, &bench_extra(profile, browser, false));
+                    let key = dockerfile_key(dir.path());
+                    let first = seen.get(&key).cloned();
+                    let cold = first.is_none() && cold_for.iter().any(|c| c == if browser { "on" } else { "off" });
+                    let load_before = load();
+                    let tag = format!(
+                        "ocgen-bench/{profile}:{version}-{}",
+                        if browser { "browser" } else { "nobrowser" }
+                    );
+                    let (image, _) = e
+                        .build_logged(dir.path(), &tag, cold)
+                        .unwrap_or_else(|err| panic!("{err}"));
+                    let how = match &first {
+                        Some(p) => format!("from {p}'s layers (same Dockerfile but comments)"),
+                        None if cold => "cold (`--no-cache`)".into(),
+                        None => "warm (layers before the install cached)".into(),
+                    };
+                    seen.entry(key).or_insert_with(|| profile.clone());
+                    row(
+                        "image",
+                        &[
+                            profile.clone(),
+                            version.clone(),
+                            if browser { "on" } else { "off" }.into(),
+                            gb(image.bytes),
+                            how,
+                            format!("{:.0} s", image.secs),
+                            format!("{load_before} → {}", load()),
+                        ],
+                    );
+                }
+            }
+        }
+        if steps.iter().any(|s| s == "bump") {
+            // Build the previous release, then this one: only the install and the final
+            // stage may rebuild. Only Dockerfiles that differ by more than comments.
+            let mut seen = Vec::new();
+            for profile in &profiles {
+                let dir = render_with(profile, version, &bench_extra(profile, true, false));
+                let key = dockerfile_key(dir.path());
+                if seen.contains(&key) {
+                    continue;
+                }
+                seen.push(key);
+                // `version`'s image is built (the images step, or now); the change to the
+                // previous release invalidates what a bump to `version` would (the install's
+                // `package.json` line), and this store does not have it cached
+                // (the stages column says if it had).
+                e.build(dir.path(), &format!("ocgen-bench/{profile}:{version}-browser"))
+                    .unwrap_or_else(|err| panic!("{err}"));
+                let from = previous_release(version);
+                let old = render_with(profile, from, &bench_extra(profile, true, false));
+                let load_before = load();
+                let (image, log) = e
+                    .build_logged(old.path(), &format!("ocgen-bench/{profile}:{from}-browser"), false)
+                    .unwrap_or_else(|err| panic!("{err}"));
+                row(
+                    "bump",
+                    &[
+                        profile.clone(),
+                        format!("{version} → {from}"),
+                        format!("{:.0} s", image.secs),
+                        rebuilt_stages(&log).join(", "),
+                        format!("{load_before} → {}", load()),
+                    ],
+                );
+            }
+        }
+        for (step, engine_name) in [("start", CURRENT), ("floor", FLOOR)] {
+            if !steps.iter().any(|s| s == step) {
+                continue;
+            }
+            let target = engine_of(engine_name);
+            for profile in &profiles {
+                let floor = engine_name == FLOOR;
+                let dir = render_with(profile, version, &bench_extra(profile, true, floor));
+                let tag = format!("ocgen-bench/{profile}:{version}-browser");
+                let image = e.build(dir.path(), &tag).unwrap_or_else(|err| panic!("{err}"));
+                if floor {
+                    e.copy_image_to(target, &image.tag)
+                        .unwrap_or_else(|err| panic!("{err}"));
+                }
+                let services: &[&str] = if profile == "sidecar" {
+                    &["tailscale", "openclaw"]
+                } else {
+                    &["openclaw"]
+                };
+                let name = format!(
+                    "ocgen-bench-{}-{}-{}",
+                    engine_name.replace('.', "-"),
+                    profile,
+                    version.replace('.', "-")
+                );
+                let p = Project::new(dir.path(), &name, &image.tag, services, "proxy").on(target);
+                p.compose(&["down", "-v", "--remove-orphans", "--timeout", "2"]);
+                let load_before = load();
+                let cells = match p.up_admitted_healthy(18789) {
+                    Ok((admitted, healthy)) => {
+                        // the sidecar's own healthcheck too
+                        let all = p
+                            .wait_healthy(services, HEALTHY_LIMIT)
+                            .map_or_else(|e| e, |_| String::new());
+                        vec![
+                            format!("{admitted:.1} s"),
+                            format!("{healthy:.1} s"),
+                            format!("{:+.1} s{all}", healthy - admitted),
+                        ]
+                    }
+                    Err(err) => vec![
+                        format!("failed: {}", err.lines().next().unwrap_or_default()),
+                        String::new(),
+                        String::new(),
+                    ],
+                };
+                let mut all = vec![
+                    profile.clone(),
+                    version.clone(),
+                    format!(
+                        "{} ({})",
+                        engine_name,
+                        if floor {
+                            "docker_engine = 24"
+                        } else {
+                            "start_interval 1s"
+                        }
+                    ),
+                ];
+                all.extend(cells);
+                all.push(format!("{load_before} → {}", load()));
+                row("start", &all);
+                drop(p);
+                if floor {
+                    let _ = target.docker(&["image", "rm", &image.tag]);
+                }
+            }
+        }
+    }
+}
