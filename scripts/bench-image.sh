@@ -14,7 +14,10 @@
 #
 #   scripts/bench-image.sh [--profiles "lan-patch serve"] [--versions "2026.9.6"]
 #                          [--cold "on off"|on|off|none] [--steps "images bump start floor"]
+#                          [--cold-profiles P] [--bump-profiles P] [--floor-profiles P]
 #                          [--out FILE]
+# (--cold-profiles, --bump-profiles, --floor-profiles: which of the profiles get a cold
+# build, a version change, a run on 20.10; default all of them)
 #
 # Builds run one at a time (tests/image.rs `bench_image`, through the engine plumbing of
 # tests/common/docker.rs: the fenced engines of scripts/docker-engine.sh with the
@@ -36,6 +39,9 @@ while (($#)); do
   --cold) cold="$2" ;;
   --steps) steps="$2" ;;
   --out) out="$2" ;;
+  --cold-profiles) export OCGEN_BENCH_COLD_PROFILES="$2" ;;
+  --bump-profiles) export OCGEN_BENCH_BUMP_PROFILES="$2" ;;
+  --floor-profiles) export OCGEN_BENCH_FLOOR_PROFILES="$2" ;;
   -h | --help)
     sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'
     exit 0

@@ -252,7 +252,10 @@ fn up_healthy(p: &Project, case: Case) -> Check {
 /// within [`ADMITTED_TO_HEALTHY_LIMIT`] of the first admitted handshake (the rendered
 /// `start_interval: 1s`); without it the first probe waits for the 30 s interval.
 fn admitted_then_healthy(p: &Project, case: Case) -> Check {
-    let (admitted, healthy) = p.up_admitted_healthy(PORT)?;
+    let (admitted, healthy, unhealthy) = p.up_admitted_healthy(PORT)?;
+    if let Some(at) = unhealthy {
+        return Err(format!("Docker said unhealthy {at:.1}s after `compose up`"));
+    }
     let late = healthy - admitted;
     let report = format!(
         "{} admitted a client {admitted:.1}s after `compose up`, Docker said healthy {healthy:.1}s after `compose up`: \

@@ -544,8 +544,10 @@ impl Project {
     /// in the gateway's container tries the token handshake of
     /// tests/clients/gateway-client.mjs every 0.2 s once the port accepts connections:
     /// `hello-ok`, or the new device taken to pairing) and Docker's `healthy` (read every
-    /// 0.2 s). Returns (admitted, healthy), seconds after `compose up` returned.
-    pub fn up_admitted_healthy(&self, port: u16) -> Result<(f64, f64), String> {
+    /// 0.2 s). Returns (admitted, healthy, unhealthy), seconds after `compose up`
+    /// returned; `unhealthy`: when Docker first said `unhealthy` (a slow start outlasts
+    /// `start_period` + `retries` × `interval`; Docker keeps probing, so this waits on).
+    pub fn up_admitted_healthy(&self, port: u16) -> Result<(f64, f64, Option<f64>), String> {
         let e = self.engine;
         self.up()?;
         let up = Project::now();
@@ -573,13 +575,17 @@ echo "never admitted: $out"; exit 1"#
         std::thread::scope(|scope| {
             let admitted = scope.spawn(|| e.docker_for(HEALTHY_LIMIT, &["exec", &id, "bash", "-c", &script]));
             let start = Instant::now();
+            let mut unhealthy = None;
             let healthy = loop {
                 let state = e.docker(&["inspect", "-f", "{{.State.Status}} {{.State.Health.Status}}", &id]);
                 let state = state.stdout.trim();
                 if state == "running healthy" {
                     break Project::now();
                 }
-                if start.elapsed() > HEALTHY_LIMIT || state.starts_with("exited") || state.ends_with("unhealthy") {
+                if state.ends_with("unhealthy") && unhealthy.is_none() {
+                    unhealthy = Some(Project::now() - up);
+                }
+                if start.elapsed() > HEALTHY_LIMIT || state.starts_with("exited") {
                     return Err(format!(
                         "openclaw is `{state}` after {:.0}s",
                         start.elapsed().as_secs_f64()
@@ -594,7 +600,7 @@ echo "never admitted: $out"; exit 1"#
                 .next()
                 .and_then(|l| l.trim().parse().ok())
                 .ok_or_else(|| format!("the client in the container was never admitted:\n{}", out.tail(5)))?;
-            Ok((at - up, healthy - up))
+            Ok((at - up, healthy - up, unhealthy))
         })
     }
 
