@@ -937,13 +937,14 @@ fn patched(case: &Case, mut v: Value) -> Value {
     // browser tool needs to start it in the container (tests/image.rs)
     set_path(&mut v, "browser.noSandbox", json!(true));
     set_path(&mut v, "browser.headless", json!(true));
+    set_path(&mut v, "browser.defaultProfile", json!("openclaw"));
     v
 }
 
 /// The fresh-volume config, spelled out per case.
 fn fresh_config(case: &Case) -> Value {
     let mut v = fresh_config_without_browser(case);
-    v["browser"] = json!({"noSandbox": true, "headless": true});
+    v["browser"] = json!({"noSandbox": true, "headless": true, "defaultProfile": "openclaw"});
     v
 }
 

@@ -138,6 +138,12 @@ fn browser_tool(version: &str, old_render: bool) -> Result<String, String> {
         mutate(
             dir.path(),
             "bootstrap.sh",
+            "\n| .browser.defaultProfile = \"openclaw\"",
+            "",
+        );
+        mutate(
+            dir.path(),
+            "bootstrap.sh",
             headless,
             if headless.ends_with('\'') { "'" } else { "\n" },
         );
@@ -369,13 +375,22 @@ fn bench_image() {
                         "ocgen-bench/{profile}:{version}-{}",
                         if browser { "browser" } else { "nobrowser" }
                     );
-                    let (image, _) = e
+                    let (image, log) = e
                         .build_logged(dir.path(), &tag, cold)
                         .unwrap_or_else(|err| panic!("{err}"));
                     let how = match &first {
-                        Some(p) => format!("from {p}'s layers (same Dockerfile but comments)"),
+                        Some(p) => format!("Dockerfile as {p}'s but comments"),
                         None if cold => "cold (`--no-cache`)".into(),
-                        None => "warm (layers before the install cached)".into(),
+                        None => "from the store's cache".into(),
+                    };
+                    // BuildKit does not reuse what a `--no-cache` build made: say what ran
+                    let rebuilt = rebuilt_stages(&log);
+                    let how = if cold {
+                        how
+                    } else if rebuilt.is_empty() {
+                        format!("{how}; every stage cached")
+                    } else {
+                        format!("{how}; ran {}", rebuilt.join(", "))
                     };
                     seen.entry(key).or_insert_with(|| profile.clone());
                     row(

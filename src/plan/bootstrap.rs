@@ -215,14 +215,18 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
     }
 }
 
-/// `browser.noSandbox`, `browser.headless`: what OpenClaw's browser tool needs to start
-/// the image's Chromium (`[image] browser`) in this container. Defaults, not owned keys:
+/// `browser.noSandbox`, `browser.headless`, `browser.defaultProfile`: what OpenClaw's
+/// browser tool needs to start and use the image's Chromium (`[image] browser`) in this
+/// container. Defaults, not owned keys:
 /// they come before `[openclaw.config]`, which may set either (e.g. `browser.noSandbox =
 /// false` on a host that runs the container with a seccomp profile allowing user
 /// namespaces). Every release ocgen has a config schema of accepts both (a unit test
 /// checks it), so they are written for every release. Measured in the image with the
 /// gateway's own browser tool (tests/image.rs, docs/image.md "The browser").
-pub const BROWSER_TOOL_KEYS: [&str; 2] = ["browser.noSandbox", "browser.headless"];
+pub const BROWSER_TOOL_KEYS: [&str; 3] = ["browser.noSandbox", "browser.headless", "browser.defaultProfile"];
+
+/// OpenClaw's own managed browser profile (it launches the executable it finds).
+const MANAGED_BROWSER_PROFILE: &str = "openclaw";
 
 fn browser_tool(m: &Model) -> Vec<PatchStep> {
     let v = &m.release.version;
@@ -233,6 +237,11 @@ fn browser_tool(m: &Model) -> Vec<PatchStep> {
             format!(
                 "OpenClaw {v} starts Chromium with its sandbox unless this is set, and the sandbox needs user namespaces (Docker's seccomp profile refuses them) or a setuid helper (no-new-privileges): without it the browser tool fails (\"No usable sandbox!\"); set it false in [openclaw.config] only if the container may create user namespaces"
             ),
+        ),
+        set(
+            BROWSER_TOOL_KEYS[2],
+            &Value::from(MANAGED_BROWSER_PROFILE),
+            "the browser the image ships, which OpenClaw launches itself; up to 2026.2.23 the default profile is `chrome`, the relay to a desktop Chrome's extension, which a container never has (\"no tab is connected\"); `openclaw` is the default from 2026.5.12",
         ),
         set(
             BROWSER_TOOL_KEYS[1],
@@ -367,13 +376,16 @@ mod tests {
                     apply_to_empty(&bootstrap(&m, 18789).patch, |_| "x".into())
                 };
                 let on = config("");
-                assert_eq!(on["browser"], serde_json::json!({"noSandbox": true, "headless": true}));
+                assert_eq!(
+                    on["browser"],
+                    serde_json::json!({"noSandbox": true, "headless": true, "defaultProfile": "openclaw"})
+                );
                 let off = config("[image]\nbrowser = false\n");
                 assert!(off.get("browser").is_none(), "{profile} {v}: {off}");
                 let own = config("[openclaw.config]\n\"browser.noSandbox\" = false\n");
                 assert_eq!(
                     own["browser"],
-                    serde_json::json!({"noSandbox": false, "headless": true}),
+                    serde_json::json!({"noSandbox": false, "headless": true, "defaultProfile": "openclaw"}),
                     "[openclaw.config] wins"
                 );
             }
