@@ -517,3 +517,15 @@ fn bench_image() {
         }
     }
 }
+
+#[test]
+fn rebuilt_stages_reads_buildkits_plain_log() {
+    let log = "#1 [internal] load build definition from Dockerfile\n#1 DONE 0.0s\n\
+               #12 [base 1/3] FROM docker.io/library/debian:bookworm-slim\n#12 DONE 0.0s\n\
+               #6 [base 2/3] RUN printf x\n#6 CACHED\n\
+               #9 [openclaw-install 2/2] RUN printf '{}' > package.json\n#9 0.512 added 1 package\n#9 DONE 112.3s\n\
+               #17 [final 2/4] COPY bootstrap.sh /usr/local/bin/bootstrap.sh\n#17 DONE 0.1s\n\
+               #16 [final 3/4] RUN chmod 0755 /usr/local/bin/bootstrap.sh\n#16 CACHED\n";
+    assert_eq!(rebuilt_stages(log), ["openclaw-install", "final"]);
+    assert!(rebuilt_stages("#6 [base 2/3] RUN x\n#6 CACHED\n").is_empty());
+}
