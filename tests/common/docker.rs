@@ -270,11 +270,11 @@ impl Engine {
 
     /// `docker save TAG | docker load` from this engine into `to`; the seconds it took.
     pub fn copy_image_to(&self, to: &Engine, tag: &str) -> Result<f64, String> {
-        let mut c = self.client(Path::new("/bin/sh"));
+        let mut c = self.client(Path::new("/bin/bash"));
         c.args([
             "-c",
-            "set -o pipefail 2>/dev/null; DOCKER_HOST=\"$1\" \"$2\" save \"$3\" | DOCKER_HOST=\"$4\" \"$2\" load -q",
-            "sh",
+            "set -o pipefail; DOCKER_HOST=\"$1\" \"$2\" save \"$3\" | DOCKER_HOST=\"$4\" \"$2\" load -q",
+            "bash",
             &self.host,
             &self.docker.display().to_string(),
             tag,
