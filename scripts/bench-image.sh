@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The deployment's own speed, per profile (issue 21; docs/image.md "Per profile"):
 #   - image size (`docker image inspect .Size`) with `[image] browser` on and off;
-#   - the build: `--no-cache` once per distinct Dockerfile (profiles whose Dockerfiles
-#     differ only in comments share every layer but the final `COPY bootstrap.sh`, and
-#     are built from those layers);
+#   - the builds: every image from the engine's cache first (each row says which stages
+#     ran; profiles whose Dockerfiles differ only in comments share every layer but the
+#     final `COPY bootstrap.sh`), then one `--no-cache` build per distinct Dockerfile
+#     (last: BuildKit does not reuse the layers of a `--no-cache` build);
 #   - the rebuild after changing `[openclaw] version` (to the previous release and back)
 #     and which stages it rebuilt;
 #   - `docker compose up` → the first client the gateway admits → Docker's `healthy`, on
