@@ -217,11 +217,11 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
 
 /// `browser.noSandbox`, `browser.headless`, `browser.defaultProfile`: what OpenClaw's
 /// browser tool needs to start and use the image's Chromium (`[image] browser`) in this
-/// container. Defaults, not owned keys:
-/// they come before `[openclaw.config]`, which may set either (e.g. `browser.noSandbox =
-/// false` on a host that runs the container with a seccomp profile allowing user
-/// namespaces). Every release ocgen has a config schema of accepts both (a unit test
-/// checks it), so they are written for every release. Measured in the image with the
+/// container. Defaults, not owned keys: they come before `[openclaw.config]`, which may
+/// set any of them (e.g. `browser.noSandbox = false` on a host that runs the container
+/// with a seccomp profile allowing user namespaces). Every release ocgen has a config
+/// schema of accepts all three (a unit test checks it), and each value is right or
+/// harmless on every release, so they are written for every release. Measured in the image with the
 /// gateway's own browser tool (tests/image.rs, docs/image.md "The browser").
 pub const BROWSER_TOOL_KEYS: [&str; 3] = ["browser.noSandbox", "browser.headless", "browser.defaultProfile"];
 
