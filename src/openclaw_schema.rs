@@ -249,6 +249,25 @@ mod tests {
     }
 
     #[test]
+    fn every_schema_takes_the_browser_tool_keys() {
+        // written for every release (plan::BROWSER_TOOL_KEYS): a release that drops
+        // either needs a rule in the release table
+        for v in releases_with_schema() {
+            let schema: Value = serde_json::from_str(&schema_text(v).unwrap()).unwrap();
+            for key in crate::plan::BROWSER_TOOL_KEYS {
+                let pointer = format!("/properties/{}", key.replace('.', "/properties/"));
+                let ty = schema.pointer(&format!("{pointer}/type"));
+                let want = if key.ends_with("defaultProfile") {
+                    "string"
+                } else {
+                    "boolean"
+                };
+                assert_eq!(ty, Some(&Value::from(want)), "{v}: {key}");
+            }
+        }
+    }
+
+    #[test]
     fn a_retired_or_misspelt_key_is_caught() {
         let m = model(
             "profile = \"serve\"\n[openclaw]\nversion = \"2026.9.6\"\nconfig = { \"commands.useAccessGroups\" = false }\n",

@@ -937,11 +937,22 @@ fn patched(case: &Case, mut v: Value) -> Value {
         delete_path(&mut v, "gateway.tailscale.resetOnExit");
         delete_path(&mut v, "commands.useAccessGroups");
     }
+    // the image ships the browser ([image] browser, default on): what OpenClaw's
+    // browser tool needs to start it in the container (tests/image.rs)
+    set_path(&mut v, "browser.noSandbox", json!(true));
+    set_path(&mut v, "browser.headless", json!(true));
+    set_path(&mut v, "browser.defaultProfile", json!("openclaw"));
     v
 }
 
 /// The fresh-volume config, spelled out per case.
 fn fresh_config(case: &Case) -> Value {
+    let mut v = fresh_config_without_browser(case);
+    v["browser"] = json!({"noSandbox": true, "headless": true, "defaultProfile": "openclaw"});
+    v
+}
+
+fn fresh_config_without_browser(case: &Case) -> Value {
     match (case.profile, case.version) {
         ("lan-patch" | "sidecar", "2026.2.19") => json!({
             "gateway": {

@@ -250,69 +250,22 @@ fn up_healthy(p: &Project, case: Case) -> Check {
 /// within [`ADMITTED_TO_HEALTHY_LIMIT`] of the first admitted handshake (the rendered
 /// `start_interval: 1s`); without it the first probe waits for the 30 s interval.
 fn admitted_then_healthy(p: &Project, case: Case) -> Check {
-    let e = p.engine;
-    p.up()?;
-    let up = Project::now();
-    let id = p.container("openclaw");
-    let client = root().join("tests/clients/gateway-client.mjs");
-    let cp = e.docker(&[
-        "cp",
-        &client.display().to_string(),
-        &format!("{id}:/tmp/gateway-client.mjs"),
-    ]);
-    if !cp.ok() {
-        return Err(format!("docker cp gateway-client.mjs: {}", cp.text()));
+    let (admitted, healthy, unhealthy) = p.up_admitted_healthy(PORT)?;
+    if let Some(at) = unhealthy {
+        return Err(format!("Docker said unhealthy {at:.1}s after `compose up`"));
     }
-    // Until the port opens, a bash connect every 0.2 s (cheap); then the handshake (a
-    // Node process each, ~0.3 s of CPU: at that rate it would slow the start it times).
-    let script = format!(
-        r#"until (exec 3<>/dev/tcp/127.0.0.1/{PORT}) 2>/dev/null; do sleep 0.2; done
-for _ in $(seq 1 600); do
-  out=$(node /tmp/gateway-client.mjs --ws-from /opt/openclaw/node_modules --url ws://127.0.0.1:{PORT}/ --origin http://127.0.0.1:{PORT} --token {TOKEN} --device-dir /tmp/gateway-client-device --timeout-ms 2000 2>&1)
-  case "$out" in *'"ok":true'*|*NOT_PAIRED*) date +%s.%N; printf '%s\n' "$out"; exit 0 ;; esac
-  sleep 0.2
-done
-echo "never admitted: $out"; exit 1"#
+    let late = healthy - admitted;
+    let report = format!(
+        "{} admitted a client {admitted:.1}s after `compose up`, Docker said healthy {healthy:.1}s after `compose up`: \
+         {late:.1}s after admitting (limit {ADMITTED_TO_HEALTHY_LIMIT}s, Engine {})",
+        case.name(),
+        p.engine.version
     );
-    std::thread::scope(|scope| {
-        let admitted = scope.spawn(|| e.docker(&["exec", &id, "bash", "-c", &script]));
-        let start = std::time::Instant::now();
-        let healthy = loop {
-            let state = e.docker(&["inspect", "-f", "{{.State.Status}} {{.State.Health.Status}}", &id]);
-            let state = state.stdout.trim();
-            if state == "running healthy" {
-                break Project::now();
-            }
-            if start.elapsed() > HEALTHY_LIMIT || state.starts_with("exited") || state.ends_with("unhealthy") {
-                return Err(format!(
-                    "openclaw is `{state}` after {:.0}s",
-                    start.elapsed().as_secs_f64()
-                ));
-            }
-            std::thread::sleep(std::time::Duration::from_millis(200));
-        };
-        let out = admitted.join().expect("the admitting client's thread");
-        let at: f64 = out
-            .stdout
-            .lines()
-            .next()
-            .and_then(|l| l.trim().parse().ok())
-            .ok_or_else(|| format!("the client in the container was never admitted:\n{}", out.tail(5)))?;
-        let late = healthy - at;
-        let report = format!(
-            "{} admitted a client {:.1}s after `compose up`, Docker said healthy {:.1}s after `compose up`: \
-             {late:.1}s after admitting (limit {ADMITTED_TO_HEALTHY_LIMIT}s, Engine {})",
-            case.name(),
-            at - up,
-            healthy - up,
-            e.version
-        );
-        if late <= ADMITTED_TO_HEALTHY_LIMIT {
-            Ok(report)
-        } else {
-            Err(format!("healthy too late: {report}"))
-        }
-    })
+    if late <= ADMITTED_TO_HEALTHY_LIMIT {
+        Ok(report)
+    } else {
+        Err(format!("healthy too late: {report}"))
+    }
 }
 
 /// The sub-agent path: the gateway's own CLI, in the container, with its environment

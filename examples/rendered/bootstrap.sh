@@ -105,6 +105,12 @@ private_dir() {
 #       OpenClaw runs `tailscale serve` to publish the loopback gateway to the tailnet over HTTPS
 #   .gateway.auth.allowTailscale = false
 #       otherwise every user-owned device on the tailnet gets in without the token on Serve's say-so (Tailscale-User-Login, checked with tailscale whois), and from 2026.5.12 without the operator approving the device; set it true in [openclaw.config] to let tailnet identity stand in for the token
+#   .browser.noSandbox = true
+#       OpenClaw 2026.9.6 starts Chromium with its sandbox unless this is set, and the sandbox needs user namespaces (Docker's seccomp profile refuses them) or a setuid helper (no-new-privileges): without it the browser tool fails ("No usable sandbox!"); set it false in [openclaw.config] only if the container may create user namespaces
+#   .browser.defaultProfile = "openclaw"
+#       the browser the image ships, which OpenClaw launches itself; up to 2026.2.23 the default profile is `chrome`, the relay to a desktop Chrome's extension, which a container never has ("no tab is connected"); `openclaw` is the default from 2026.5.12
+#   .browser.headless = true
+#       the container has no display: Chromium must run headless (OpenClaw up to 2026.2.23 passes --headless only when this is set, later releases also on Linux without DISPLAY; the image's headless shell needs neither, a full Chromium in browser.executablePath fails with "Missing X server")
 #   .gateway.trustedProxies = ["127.0.0.1","::1"]
 #       Tailscale Serve proxies from loopback: only it may say who the tailnet client is (X-Forwarded-For); OpenClaw 2026.9.6 refuses proxied requests (HTTP 403) otherwise
 #   del(.gateway.tailscale.resetOnExit)
@@ -120,6 +126,9 @@ JQ_PATCH='.gateway.port = 18789
 | del(.gateway.tls)
 | .gateway.tailscale.mode = "serve"
 | .gateway.auth.allowTailscale = false
+| .browser.noSandbox = true
+| .browser.defaultProfile = "openclaw"
+| .browser.headless = true
 | .gateway.trustedProxies = ["127.0.0.1","::1"]
 | del(.gateway.tailscale.resetOnExit)
 | del(.commands.useAccessGroups)'

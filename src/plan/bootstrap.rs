@@ -218,6 +218,9 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
             patch.push(set(&setting.path, &setting.value, setting.why.clone()));
         }
     }
+    if m.raw.image.browser {
+        patch.extend(browser_tool(m));
+    }
     if m.profile.tailscale == TailscalePlacement::InContainer {
         serve_trusted_proxies(m, &mut patch, &mut notes);
     }
@@ -271,6 +274,42 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         volume: volume(m),
         unprivileged: m.raw.target == crate::config::Target::Kubernetes,
     }
+}
+
+/// `browser.noSandbox`, `browser.headless`, `browser.defaultProfile`: what OpenClaw's
+/// browser tool needs to start and use the image's Chromium (`[image] browser`) in this
+/// container. Defaults, not owned keys: they come before `[openclaw.config]`, which may
+/// set any of them (e.g. `browser.noSandbox = false` on a host that runs the container
+/// with a seccomp profile allowing user namespaces). Every release ocgen has a config
+/// schema of accepts all three (a unit test checks it), and each value is right or
+/// harmless on every release, so they are written for every release. Measured in the image with the
+/// gateway's own browser tool (tests/image.rs, docs/image.md "The browser").
+pub const BROWSER_TOOL_KEYS: [&str; 3] = ["browser.noSandbox", "browser.headless", "browser.defaultProfile"];
+
+/// OpenClaw's own managed browser profile (it launches the executable it finds).
+const MANAGED_BROWSER_PROFILE: &str = "openclaw";
+
+fn browser_tool(m: &Model) -> Vec<PatchStep> {
+    let v = &m.release.version;
+    vec![
+        set(
+            BROWSER_TOOL_KEYS[0],
+            &Value::Bool(true),
+            format!(
+                "OpenClaw {v} starts Chromium with its sandbox unless this is set, and the sandbox needs user namespaces (Docker's seccomp profile refuses them) or a setuid helper (no-new-privileges): without it the browser tool fails (\"No usable sandbox!\"); set it false in [openclaw.config] only if the container may create user namespaces"
+            ),
+        ),
+        set(
+            BROWSER_TOOL_KEYS[2],
+            &Value::from(MANAGED_BROWSER_PROFILE),
+            "the browser the image ships, which OpenClaw launches itself; up to 2026.2.23 the default profile is `chrome`, the relay to a desktop Chrome's extension, which a container never has (\"no tab is connected\"); `openclaw` is the default from 2026.5.12",
+        ),
+        set(
+            BROWSER_TOOL_KEYS[1],
+            &Value::Bool(true),
+            "the container has no display: Chromium must run headless (OpenClaw up to 2026.2.23 passes --headless only when this is set, later releases also on Linux without DISPLAY; the image's headless shell needs neither, a full Chromium in browser.executablePath fails with \"Missing X server\")",
+        ),
+    ]
 }
 
 /// The variable the `serve` bootstrap fills with `https://<MagicDNS name>`, the
@@ -382,6 +421,37 @@ fn serve_trusted_proxies(m: &Model, patch: &mut Vec<PatchStep>, notes: &mut Vec<
 mod tests {
     use super::*;
     use crate::data::versions;
+    use crate::plan::apply_to_empty;
+
+    fn model(text: &str) -> Model {
+        crate::load_model(&crate::diagnostic::Source::new("d", text), &Default::default()).unwrap()
+    }
+
+    #[test]
+    fn the_image_browser_gets_what_the_browser_tool_needs_and_the_user_may_override_it() {
+        for profile in ["lan-patch", "sidecar", "serve"] {
+            for v in ["2026.1.29", "2026.2.19", "2026.9.6"] {
+                let text = format!("profile = \"{profile}\"\n[openclaw]\nversion = \"{v}\"\n");
+                let config = |extra: &str| {
+                    let m = model(&format!("{text}{extra}"));
+                    apply_to_empty(&bootstrap(&m, 18789).patch, |_| "x".into())
+                };
+                let on = config("");
+                assert_eq!(
+                    on["browser"],
+                    serde_json::json!({"noSandbox": true, "headless": true, "defaultProfile": "openclaw"})
+                );
+                let off = config("[image]\nbrowser = false\n");
+                assert!(off.get("browser").is_none(), "{profile} {v}: {off}");
+                let own = config("[openclaw.config]\n\"browser.noSandbox\" = false\n");
+                assert_eq!(
+                    own["browser"],
+                    serde_json::json!({"noSandbox": false, "headless": true, "defaultProfile": "openclaw"}),
+                    "[openclaw.config] wins"
+                );
+            }
+        }
+    }
 
     #[test]
     fn the_workaround_notes_name_listed_workaround_releases() {

@@ -17,8 +17,8 @@ mod patch;
 pub mod tls;
 
 pub use bootstrap::{
-    Bootstrap, BootstrapSidecar, BootstrapTailscale, BootstrapVolume, FormatStart, ROLLBACK_ENV, SERVE_PROXIES,
-    TAILNET_ORIGIN_ENV,
+    BROWSER_TOOL_KEYS, Bootstrap, BootstrapSidecar, BootstrapTailscale, BootstrapVolume, FormatStart, ROLLBACK_ENV,
+    SERVE_PROXIES, TAILNET_ORIGIN_ENV,
 };
 pub use compose::{Compose, Healthcheck, Network, Service};
 pub use dockerfile::{Dockerfile, Stage};

@@ -223,7 +223,12 @@ impl Engine {
     }
 
     pub fn docker(&self, args: &[&str]) -> Out {
-        run(self.client(&self.docker).args(args), DOCKER_LIMIT)
+        self.docker_for(DOCKER_LIMIT, args)
+    }
+
+    /// [`Engine::docker`] with another time limit.
+    pub fn docker_for(&self, limit: Duration, args: &[&str]) -> Out {
+        run(self.client(&self.docker).args(args), limit)
     }
 
     /// `docker build --network host` of the context as it is (the rendered Dockerfile,
@@ -249,7 +254,7 @@ impl Engine {
                 return Ok(image);
             }
         }
-        let image = self.build_now(context, tag)?;
+        let (image, _) = self.build_logged(context, tag, false)?;
         BUILT
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -257,13 +262,15 @@ impl Engine {
         Ok(image)
     }
 
-    fn build_now(&self, context: &Path, tag: &str) -> Result<Image, String> {
-        let out = run(
-            self.client(&self.docker)
-                .args(["build", "--network", "host", "--progress", "plain", "-t", tag])
-                .arg(context),
-            BUILD_LIMIT,
-        );
+    /// `docker build` as [`Engine::build`] does, always (`--no-cache` if `cold`), with
+    /// BuildKit's plain log (which steps were `CACHED`).
+    pub fn build_logged(&self, context: &Path, tag: &str, cold: bool) -> Result<(Image, String), String> {
+        let mut cmd = self.client(&self.docker);
+        cmd.args(["build", "--network", "host", "--progress", "plain", "-t", tag]);
+        if cold {
+            cmd.arg("--no-cache");
+        }
+        let out = run(cmd.arg(context), BUILD_LIMIT);
         if !out.ok() {
             return Err(format!(
                 "docker build of {} failed:\n{}",
@@ -277,11 +284,34 @@ impl Engine {
             .trim()
             .parse()
             .map_err(|_| format!("image size of {tag}: {}", size.text()))?;
-        Ok(Image {
-            tag: tag.into(),
-            bytes,
-            secs: out.secs,
-        })
+        Ok((
+            Image {
+                tag: tag.into(),
+                bytes,
+                secs: out.secs,
+            },
+            out.stderr,
+        ))
+    }
+
+    /// `docker save TAG | docker load` from this engine into `to`; the seconds it took.
+    pub fn copy_image_to(&self, to: &Engine, tag: &str) -> Result<f64, String> {
+        let mut c = self.client(Path::new("/bin/bash"));
+        c.args([
+            "-c",
+            "set -o pipefail; DOCKER_HOST=\"$1\" \"$2\" save \"$3\" | DOCKER_HOST=\"$4\" \"$2\" load -q",
+            "bash",
+            &self.host,
+            &self.docker.display().to_string(),
+            tag,
+            &to.host,
+        ]);
+        let out = run(&mut c, BUILD_LIMIT);
+        if out.ok() {
+            Ok(out.secs)
+        } else {
+            Err(format!("docker save {tag} | docker load: {}", out.tail(10)))
+        }
     }
 
     /// [`Engine::run_on`] with `scratch` mounted read-write at `/scratch` (state a
@@ -534,6 +564,70 @@ impl Project {
             }
             std::thread::sleep(Duration::from_millis(500));
         }
+    }
+
+    /// `compose up`, then, timed from it: the first client the gateway admits (a client
+    /// in the gateway's container tries the token handshake of
+    /// tests/clients/gateway-client.mjs every 0.2 s once the port accepts connections:
+    /// `hello-ok`, or the new device taken to pairing) and Docker's `healthy` (read every
+    /// 0.2 s). Returns (admitted, healthy, unhealthy), seconds after `compose up`
+    /// returned; `unhealthy`: when Docker first said `unhealthy` (a slow start outlasts
+    /// `start_period` + `retries` × `interval`; Docker keeps probing, so this waits on).
+    pub fn up_admitted_healthy(&self, port: u16) -> Result<(f64, f64, Option<f64>), String> {
+        let e = self.engine;
+        self.up()?;
+        let up = Project::now();
+        let id = self.container("openclaw");
+        let client = root().join("tests/clients/gateway-client.mjs");
+        let cp = e.docker(&[
+            "cp",
+            &client.display().to_string(),
+            &format!("{id}:/tmp/gateway-client.mjs"),
+        ]);
+        if !cp.ok() {
+            return Err(format!("docker cp gateway-client.mjs: {}", cp.text()));
+        }
+        // Until the port opens, a bash connect every 0.2 s (cheap); then the handshake (a
+        // Node process each, ~0.3 s of CPU: at that rate it would slow the start it times).
+        let script = format!(
+            r#"until (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null; do sleep 0.2; done
+for _ in $(seq 1 600); do
+  out=$(node /tmp/gateway-client.mjs --ws-from /opt/openclaw/node_modules --url ws://127.0.0.1:{port}/ --origin http://127.0.0.1:{port} --token {TOKEN} --device-dir /tmp/gateway-client-device --timeout-ms 2000 2>&1)
+  case "$out" in *'"ok":true'*|*NOT_PAIRED*) date +%s.%N; printf '%s\n' "$out"; exit 0 ;; esac
+  sleep 0.2
+done
+echo "never admitted: $out"; exit 1"#
+        );
+        std::thread::scope(|scope| {
+            let admitted = scope.spawn(|| e.docker_for(HEALTHY_LIMIT, &["exec", &id, "bash", "-c", &script]));
+            let start = Instant::now();
+            let mut unhealthy = None;
+            let healthy = loop {
+                let state = e.docker(&["inspect", "-f", "{{.State.Status}} {{.State.Health.Status}}", &id]);
+                let state = state.stdout.trim();
+                if state == "running healthy" {
+                    break Project::now();
+                }
+                if state.ends_with("unhealthy") && unhealthy.is_none() {
+                    unhealthy = Some(Project::now() - up);
+                }
+                if start.elapsed() > HEALTHY_LIMIT || state.starts_with("exited") {
+                    return Err(format!(
+                        "openclaw is `{state}` after {:.0}s",
+                        start.elapsed().as_secs_f64()
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            };
+            let out = admitted.join().expect("the admitting client's thread");
+            let at: f64 = out
+                .stdout
+                .lines()
+                .next()
+                .and_then(|l| l.trim().parse().ok())
+                .ok_or_else(|| format!("the client in the container was never admitted:\n{}", out.tail(5)))?;
+            Ok((at - up, healthy - up, unhealthy))
+        })
     }
 
     /// A service's logs (the last 40 lines), since a Unix time if given.
