@@ -70,7 +70,7 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 targets=(--all-targets)
 if $quick; then
   targets=(--lib --bins --test cli --test snapshots --test validators --test bootstrap --test schema
-    --test precommit --test fuzz --test lifecycle --test errors)
+    --test precommit --test fuzz --test lifecycle --test errors --test faults)
 fi
 log=$(mktemp)
 status=0
