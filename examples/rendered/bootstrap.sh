@@ -253,8 +253,16 @@ state_written_by_a_gateway() {
   done
   return 1
 }
-# Write $2 to file $1 atomically (temp file + mv).
+# $OCGEN_DIR, made when it is first written: a start refused before that (a missing
+# domain, a refused rollback) leaves the volume as it was.
+ocgen_dir() {
+  [ ! -d "$OCGEN_DIR" ] || return 0
+  { mkdir -p -- "$OCGEN_DIR" && chmod 0700 -- "$OCGEN_DIR"; } 2>/dev/null \
+    || die "cannot create $OCGEN_DIR (where the bootstrap records the volume's releases): is the data volume writable?"
+}
+# Write $2 to file $1 (in $OCGEN_DIR) atomically (temp file + mv).
 write_atomic() {
+  ocgen_dir
   printf '%s\n' "$2" >"$1.tmp.$$" && mv -f -- "$1.tmp.$$" "$1"
 }
 # Put the state of snapshot $1 back in place of $OPENCLAW_STATE_DIR, in steps a crash can
@@ -293,10 +301,6 @@ resume_restore() {
   log "restored the state snapshot taken before the upgrade from OpenClaw $snap_release; the state it replaced (OpenClaw $replaced_release's) is kept in $replaced"
 }
 
-if [ ! -d "$OCGEN_DIR" ]; then
-  { mkdir -p -- "$OCGEN_DIR" && chmod 0700 -- "$OCGEN_DIR"; } 2>/dev/null \
-    || die "cannot create $OCGEN_DIR (where the bootstrap records the volume's releases): is the data volume writable?"
-fi
 if [ -e "$restore_marker" ]; then
   log "finishing the state restore an earlier start began ($restore_marker)"
   resume_restore
@@ -374,6 +378,7 @@ elif [ -z "$release_last" ] && [ -d "$OPENCLAW_STATE_DIR" ] && state_written_by_
 fi
 if [ -n "$volume_upgrade" ] && [ -z "$upgrade_resumed" ] && [ -d "$OPENCLAW_STATE_DIR" ]; then
   snapshot="$OCGEN_DIR/snapshots/$volume_upgrade"
+  ocgen_dir
   rm -rf -- "$OCGEN_DIR/snapshots/.tmp"
   mkdir -p -- "$OCGEN_DIR/snapshots/.tmp/state"
   # Everything but agent workspaces (kept in place by a restore; often large), caches and

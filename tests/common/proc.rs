@@ -66,6 +66,14 @@ pub fn processes_of(ns: Option<&Path>, pgid: u32) -> Vec<String> {
     processes_where(|pid, pgrp| pgrp == pgid || ns.is_some_and(|ns| ns_of(pid).as_deref() == Some(ns)))
 }
 
+/// The start time of `pid` (field 22 of its stat, clock ticks since boot): with
+/// the pid, one process for good.
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
 /// Whether a thread of `pid` is neither a zombie nor dead.
 fn any_thread_alive(pid: u32) -> bool {
     let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
@@ -124,6 +132,10 @@ pub struct NsProc {
     /// empty. In a named network namespace other runs share the network (the
     /// gateway and the Serve or sidecar stand-in), never the PID namespace.
     pub pidns: Option<PathBuf>,
+    /// The namespace's init (host pid, start time): while it lives, so does the PID
+    /// namespace; once it is gone the kernel has killed and reaped every process of it,
+    /// and a namespace with the same inode is another run's (inodes are reused).
+    init: Option<(u32, u64)>,
     /// The network namespace is the run's own ([`Net::Private`]): everything
     /// in it belongs to the run too.
     private_net: bool,
@@ -186,6 +198,7 @@ impl NsProc {
             pid,
             netns: None,
             pidns: None,
+            init: None,
             private_net: matches!(net, Net::Private),
             status: None,
             stopped: false,
@@ -209,7 +222,10 @@ impl NsProc {
                     .filter(|ns| Some(ns) != own_pid.as_ref());
             }
             if p.netns.is_some() && p.pidns.is_some() {
-                break;
+                p.init = p.init_pid().and_then(|pid| start_time(pid).map(|t| (pid, t)));
+                if p.init.is_some() {
+                    break;
+                }
             }
             if p.exited().is_some() {
                 break;
@@ -276,7 +292,10 @@ impl NsProc {
     /// namespace and, when the network namespace is its own, what is in it.
     pub fn left(&self) -> Vec<String> {
         let net = self.netns.as_deref().filter(|_| self.private_net);
-        let pidns = self.pidns.as_deref();
+        let init_lives = self
+            .init
+            .is_some_and(|(pid, start)| start_time(pid) == Some(start) && any_thread_alive(pid));
+        let pidns = self.pidns.as_deref().filter(|_| init_lives);
         processes_where(|pid, pgrp| {
             pgrp == self.pid
                 || pidns.is_some_and(|ns| pidns_of(pid).as_deref() == Some(ns))
