@@ -16,16 +16,27 @@ pub struct Sandbox {
     _dir: Option<tempfile::TempDir>,
 }
 
+/// A new temporary directory `KIND-LABEL-XXXXXX` (canonical path), removed on drop
+/// of the guard unless `OCGEN_KEEP_SANDBOX=1` keeps it for a post-mortem (no guard).
+fn temp_tree(kind: &str, label: &str) -> Result<(PathBuf, Option<tempfile::TempDir>), String> {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!(
+            "{kind}-{}-",
+            label.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "-")
+        ))
+        .tempdir()
+        .map_err(|e| format!("tempdir: {e}"))?;
+    let root = dir.path().canonicalize().map_err(|e| e.to_string())?;
+    if std::env::var_os("OCGEN_KEEP_SANDBOX").is_some_and(|v| v == "1") {
+        let _ = dir.keep();
+        return Ok((root, None));
+    }
+    Ok((root, Some(dir)))
+}
+
 impl Sandbox {
     pub fn new(label: &str) -> Result<Sandbox, String> {
-        let dir = tempfile::Builder::new()
-            .prefix(&format!(
-                "ocgen-real-gw-{}-",
-                label.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "-")
-            ))
-            .tempdir()
-            .map_err(|e| format!("tempdir: {e}"))?;
-        let root = dir.path().canonicalize().map_err(|e| e.to_string())?;
+        let (root, dir) = temp_tree("ocgen-real-gw", label)?;
         for sub in ["home", "bin", "run", "out", "tmp", "cwd"] {
             fs::create_dir_all(root.join(sub)).map_err(|e| e.to_string())?;
         }
@@ -40,17 +51,10 @@ impl Sandbox {
             fs::write(root.join(file), "").map_err(|e| e.to_string())?;
             mode(&root.join(file), 0o666)?;
         }
-        // OCGEN_KEEP_SANDBOX=1 keeps it for a post-mortem.
-        let keep = std::env::var_os("OCGEN_KEEP_SANDBOX").is_some_and(|v| v == "1");
         Ok(Sandbox {
             data: root.join("data"),
             root,
-            _dir: if keep {
-                let _ = dir.keep();
-                None
-            } else {
-                Some(dir)
-            },
+            _dir: dir,
         })
     }
 
@@ -191,26 +195,10 @@ pub struct Volume {
 
 impl Volume {
     pub fn new(label: &str) -> Result<Volume, String> {
-        let dir = tempfile::Builder::new()
-            .prefix(&format!(
-                "ocgen-volume-{}-",
-                label.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "-")
-            ))
-            .tempdir()
-            .map_err(|e| format!("tempdir: {e}"))?;
-        let path = dir.path().canonicalize().map_err(|e| e.to_string())?;
+        let (path, dir) = temp_tree("ocgen-volume", label)?;
         // Docker's named volume: root's, readable by the gateway's user.
         fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
-        let keep = std::env::var_os("OCGEN_KEEP_SANDBOX").is_some_and(|v| v == "1");
-        Ok(Volume {
-            path,
-            _dir: if keep {
-                let _ = dir.keep();
-                None
-            } else {
-                Some(dir)
-            },
-        })
+        Ok(Volume { path, _dir: dir })
     }
 
     pub fn join(&self, rel: &str) -> PathBuf {
