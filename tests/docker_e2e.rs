@@ -38,16 +38,16 @@
 //!
 //! The negative controls at the end show checks 1, 4 and 5 failing on a broken render,
 //! and the Traefik route failing on a wrong service-port label.
-//! Scenarios run one at a time ([`exclusive`]); an image is built once per scenario (the
-//! layer cache of the engine's data root makes later runs fast).
+//! Scenarios run two at a time ([`lane`], `OCGEN_DOCKER_JOBS`); each image is built once
+//! per run (the layer cache of the engine's data root makes later runs fast).
 
 mod common;
 
 use std::path::Path;
 
 use common::docker::{
-    CURRENT, Engine, FLOOR, HEALTHY_LIMIT, Image, Out, Project, Proxy, TOKEN, engine, engine_of, exclusive, mutate,
-    render, render_with, root,
+    CURRENT, Engine, FLOOR, HEALTHY_LIMIT, Image, Out, Project, Proxy, TOKEN, engine, engine_of, lane, mutate, render,
+    render_with, root,
 };
 use common::page_args;
 
@@ -157,7 +157,7 @@ fn serve_on_2026_2_19_on_the_floor_engine() {
     };
     scenario(case, users_path, after_restart);
     // Why the option exists: the default render (start_interval) does not deploy there.
-    let _one_at_a_time = exclusive();
+    let _lane = lane();
     let dir = render(case.profile, case.version);
     let p = Project::new(
         dir.path(),
@@ -183,7 +183,7 @@ fn serve_on_2026_2_19_on_the_floor_engine() {
 /// Every check of a profile's scenario, with `users_path` as its user's path (check 3)
 /// and `recheck` what is checked again after restart and `down` + `up` (check 4).
 fn scenario(case: Case, users_path: fn(&Project, Case) -> Check, recheck: fn(&Project, Case) -> Check) {
-    let _one_at_a_time = exclusive();
+    let _lane = lane();
     let name = case.name();
     let dir = render_with(case.profile, case.version, case.extra);
     let compose = std::fs::read_to_string(dir.path().join("docker-compose.yaml")).unwrap();
@@ -733,7 +733,7 @@ const LAN: Case = Case::new("lan-patch", "2026.9.6");
 /// (the engine never pulls).
 #[test]
 fn a_wrong_node_tag_fails_the_build() {
-    let _one_at_a_time = exclusive();
+    let _lane = lane();
     let dir = render(LAN.profile, LAN.version);
     mutate(
         dir.path(),
@@ -754,7 +754,7 @@ fn a_wrong_node_tag_fails_the_build() {
 /// (5) A bootstrap that runs the gateway as a child instead of `exec`ing it.
 #[test]
 fn a_bootstrap_that_does_not_exec_fails_the_signal_check() {
-    let _one_at_a_time = exclusive();
+    let _lane = lane();
     let dir = render(LAN.profile, LAN.version);
     mutate(
         dir.path(),
@@ -785,7 +785,7 @@ fn a_bootstrap_that_does_not_exec_fails_the_signal_check() {
 #[test]
 #[ignore = "probabilistic: the admission's phase in the 30 s cycle decides; run by hand"]
 fn without_start_interval_healthy_comes_late() {
-    let _one_at_a_time = exclusive();
+    let _lane = lane();
     let dir = render(LAN.profile, LAN.version);
     mutate(dir.path(), "docker-compose.yaml", "      start_interval: \"1s\"\n", "");
     let image = engine().build(dir.path(), &LAN.tag()).unwrap_or_else(|e| panic!("{e}"));
@@ -804,7 +804,7 @@ fn without_start_interval_healthy_comes_late() {
 /// (4) A compose file without the data volume loses openclaw.json on `down` + `up`.
 #[test]
 fn a_missing_volume_fails_the_state_check() {
-    let _one_at_a_time = exclusive();
+    let _lane = lane();
     let dir = render(LAN.profile, LAN.version);
     mutate(
         dir.path(),
@@ -839,7 +839,7 @@ const DOMAIN: &str = "openclaw.test";
 /// sub-agent path inside the container answers.
 #[test]
 fn domain_on_2026_9_6_through_traefiks_docker_provider() {
-    let _one_at_a_time = exclusive();
+    let _lane = lane();
     let dir = domain_render();
     let compose = std::fs::read_to_string(dir.path().join("docker-compose.yaml")).unwrap();
     assert!(compose.contains("traefik.docker.network=proxy"), "{compose}");
@@ -852,7 +852,7 @@ fn domain_on_2026_9_6_through_traefiks_docker_provider() {
 /// Negative control: labels that name the wrong service port route nowhere.
 #[test]
 fn a_wrong_service_port_label_fails_the_route() {
-    let _one_at_a_time = exclusive();
+    let _lane = lane();
     let dir = domain_render();
     mutate(
         dir.path(),
@@ -1000,7 +1000,7 @@ fn domain_scenario(dir: &Path, full: bool) -> Result<String, String> {
 #[test]
 #[ignore = "a measurement, run by hand"]
 fn measure_healthy_times_and_probe_cost() {
-    let _one_at_a_time = exclusive();
+    let _lane = lane();
     for (engine, extra, start_interval) in [
         (CURRENT, "", true),
         (CURRENT, "", false),

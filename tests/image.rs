@@ -20,14 +20,14 @@
 
 mod common;
 
-use common::docker::{HEALTHY_LIMIT, Project, engine, exclusive, mutate, render, render_with, root};
+use common::docker::{HEALTHY_LIMIT, Project, engine, lane, mutate, render, render_with, root};
 
 /// Issue 21: serve on 2026.9.6 with the browser, bytes (`docker image inspect .Size`).
 const LIMIT_WITH_BROWSER: u64 = 1_300_000_000;
 
 #[test]
 fn serve_on_2026_9_6_is_lean_and_its_browser_renders_a_page() {
-    let _one_at_a_time = exclusive();
+    let _lane = lane();
     let dir = render("serve", "2026.9.6");
     let image = engine()
         .build(dir.path(), "ocgen-image/serve:2026.9.6")
@@ -88,14 +88,14 @@ const PAGE_ALLOWED: &str = "[openclaw.config]\n\"browser.ssrfPolicy.allowedHostn
 
 #[test]
 fn the_gateways_browser_tool_opens_a_page_on_2026_9_6() {
-    let _one_at_a_time = exclusive();
+    let _lane = lane();
     let msg = browser_tool("2026.9.6", false).unwrap_or_else(|e| panic!("{e}"));
     eprintln!("{msg}");
 }
 
 #[test]
 fn the_gateways_browser_tool_opens_a_page_on_2026_2_19() {
-    let _one_at_a_time = exclusive();
+    let _lane = lane();
     let msg = browser_tool("2026.2.19", false).unwrap_or_else(|e| panic!("{e}"));
     eprintln!("{msg}");
 }
@@ -106,7 +106,7 @@ fn the_gateways_browser_tool_opens_a_page_on_2026_2_19() {
 #[test]
 #[ignore = "negative control, run by hand"]
 fn without_the_browser_keys_the_gateways_browser_tool_fails() {
-    let _one_at_a_time = exclusive();
+    let _lane = lane();
     for version in ["2026.9.6", "2026.2.19"] {
         match browser_tool(version, true) {
             Ok(msg) => panic!("{version}: the browser tool worked without the keys: {msg}"),
@@ -348,7 +348,7 @@ fn rebuilt_stages(log: &str) -> Vec<String> {
 fn bench_image() {
     use common::docker::{CURRENT, FLOOR, engine_of};
     use std::collections::HashMap;
-    let _one_at_a_time = exclusive();
+    let _lane = lane();
     let profiles = env_list("OCGEN_BENCH_PROFILES", "lan-patch sidecar serve domain");
     let versions = env_list("OCGEN_BENCH_VERSIONS", "2026.9.6 2026.2.19");
     let cold_for = env_list("OCGEN_BENCH_COLD", "on");

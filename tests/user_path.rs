@@ -58,7 +58,6 @@ mod common;
 use common::*;
 
 /// One `openclaw …` CLI call inside the server.
-const CLI_LIMIT: Duration = Duration::from_secs(90);
 
 // ---------------------------------------------------------------------------
 // Checks
@@ -183,16 +182,7 @@ impl<'a> Lan<'a> {
             }
         };
         report.push(format!("{who}, first connect: pairing required (request {request_id})"));
-        let approve = self
-            .g
-            .openclaw(&["devices", "approve", &request_id, "--json"], &[], CLI_LIMIT)?;
-        if !approve.ok() {
-            return Err(format!(
-                "FINDING: `openclaw devices approve {request_id}` inside the server failed: {}",
-                approve.describe()
-            ));
-        }
-        report.push(format!("operator: `openclaw devices approve {request_id}` ok"));
+        report.push(self.g.approve(&request_id)?);
         let ok = self.ws(&args)?;
         if !(ok.ok && ok.json["response"]["ok"] == Value::Bool(true)) {
             return Err(format!(

@@ -29,7 +29,7 @@
 //
 // Usage (one JSON line on stdout; exit 0 ok, 1 refused, 2 usage error):
 //   node gateway-client.mjs --url ws[s]://ADDR:PORT/ [--origin ORIGIN] [--host HOST]
-//       [--token TOKEN] [--request health] [--timeout-ms N] [--device-dir DIR]
+//       [--token TOKEN] [--request health [--params JSON]] [--timeout-ms N] [--device-dir DIR]
 //       [--client-id openclaw-control-ui] [--client-mode webchat] [--build-id ID]
 //       [--tls-fingerprint SHA256 | --insecure-tls] [--header "Name: value"]...
 //   node gateway-client.mjs --http-get / --url http[s]://ADDR:PORT/ [--host HOST] [--origin O]
@@ -71,7 +71,7 @@ function usage(msg) {
 function parseArgs(argv) {
   const known = new Set([
     "url", "origin", "host", "token", "request", "timeout-ms", "device-dir",
-    "http-get", "ws-from", "client-id", "client-mode", "build-id", "tls-fingerprint", "header",
+    "http-get", "ws-from", "client-id", "client-mode", "build-id", "tls-fingerprint", "header", "params",
   ]);
   const flags = new Set(["insecure-tls"]);
   const opts = {};
@@ -110,7 +110,15 @@ function parseArgs(argv) {
     if (!/^[0-9a-f]{64}$/.test(pin)) usage("--tls-fingerprint must be a SHA-256 fingerprint (64 hex digits, colons optional)");
     if (opts["insecure-tls"]) usage("--tls-fingerprint and --insecure-tls exclude each other");
   }
-  return { ...opts, url, timeoutMs, pin, request: opts.request ?? "health" };
+  let params = {};
+  if (opts.params !== undefined) {
+    try {
+      params = JSON.parse(opts.params);
+    } catch {
+      usage(`--params ${JSON.stringify(opts.params)} is not JSON`);
+    }
+  }
+  return { ...opts, url, timeoutMs, pin, request: opts.request ?? "health", params };
 }
 
 function done(result) {
@@ -375,7 +383,7 @@ function wsSession(opts, buildId) {
       if (!frame.ok) return fail({ error: frame.error?.message ?? "connect refused", code: frame.error?.code, details: frame.error?.details });
       hello = frame.payload;
       stage = "request";
-      ws.send(JSON.stringify({ type: "req", id: "req-1", method: opts.request, params: {} }));
+      ws.send(JSON.stringify({ type: "req", id: "req-1", method: opts.request, params: opts.params }));
       return;
     }
     if (frame.id === "req-1") {

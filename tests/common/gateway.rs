@@ -70,6 +70,8 @@ pub enum SidecarNode {
 }
 
 /// `[tailscale] hostname` of the renders (its default).
+/// A bound on one `openclaw` CLI command inside the server.
+pub const CLI_LIMIT: Duration = Duration::from_secs(90);
 pub const SIDECAR_HOSTNAME: &str = "openclaw-server";
 
 /// Start the sidecar's tailscaled (stand-in) on the sandbox's socket in
@@ -328,6 +330,7 @@ pub fn start_gateway_beside(
         std::thread::sleep(Duration::from_millis(250));
     };
     let after = start.elapsed();
+    super::proc::tally("bootstrap.sh until the gateway listens", after);
     match verdict {
         Ok((serve_claims, serve_proxies)) => {
             if warm_guard.is_some() {
@@ -421,12 +424,72 @@ impl Gateway {
         self.in_server(&argv, extra, limit)
     }
 
+    /// The operator approves pairing request `id` from inside the server. With the CLI
+    /// (`openclaw devices approve ID`, what a user runs with `docker exec`), as each
+    /// release's plain lan-patch case does; otherwise over the gateway's own
+    /// WebSocket with the method that command calls (`device.pair.approve`), as a local
+    /// operator (loopback, the token, a device of its own): the same approval on the
+    /// gateway's side for a tenth of the CLI's start-up (measured: ~1 s against ~10 s).
+    /// Returns the line for the report.
+    pub fn approve(&self, id: &str) -> Result<String, String> {
+        let cli = self.case.profile == "lan-patch" && !self.case.tls;
+        super::proc::tally(if cli { "approve: cli" } else { "approve: rpc" }, Duration::ZERO);
+        if cli {
+            let approve = self.openclaw(&["devices", "approve", id, "--json"], &[], CLI_LIMIT)?;
+            return if approve.ok() {
+                Ok(format!("operator: `openclaw devices approve {id}` ok"))
+            } else {
+                Err(format!(
+                    "FINDING: `openclaw devices approve {id}` inside the server failed: {}",
+                    approve.describe()
+                ))
+            };
+        }
+        let ws = if self.case.tls { "wss" } else { "ws" };
+        let url = format!("{ws}://127.0.0.1:{}/", super::PORT);
+        let dev = self.sb.data.join(".openclaw/ocgen-operator").display().to_string();
+        let params = serde_json::json!({ "requestId": id }).to_string();
+        let mut args = vec![
+            "--url",
+            &url,
+            "--token",
+            super::TOKEN,
+            "--device-dir",
+            &dev,
+            "--client-id",
+            "cli",
+            "--client-mode",
+            "cli",
+            "--request",
+            "device.pair.approve",
+            "--params",
+            &params,
+        ];
+        if self.case.tls {
+            args.push("--insecure-tls");
+        }
+        let env = super::client_env()?;
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = super::parse_client(self.in_server(&super::client_argv(&args)?, &env, CLI_LIMIT)?)?;
+        if r.ok {
+            Ok(format!(
+                "operator: `device.pair.approve {id}` over the gateway's WebSocket ok"
+            ))
+        } else {
+            Err(format!(
+                "FINDING: `device.pair.approve {id}` inside the server failed: {}",
+                r.brief()
+            ))
+        }
+    }
+
     /// Kill everything and prove nothing of the run is left.
     pub fn stop(mut self) -> Result<Stopped, String> {
         let final_table = self.p.listeners().unwrap_or_else(|| self.table.clone());
         let output = self.p.output();
         // The sidecar shares the network namespace: both go before either
         // proves nothing is left in it.
+        let t = Instant::now();
         if let Some(s) = &self.sidecar {
             kill_group(s.pid);
         }
@@ -434,6 +497,7 @@ impl Gateway {
         if let Some(mut s) = self.sidecar.take() {
             s.stop().map_err(|e| format!("the sidecar: {e}"))?;
         }
+        super::proc::tally("gateway stop, its namespaces proven empty", t.elapsed());
         Ok(Stopped { final_table, output })
     }
 

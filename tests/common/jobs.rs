@@ -42,7 +42,11 @@ pub fn run_all(label: &str, jobs: Vec<Job>) -> Results {
             })
             .collect::<HashMap<_, _>>()
     });
-    eprintln!("{label}: all jobs done in {:.1?}", started.elapsed());
+    eprintln!(
+        "{label}: all jobs done in {:.1?}; the bounded commands they ran (wall time, overlapping):\n{}",
+        started.elapsed(),
+        super::proc::tallies()
+    );
     out
 }
 

@@ -418,5 +418,61 @@ pub fn run_bounded(mut cmd: Command, limit: Duration, scratch: &Path) -> Result<
         took: start.elapsed(),
     };
     let _ = (fs::remove_file(&o), fs::remove_file(&e));
+    tally(&kind_of(&cmd), ran.took);
     Ok(ran)
+}
+
+/// What the bounded commands of a run took, by kind (`openclaw devices approve`, the
+/// gateway client, …): count and total seconds, for [`tallies`].
+static TALLY: std::sync::Mutex<Vec<(String, usize, f64)>> = std::sync::Mutex::new(Vec::new());
+
+fn kind_of(cmd: &Command) -> String {
+    let args: Vec<String> = std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let base = |a: &str| a.rsplit('/').next().unwrap_or(a).to_string();
+    if let Some(i) = args.iter().position(|a| base(a) == "openclaw") {
+        let words: Vec<&str> = args[i + 1..]
+            .iter()
+            .map(String::as_str)
+            .take_while(|a| !a.starts_with('-'))
+            .take(2)
+            .collect();
+        format!("openclaw {}", words.join(" "))
+    } else if let Some(a) = args.iter().find(|a| a.ends_with(".mjs")) {
+        base(a)
+    } else {
+        args.iter()
+            .map(|a| base(a))
+            .find(|a| {
+                !["nsenter", "setpriv", "unshare", "env"].contains(&a.as_str())
+                    && !a.starts_with('-')
+                    && !a.chars().all(|c| c.is_ascii_digit())
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Count `took` under `kind` in the run's [`tallies`].
+pub fn tally(kind: &str, took: Duration) {
+    let mut t = TALLY.lock().unwrap_or_else(|e| e.into_inner());
+    match t.iter_mut().find(|(k, _, _)| *k == kind) {
+        Some(row) => {
+            row.1 += 1;
+            row.2 += took.as_secs_f64();
+        }
+        None => t.push((kind.to_string(), 1, took.as_secs_f64())),
+    }
+}
+
+/// The tally so far, slowest kind first: one line per kind (count, total and mean
+/// seconds), where a suite's time goes.
+pub fn tallies() -> String {
+    let mut t = TALLY.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    t.sort_by(|a, b| b.2.total_cmp(&a.2));
+    t.iter()
+        .map(|(k, n, s)| format!("  {s:7.1}s {n:4} x {k} (mean {:.2}s)", s / *n as f64))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -22,6 +22,7 @@ pub const START_LIMIT: Duration = Duration::from_secs(150);
 /// The same for a release's first start with an empty transpile cache.
 pub const COLD_START_LIMIT: Duration = Duration::from_secs(180);
 
+/// A counting semaphore: at most `n` holders of a [`Slot`] at a time.
 pub struct Slots {
     free: Mutex<usize>,
     cv: Condvar,
@@ -36,31 +37,40 @@ impl Drop for Slot {
     }
 }
 
-/// At most `OCGEN_REAL_GATEWAY_JOBS` (default 3) real OpenClaw processes at a
-/// time: the machine has 2 cores and each start is CPU-bound.
-pub fn slots() -> &'static Slots {
-    static SLOTS: OnceLock<Slots> = OnceLock::new();
-    SLOTS.get_or_init(|| {
-        let n = std::env::var("OCGEN_REAL_GATEWAY_JOBS")
+impl Slots {
+    /// `n` slots, or what the environment variable `var` says (a positive number).
+    pub fn from_env(var: &str, n: usize) -> Slots {
+        let n = std::env::var(var)
             .ok()
             .and_then(|v| v.parse().ok())
             .filter(|&n: &usize| n > 0)
-            .unwrap_or(3);
+            .unwrap_or(n);
         Slots {
             free: Mutex::new(n),
             cv: Condvar::new(),
         }
-    })
+    }
+
+    /// Wait for a free slot; it is given back when the [`Slot`] drops.
+    pub fn acquire(&'static self) -> Slot {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free == 0 {
+            free = self.cv.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+        *free -= 1;
+        Slot(self)
+    }
+}
+
+/// At most `OCGEN_REAL_GATEWAY_JOBS` (default 3) real OpenClaw processes at a
+/// time: the machine has 2 cores and each start is CPU-bound.
+pub fn slots() -> &'static Slots {
+    static SLOTS: OnceLock<Slots> = OnceLock::new();
+    SLOTS.get_or_init(|| Slots::from_env("OCGEN_REAL_GATEWAY_JOBS", 3))
 }
 
 pub fn acquire_slot() -> Slot {
-    let s = slots();
-    let mut free = s.free.lock().unwrap_or_else(|e| e.into_inner());
-    while *free == 0 {
-        free = s.cv.wait(free).unwrap_or_else(|e| e.into_inner());
-    }
-    *free -= 1;
-    Slot(s)
+    slots().acquire()
 }
 
 /// The transpile / compile caches a release's gateway starts share.

@@ -23,7 +23,6 @@ pub const PEER: &str = "100.64.0.7";
 /// Where the Serve stand-in answers plain HTTP (`tailscale serve --http`; 443 with TLS).
 pub const SERVE_PORT: u16 = 8443;
 /// One `openclaw …` CLI call inside the server.
-const CLI_LIMIT: Duration = Duration::from_secs(90);
 
 /// The tailnet's other nodes, as the server's tailscaled knows them (its
 /// netmap): `{"IP": {"login", "name", "pic"}}` for a node its user owns,
@@ -254,14 +253,7 @@ fn check_tailnet_on(tn: &Tailnet, g: &Gateway, version: &str, report: &mut Vec<S
         report.push(format!(
             "tailnet browser, first connect: pairing required (request {id})"
         ));
-        let approve = g.openclaw(&["devices", "approve", id, "--json"], &[], CLI_LIMIT)?;
-        if !approve.ok() {
-            return Err(format!(
-                "FINDING: `openclaw devices approve {id}` failed: {}",
-                approve.describe()
-            ));
-        }
-        report.push(format!("operator: `openclaw devices approve {id}` ok"));
+        report.push(g.approve(id)?);
         tn.ws(&origin, TOKEN, &dev)?
     } else {
         return Err(format!(
@@ -377,14 +369,7 @@ impl<'a> PageOn<'a> {
             (first.json["code"].as_str(), first.json["details"]["requestId"].as_str())
         {
             report.push(format!("{who}, first connect: pairing required (request {id})"));
-            let approve = self.g.openclaw(&["devices", "approve", id, "--json"], &[], CLI_LIMIT)?;
-            if !approve.ok() {
-                return Err(format!(
-                    "FINDING: `openclaw devices approve {id}` failed: {}",
-                    approve.describe()
-                ));
-            }
-            report.push(format!("operator: `openclaw devices approve {id}` ok"));
+            report.push(self.g.approve(id)?);
             self.ws(&self.origin, TOKEN, &dev)?
         } else {
             return Err(format!(
