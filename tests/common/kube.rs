@@ -383,38 +383,53 @@ impl Pod {
                 p.podman(&["secret", "create", secret, &file.display().to_string()]),
             )?;
         }
-        if let Some(volume) = &pod.volume {
-            ok("podman volume create", p.podman(&["volume", "create", volume]))?;
-            let gid = pod.base.fs_group().unwrap_or(0);
-            let image = pod.base.containers()[0]["image"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            // the volume's first mount, then as a kubelet applies fsGroup; lost+found as
-            // on an ext4 volume
-            let prepare = format!("mkdir -p -m 0700 /data/lost+found && chgrp {gid} /data && chmod 2775 /data");
-            ok(
-                "preparing the claim's volume",
-                p.podman(&[
-                    "run",
-                    "--rm",
-                    "--pull",
-                    "never",
-                    "--network",
-                    "none",
-                    "--user",
-                    "0:0",
-                    "-v",
-                    &format!("{volume}:/data"),
-                    "--entrypoint",
-                    "/bin/sh",
-                    &image,
-                    "-c",
-                    &prepare,
-                ]),
-            )?;
-        }
+        pod.fresh_volume()?;
         Ok(pod)
+    }
+
+    /// The claim's volume (if the pod mounts one), made afresh (an existing one removed:
+    /// only while the pod is down): created, and prepared as `fsGroup` does by its first
+    /// mount, a throwaway container of the pod's image as root (lost+found as on an ext4
+    /// volume).
+    pub fn fresh_volume(&self) -> Result<(), String> {
+        let Some(volume) = &self.volume else {
+            return Ok(());
+        };
+        let p = podman();
+        let _ = p.podman(&["volume", "rm", "-f", volume]);
+        let made = p.podman(&["volume", "create", volume]);
+        if !made.ok() {
+            return Err(format!("podman volume create {volume}: {}", made.tail(10)));
+        }
+        let gid = self.base.fs_group().unwrap_or(0);
+        let image = self.base.containers()[0]["image"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let prepare = format!("mkdir -p -m 0700 /data/lost+found && chgrp {gid} /data && chmod 2775 /data");
+        let mount = format!("{volume}:/data");
+        let out = p.podman(&[
+            "run",
+            "--rm",
+            "--pull",
+            "never",
+            "--network",
+            "none",
+            "--user",
+            "0:0",
+            "-v",
+            &mount,
+            "--entrypoint",
+            "/bin/sh",
+            &image,
+            "-c",
+            &prepare,
+        ]);
+        if out.ok() {
+            Ok(())
+        } else {
+            Err(format!("preparing the volume {volume}: {}", out.tail(10)))
+        }
     }
 
     /// `podman kube play` on the pod's network; seconds it took.
