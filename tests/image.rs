@@ -20,7 +20,7 @@
 
 mod common;
 
-use common::docker::{HEALTHY_LIMIT, Project, engine, lane, mutate, render, render_with, root};
+use common::docker::{GATEWAY_ENV, HEALTHY_LIMIT, Project, engine, lane, mutate, render, render_with, root};
 
 /// Issue 21: serve on 2026.9.6 with the browser, bytes (`docker image inspect .Size`).
 const LIMIT_WITH_BROWSER: u64 = 1_300_000_000;
@@ -74,11 +74,6 @@ fn serve_on_2026_9_6_is_lean_and_its_browser_renders_a_page() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The gateway's environment for its own CLI in the container (what a sub-agent inherits).
-const GATEWAY_ENV: [(&str, &str); 2] = [
-    ("OPENCLAW_STATE_DIR", "/data/.openclaw"),
-    ("OPENCLAW_CONFIG_PATH", "/data/.openclaw/openclaw.json"),
-];
 /// Where the page is served inside the gateway's container.
 const PAGE_PORT: u16 = 18790;
 /// What the page's script writes into it (the static text says otherwise).

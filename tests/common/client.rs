@@ -124,3 +124,36 @@ pub fn expect_refused(what: &str, r: &ClientResult, stage: &str, needle: &str) -
         ))
     }
 }
+
+/// A browser with a new device identity: its first connect (`connect`, the client's
+/// JSON verdict) is asked to pair, the operator approves the request where the gateway
+/// runs (`approve(id)`: `openclaw devices approve ID` as the gateway's user), and the
+/// next connect completes the token handshake and gets an answer to `health`. Returns
+/// the request id.
+pub fn pair_and_connect(
+    connect: impl Fn() -> Value,
+    approve: impl Fn(&str) -> Result<(), String>,
+) -> Result<String, String> {
+    let first = connect();
+    let Some(id) = first["details"]["requestId"]
+        .as_str()
+        .filter(|_| first["code"] == "NOT_PAIRED")
+    else {
+        return Err(format!("the first connect should ask for pairing: {first}"));
+    };
+    approve(id).map_err(|e| format!("devices approve {id}: {e}"))?;
+    let second = connect();
+    if !(second["ok"] == true && second["response"]["ok"] == true) {
+        return Err(format!("approved, it got no answer to health: {second}"));
+    }
+    Ok(id.to_string())
+}
+
+/// The last JSON line a client printed (`{}`-less output: `null`).
+pub fn last_json(stdout: &str) -> Value {
+    stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .unwrap_or_default()
+}

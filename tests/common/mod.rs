@@ -37,6 +37,7 @@
 //!   (stand-in openclaw) and a release's own verdict on a config.
 //! - [`Browser`]: a real Chromium on the laptop (`tests/clients/chromium.mjs`),
 //!   with [`spki_hash`] / [`self_signed`] for the certificates it accepts.
+//! - [`kube`]: `podman kube play` of a rendered Kubernetes base (tests/kube_play.rs).
 //! - [`run_all`]: run named jobs at once on threads, once per test binary.
 //! - [`mutate`]: the fuzz tests' deterministic deploy.toml mutations.
 //! - [`StandIn`]: a rendered bootstrap run as root against the stand-ins in
@@ -51,6 +52,7 @@ pub mod docker;
 mod faults;
 mod gateway;
 mod jobs;
+pub mod kube;
 pub mod mutate;
 mod net;
 mod proc;
