@@ -23,8 +23,7 @@
 //! `SERVICE_URL_OPENCLAW` as Coolify would fill it.
 
 mod common;
-#[path = "domain_path/harness.rs"]
-mod harness;
+use common::domain as harness;
 
 use std::time::{Duration, Instant};
 

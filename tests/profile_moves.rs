@@ -5,6 +5,9 @@
 //! starts on the same volume. What the plan does not name is kept (the device
 //! still paired and admitted, the user key, the file); what it names changes
 //! (the listeners, the keys), checked against `key_changes` of the two plans.
+//! A move onto `domain` runs in the domain's namespaces with Coolify's proxy
+//! (the real Traefik) in front: after it, the browser on `https://<domain>/`
+//! gets through the proxy (the origin and the proxy's trust are the new ones).
 
 mod common;
 
@@ -30,11 +33,41 @@ fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(v, |v, k| v.get(k))
 }
 
-fn beside(case: Case, volume: &std::path::Path) -> Beside {
+fn beside(case: Case, volume: &std::path::Path, proxy: Option<&domain::ProxyRig>) -> Beside {
     Beside {
         sidecar: (case.profile == "sidecar").then_some(SidecarNode::Running),
         volume: Some(volume.to_path_buf()),
+        env: match proxy {
+            Some(p) if case.profile == "domain" => p.gateway_env(),
+            _ => vec![],
+        },
         ..Default::default()
+    }
+}
+
+/// After a move onto domain: the browser on `https://<domain>/` gets through
+/// Coolify's proxy to the gateway (the domain's origin allowed, the proxy
+/// trusted: otherwise `origin not allowed` or HTTP 403). A browser keeps its
+/// device per origin, so here it is a new device: asked to pair, or admitted.
+fn through_the_proxy(p: &domain::ProxyRig, g: &Gateway) -> Result<String, String> {
+    let dev = g.sb.path("laptop/domain-browser").display().to_string();
+    let r = p.ws(&dev, &g.sb.path("out/laptop"))?;
+    if r.ok || r.json["code"] == "NOT_PAIRED" {
+        Ok(format!(
+            "the browser on https://{}/ through the proxy: {}",
+            domain::DOMAIN,
+            if r.ok {
+                "admitted"
+            } else {
+                "asked to pair (a new device on this origin)"
+            }
+        ))
+    } else {
+        Err(format!(
+            "FINDING: the browser on https://{}/ does not get through the proxy: {}",
+            domain::DOMAIN,
+            r.brief()
+        ))
     }
 }
 
@@ -120,14 +153,20 @@ fn pending(g: &Gateway) -> Result<usize, String> {
 fn move_profile(from: &'static str, to: &'static str) -> Result<String, String> {
     let (a, b) = (case(from, V), case(to, V));
     let volume = Volume::new(&format!("move-{from}-{to}"))?;
+    // Onto domain: one such move, so the namespaces' names and addresses are its own.
+    let proxy = (to == "domain").then(|| domain::ProxyRig::new("mv", 70, &render_file(b, "docker-compose.yaml")));
+    let net = match &proxy {
+        Some(p) => Net::Named(p.net.server.clone()),
+        None => Net::Private,
+    };
     let mut report = Vec::new();
     // 1. The old profile, with state.
     let g = start_gateway_beside(
         a,
         &format!("move-{from}"),
         &render_bootstrap(a),
-        &Net::Private,
-        &beside(a, &volume.path),
+        &net,
+        &beside(a, &volume.path, proxy.as_ref()),
     )?
     .map_err(|e| format!("{from} did not start: {}", e.describe()))?;
     // The client's device identity (kept by the client, as a browser keeps it).
@@ -186,12 +225,12 @@ fn move_profile(from: &'static str, to: &'static str) -> Result<String, String> 
         b,
         &format!("move-{to}"),
         &render_bootstrap(b),
-        &Net::Private,
-        &beside(b, &volume.path),
+        &net,
+        &beside(b, &volume.path, proxy.as_ref()),
     )?
     .map_err(|e| format!("{to} on {from}'s volume did not start: {}", e.describe()))?;
     report.push(format!("{to}: listening as the profile says ({})", show(&g.table)));
-    let checks = (|| -> Result<(), String> {
+    let checks = (|| -> Result<Option<String>, String> {
         let after = g.config().ok_or("no config after the move")?;
         // Kept: the user's key, the device, the file.
         if get(&after, USER_KEY) != Some(&Value::from(USER_VALUE)) {
@@ -265,9 +304,9 @@ fn move_profile(from: &'static str, to: &'static str) -> Result<String, String> 
                 "FINDING: keys the plan does not name changed:\nbefore {b2}\nafter  {a2}"
             ));
         }
-        Ok(())
+        proxy.as_ref().map(|p| through_the_proxy(p, &g)).transpose()
     })();
-    g.finish(checks)?;
+    report.extend(g.finish(checks)?);
     let n = key_changes(
         &ocgen::plan::plan(&model(from)).bootstrap.patch,
         &ocgen::plan::plan(&model(to)).bootstrap.patch,
@@ -303,7 +342,7 @@ fn strip(v: &mut Value, path: &str) {
     }
 }
 
-const MOVES: [(&str, &str); 2] = [("lan-patch", "serve"), ("sidecar", "serve")];
+const MOVES: [(&str, &str); 3] = [("lan-patch", "serve"), ("sidecar", "serve"), ("lan-patch", "domain")];
 
 #[test]
 fn profile_moves_keep_what_the_plan_keeps_and_change_what_it_says() {

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::proc::Ran;
-use super::tools::{clients_dir, tools};
+use super::proc::{Ran, run_bounded};
+use super::tools::{SYS_PATH, clients_dir, tools};
 use super::topology::Topology;
 
 /// Bound on one client run (its own `--timeout-ms` is shorter).
@@ -88,26 +88,42 @@ pub fn parse_client(ran: Ran) -> Result<ClientResult, String> {
     Ok(ClientResult { ok, json, ran })
 }
 
+/// The gateway client in the named network namespace `ns` (the host's
+/// filesystem), e.g. a [`Topology`]'s laptop or [`super::domain::Net`]'s.
+pub fn client_in(ns: &str, args: &[&str], scratch: &Path) -> Result<ClientResult, String> {
+    let mut cmd = std::process::Command::new("ip");
+    cmd.args(["netns", "exec", ns])
+        .args(client_argv(args)?)
+        .env_clear()
+        .env("PATH", SYS_PATH)
+        .envs(client_env()?);
+    parse_client(run_bounded(cmd, CLIENT_LIMIT, scratch)?)
+}
+
+/// [`client_in`] `ns`, repeated while the gateway answers "gateway starting"
+/// (2026.9.6 listens before it admits clients) or a proxy in front of it
+/// has no answer from it yet (HTTP 502).
+pub fn client_in_when_ready(ns: &str, args: &[&str], scratch: &Path) -> Result<ClientResult, String> {
+    let end = Instant::now() + READY_LIMIT;
+    loop {
+        let r = client_in(ns, args, scratch)?;
+        let starting = r.error().contains("gateway starting") || r.json["status"] == 502;
+        if !starting || Instant::now() >= end {
+            return Ok(r);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 impl Topology {
     /// The gateway client on the laptop.
     pub fn client(&self, args: &[&str], scratch: &Path) -> Result<ClientResult, String> {
-        let argv = client_argv(args)?;
-        let env = client_env()?;
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        parse_client(self.on_laptop(&argv, &env, CLIENT_LIMIT, scratch)?)
+        client_in(&self.laptop, args, scratch)
     }
 
-    /// The client on the laptop, repeated while the gateway answers
-    /// "gateway starting" (2026.9.6 listens before it admits clients).
+    /// The client on the laptop, repeated while the gateway is starting ([`client_in_when_ready`]).
     pub fn client_when_ready(&self, args: &[&str], scratch: &Path) -> Result<ClientResult, String> {
-        let end = Instant::now() + READY_LIMIT;
-        loop {
-            let r = self.client(args, scratch)?;
-            if !r.error().contains("gateway starting") || Instant::now() >= end {
-                return Ok(r);
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        }
+        client_in_when_ready(&self.laptop, args, scratch)
     }
 }
 

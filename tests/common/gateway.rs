@@ -36,6 +36,8 @@ pub struct Gateway {
     pub serve_proxies: Vec<String>,
     /// The sidecar's tailscaled, when the run has one ([`Beside::sidecar`]).
     sidecar: Option<NsProc>,
+    /// The sidecar's node logged in (`tailscale up`) at this start.
+    pub sidecar_login: bool,
     _slot: Slot,
 }
 
@@ -56,6 +58,14 @@ pub struct Beside {
     /// Added to the time the gateway has to listen (an upgrade's
     /// `openclaw doctor --fix` runs before it).
     pub extra_wait: Duration,
+    /// sidecar: the tailscale service's state volume (a [`super::Volume`]'s
+    /// path), which outlives this gateway as the named volume outlives a
+    /// redeploy. The node then starts as containerboot starts it with the
+    /// case's rendered `tailscale` service: its state kept there when the
+    /// service sets `TS_STATE_DIR` (else in memory), and `tailscale up` at
+    /// every start unless it sets `TS_AUTH_ONCE=true`, then only while the
+    /// node needs a login. None: a fresh node, logged in at every start.
+    pub sidecar_state: Option<std::path::PathBuf>,
 }
 
 /// The state the sidecar's node is in when the bootstrap starts.
@@ -74,16 +84,41 @@ pub enum SidecarNode {
 pub const CLI_LIMIT: Duration = Duration::from_secs(90);
 pub const SIDECAR_HOSTNAME: &str = "openclaw-server";
 
+/// What containerboot does with the case's rendered `tailscale` service
+/// (`docker-compose.yaml`): whether it keeps the node's state (`TS_STATE_DIR`)
+/// and whether it logs in only once (`TS_AUTH_ONCE`).
+fn containerboot_rules(case: Case) -> Result<(bool, bool), String> {
+    let compose = super::render_file(case, "docker-compose.yaml");
+    let v: Value = serde_saphyr::from_str(&compose).map_err(|e| format!("docker-compose.yaml: {e}"))?;
+    let env = &v["services"]["tailscale"]["environment"];
+    let truthy = |k: &str| matches!(&env[k], Value::Bool(true)) || env[k].as_str() == Some("true");
+    Ok((env.get("TS_STATE_DIR").is_some(), truthy("TS_AUTH_ONCE")))
+}
+
 /// Start the sidecar's tailscaled (stand-in) on the sandbox's socket in
 /// `net`, its own PID namespace, and bring it to `node` as containerboot
-/// would (`tailscale --socket=… up --authkey=… --hostname=…`).
-fn start_sidecar(sb: &Sandbox, net: &Net, node: SidecarNode) -> Result<NsProc, String> {
+/// would (`tailscale --socket=… up --authkey=… --hostname=…`); with a state
+/// volume ([`Beside::sidecar_state`]) by the rendered service's rules.
+/// Returns the daemon and whether it ran `tailscale up`.
+fn start_sidecar(
+    sb: &Sandbox,
+    net: &Net,
+    node: SidecarNode,
+    case: Case,
+    state_volume: Option<&std::path::Path>,
+) -> Result<(NsProc, bool), String> {
     let socket = sb.socket();
-    let state = sb.path("run/sidecar-tailscaled.state");
+    let (state, auth_once) = match state_volume {
+        None => (sb.path("run/sidecar-tailscaled.state").display().to_string(), false),
+        Some(dir) => match containerboot_rules(case)? {
+            (true, once) => (dir.join("tailscaled.state").display().to_string(), once),
+            (false, once) => ("mem:".to_string(), once),
+        },
+    };
     let path = format!("{}:{SYS_PATH}", stubs_dir().display());
     let env = vec![("PATH".to_string(), path.clone())];
     let socket_arg = format!("--socket={}", socket.display());
-    let state_arg = format!("--state={}", state.display());
+    let state_arg = format!("--state={state}");
     let argv: [&OsStr; 5] = [
         "tailscaled".as_ref(),
         socket_arg.as_ref(),
@@ -106,20 +141,26 @@ fn start_sidecar(sb: &Sandbox, net: &Net, node: SidecarNode) -> Result<NsProc, S
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    if node == SidecarNode::Running {
-        let mut up = Command::new("tailscale");
-        up.arg(&socket_arg)
-            .args(["up", "--accept-dns=false"])
-            .arg(format!("--hostname={SIDECAR_HOSTNAME}"))
-            .arg(format!("--authkey={}", super::AUTH_KEY))
-            .env_clear()
-            .env("PATH", &path);
-        let ran = run_bounded(up, Duration::from_secs(30), &sb.path("out/runs"))?;
+    let cli = |args: &[&str]| {
+        let mut c = Command::new("tailscale");
+        c.arg(&socket_arg).args(args).env_clear().env("PATH", &path);
+        run_bounded(c, Duration::from_secs(30), &sb.path("out/runs"))
+    };
+    // containerboot with TS_AUTH_ONCE: `up` only while the node needs a login.
+    let running = auth_once && {
+        let status = cli(&["status", "--json"])?;
+        serde_json::from_str::<Value>(&status.stdout).is_ok_and(|s| s["BackendState"] == "Running")
+    };
+    let login = node == SidecarNode::Running && !running;
+    if login {
+        let hostname = format!("--hostname={SIDECAR_HOSTNAME}");
+        let authkey = format!("--authkey={}", super::AUTH_KEY);
+        let ran = cli(&["up", "--accept-dns=false", &hostname, &authkey])?;
         if !ran.ok() {
             return Err(format!("the sidecar's `tailscale up` failed: {}", ran.describe()));
         }
     }
-    Ok(p)
+    Ok((p, login))
 }
 
 /// What a stopped gateway left.
@@ -264,9 +305,12 @@ pub fn start_gateway_beside(
         env.retain(|(name, _)| name != k);
         env.push((k.clone(), v.clone()));
     }
-    let mut sidecar = match beside.sidecar {
-        Some(node) => Some(start_sidecar(&sb, net, node)?),
-        None => None,
+    let (mut sidecar, sidecar_login) = match beside.sidecar {
+        Some(node) => {
+            let (p, login) = start_sidecar(&sb, net, node, case, beside.sidecar_state.as_deref())?;
+            (Some(p), login)
+        }
+        None => (None, false),
     };
 
     let (warm_guard, limit) = warm_gate(version);
@@ -347,6 +391,7 @@ pub fn start_gateway_beside(
                 serve_claims,
                 serve_proxies,
                 sidecar,
+                sidecar_login,
                 _slot: slot,
             }))
         }

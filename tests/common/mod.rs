@@ -39,6 +39,10 @@
 //!   with [`spki_hash`] / [`self_signed`] for the certificates it accepts.
 //! - [`kube`]: `podman kube play` of a rendered Kubernetes base (tests/kube_play.rs).
 //! - [`run_all`]: run named jobs at once on threads, once per test binary.
+//! - [`domain`]: the `domain` profile's namespaces (server, Coolify's proxy,
+//!   laptop), the real Traefik, its own gateway launcher for
+//!   `tests/domain_path.rs`, and [`domain::ProxyRig`]: the proxy in front of
+//!   gateways [`start_gateway_beside`] starts (upgrades, profile moves).
 //! - [`mutate`]: the fuzz tests' deterministic deploy.toml mutations.
 //! - [`StandIn`]: a rendered bootstrap run as root against the stand-ins in
 //!   its own mount + PID namespaces, with faults: SIGKILL at any step
@@ -49,6 +53,7 @@ mod browser;
 mod client;
 mod config;
 pub mod docker;
+pub mod domain;
 mod faults;
 mod gateway;
 mod jobs;
@@ -149,8 +154,10 @@ impl Case {
     }
 }
 
+/// One profile × release; `domain` too, for the scenarios that run it in
+/// [`domain`]'s namespaces (it is not in [`PROFILES`], the per-release loops).
 pub fn case(profile: &'static str, version: &'static str) -> Case {
-    assert!(PROFILES.contains(&profile) && all_versions().contains(&version));
+    assert!((PROFILES.contains(&profile) || profile == "domain") && all_versions().contains(&version));
     Case {
         profile,
         version,

