@@ -42,6 +42,8 @@
 //! - [`StandIn`]: a rendered bootstrap run as root against the stand-ins in
 //!   its own mount + PID namespaces, with faults: SIGKILL at any step
 //!   ([`HOOK`], [`steps_of`]), mounts made by a wrapper (tmpfs, read-only).
+//! - [`USER_KEY`], [`WORKSPACE`], [`user_key_kept`], [`rollback_refusal`]: the state a
+//!   user gives a deployment before an upgrade, and the checks after it.
 #![allow(dead_code, unused_imports)]
 
 mod browser;
@@ -60,6 +62,7 @@ mod slots;
 mod tailnet;
 mod tools;
 mod topology;
+mod user_state;
 
 pub use browser::*;
 pub use client::*;
@@ -74,6 +77,7 @@ pub use slots::*;
 pub use tailnet::*;
 pub use tools::*;
 pub use topology::*;
+pub use user_state::*;
 
 pub const PROFILES: [&str; 3] = ["lan-patch", "sidecar", "serve"];
 /// The releases the release-specific scenarios were measured on.
