@@ -36,6 +36,14 @@
 //! Coolify's proxy (Docker provider) routes `https://openclaw.test/` to the container by
 //! the labels ocgen writes (`domain_on_2026_9_6_through_traefiks_docker_provider`).
 //!
+//! serve is also upgraded and rolled back as Coolify redeploys it, on one named volume
+//! (`serve_upgrade_rollback_and_restore_on_the_same_volume`, issue 17, docs/upgrades.md):
+//! 2026.2.19 with a paired browser, a user's config key and workspace files, then
+//! 2026.9.6 (the doctor run once; the same device admitted, nothing lost, no new
+//! Tailscale login), then 2026.2.19 again (refused at every start, the volume's digest
+//! unchanged), then with `OCGEN_ROLLBACK=restore` (everything back); its two negative
+//! controls (no doctor step, no volume guard) are ignored tests run by hand.
+//!
 //! The negative controls at the end show checks 1, 4 and 5 failing on a broken render,
 //! and the Traefik route failing on a wrong service-port label.
 //! Scenarios run one at a time ([`exclusive`]); an image is built once per scenario (the
