@@ -52,7 +52,6 @@
 mod common;
 
 use std::path::Path;
-
 use std::time::{Duration, Instant};
 
 use common::docker::{
