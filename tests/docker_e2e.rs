@@ -36,6 +36,14 @@
 //! Coolify's proxy (Docker provider) routes `https://openclaw.test/` to the container by
 //! the labels ocgen writes (`domain_on_2026_9_6_through_traefiks_docker_provider`).
 //!
+//! serve is also upgraded and rolled back as Coolify redeploys it, on one named volume
+//! (`serve_upgrade_rollback_and_restore_on_the_same_volume`, issue 17, docs/upgrades.md):
+//! 2026.2.19 with a paired browser, a user's config key and workspace files, then
+//! 2026.9.6 (the doctor run once; the same device admitted, nothing lost, no new
+//! Tailscale login), then 2026.2.19 again (refused at every start, the volume's digest
+//! unchanged), then with `OCGEN_ROLLBACK=restore` (everything back); its two negative
+//! controls (no doctor step, no volume guard) are ignored tests run by hand.
+//!
 //! The negative controls at the end show checks 1, 4 and 5 failing on a broken render,
 //! and the Traefik route failing on a wrong service-port label.
 //! Scenarios run two at a time ([`lane`], `OCGEN_DOCKER_JOBS`); each image is built once
@@ -44,12 +52,16 @@
 mod common;
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use common::docker::{
     CURRENT, Engine, FLOOR, GATEWAY_ENV, HEALTHY_LIMIT, Image, Out, Project, Proxy, TOKEN, engine, engine_of, lane,
     mutate, render, render_with, root,
 };
-use common::page_args;
+use common::{
+    PEER, TAILNET_HOST, USER_KEY, USER_VALUE, WORKSPACE, WRITE_FILE, page_args, rollback_refusal, user_key_kept,
+    workspace_unchanged,
+};
 
 const PORT: u16 = 18789;
 /// `docker stop`'s grace period; a container still running after it is SIGKILLed (137).
@@ -405,18 +417,20 @@ struct State {
     tailscale: Option<String>,
 }
 
+/// A file in a service's running container.
+fn cat(p: &Project, service: &str, file: &str) -> Result<String, String> {
+    let out = p.exec(service, &[], &["cat", file]);
+    if out.ok() {
+        Ok(out.stdout)
+    } else {
+        Err(format!("cannot read {file} in {service}: {}", out.text()))
+    }
+}
+
 fn state(p: &Project, case: Case) -> Result<State, String> {
-    let cat = |service: &str, file: &str| {
-        let out = p.exec(service, &[], &["cat", file]);
-        if out.ok() {
-            Ok(out.stdout)
-        } else {
-            Err(format!("cannot read {file} in {service}: {}", out.text()))
-        }
-    };
     let tailscale = match case.tailscale_state() {
         Some((service, file)) => {
-            let s = cat(service, file)?;
+            let s = cat(p, service, file)?;
             if !s.contains("\"LoggedIn\": true") {
                 return Err(format!("{file} does not record a login: {s}"));
             }
@@ -425,7 +439,7 @@ fn state(p: &Project, case: Case) -> Result<State, String> {
         None => None,
     };
     Ok(State {
-        config: cat("openclaw", CONFIG)?,
+        config: cat(p, "openclaw", CONFIG)?,
         tailscale,
     })
 }
@@ -650,34 +664,16 @@ fn tailnet_browser(p: &Project, case: Case) -> Check {
     let e = p.engine;
     let origin = tailnet_origin_listed(p)?;
     let host = origin.split_once("://").map_or(origin.as_str(), |(_, h)| h);
-    let clients = root().join("tests/clients");
-    let scratch = tempfile::Builder::new()
-        .prefix("ocgen-browser-")
-        .tempdir()
-        .map_err(|e| e.to_string())?;
+    let scratch = browser_dir()?;
     let url = format!("ws://tailscale:{PORT}/");
-    let connect = |origin: &str| -> serde_json::Value {
-        let o = e.run_on_scratch(
+    let connect = |origin: &str| {
+        gateway_client(
+            e,
             &p.network,
             &p.image,
-            &[(clients.as_path(), "/c")],
             scratch.path(),
-            &[
-                &[
-                    "node",
-                    "/c/gateway-client.mjs",
-                    "--ws-from",
-                    "/opt/openclaw/node_modules",
-                ][..],
-                &page_args(&url, host, origin, TOKEN, "/scratch/dev"),
-            ]
-            .concat(),
-        );
-        o.stdout
-            .lines()
-            .rev()
-            .find_map(|l| serde_json::from_str(l).ok())
-            .unwrap_or_else(|| serde_json::json!({ "client": o.text() }))
+            &page_args(&url, host, origin, TOKEN, "/scratch/dev"),
+        )
     };
     pair_and_connect(p, || connect(&origin)).map_err(|e| format!("the browser on {origin}: {e}"))?;
     let other = format!("http://{}-other.example.ts.net:{PORT}", case.profile);
@@ -689,6 +685,42 @@ fn tailnet_browser(p: &Project, case: Case) -> Check {
     Ok(format!(
         "{origin} listed from the shared socket; its browser paired, approved, health ok; {other} refused; sub-agent call ok"
     ))
+}
+
+/// Where a browser keeps its device identity between its connects (`/scratch` in the
+/// client's container).
+fn browser_dir() -> Result<tempfile::TempDir, String> {
+    tempfile::Builder::new()
+        .prefix("ocgen-browser-")
+        .tempdir()
+        .map_err(|e| e.to_string())
+}
+
+/// tests/clients/gateway-client.mjs with `args` in a container of its own on `network`
+/// (the gateway's image: its Node and OpenClaw's `ws`), `scratch` at `/scratch`.
+fn run_gateway_client(e: &Engine, network: &str, image: &str, scratch: &Path, args: &[&str]) -> Out {
+    let clients = root().join("tests/clients");
+    let mut cmd = vec![
+        "node",
+        "/c/gateway-client.mjs",
+        "--ws-from",
+        "/opt/openclaw/node_modules",
+    ];
+    cmd.extend_from_slice(args);
+    e.run_on_scratch(network, image, &[(clients.as_path(), "/c")], scratch, &cmd)
+}
+
+/// [`run_gateway_client`]'s verdict: its JSON line, or `{"client": <output>}`.
+fn gateway_client(e: &Engine, network: &str, image: &str, scratch: &Path, args: &[&str]) -> serde_json::Value {
+    client_json(&run_gateway_client(e, network, image, scratch, args))
+}
+
+fn client_json(o: &Out) -> serde_json::Value {
+    o.stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .unwrap_or_else(|| serde_json::json!({ "client": o.text() }))
 }
 
 /// A browser with a new device identity: its first connect (`connect`) is
@@ -705,6 +737,403 @@ fn pair_and_connect(p: &Project, connect: impl Fn() -> serde_json::Value) -> Res
         );
         if approve.ok() { Ok(()) } else { Err(approve.tail(10)) }
     })
+}
+
+// ---------------------------------------------------------------------------
+// An upgrade, Coolify's Rollback and a restore on the same volume (issue 17)
+
+/// The release the user starts on, and the one they bump to (docs/upgrades.md: across
+/// both state-format boundaries, the doctor run included).
+const OLD: Case = Case::new("serve", "2026.2.19");
+const NEW: Case = Case::new("serve", "2026.9.6");
+/// One project name for every deploy: Coolify redeploys a resource under its own name,
+/// so compose finds the same named volume (`<project>_openclaw-data`).
+const UPGRADE_PROJECT: &str = "ocgen-e2e-serve-upgrade";
+const DATA_VOLUME: &str = "openclaw-data";
+const STATE_DIR: &str = "/data/.openclaw";
+/// How long a refused rollback may take to be refused twice (Docker's restart policy
+/// starts it again after 0.1 s, 0.2 s, …).
+const REFUSAL_LIMIT: Duration = Duration::from_secs(120);
+
+/// A rendered bootstrap.sh with one line changed: the negative controls of the upgrade
+/// scenario (the old behaviour).
+#[derive(Clone, Copy)]
+struct Broken {
+    version: &'static str,
+    from: &'static str,
+    to: &'static str,
+    label: &'static str,
+}
+
+/// serve, as a user runs it on Coolify, upgraded and rolled back on its named volume:
+///
+/// 1. 2026.2.19's render on an empty volume turns healthy and gets real state: the
+///    tailnet browser (tests/clients/gateway-client.mjs in a container of its own, its
+///    device identity kept on the host) is asked to pair, approved with `docker exec …
+///    openclaw devices approve`, connects; the user's `openclaw config set
+///    ui.seamColor`; two agent-workspace files; Tailscale's login on the volume.
+/// 2. The bump to 2026.9.6 (its render; its image is the one `serve_on_2026_9_6`
+///    builds, so the same build) on the same volume: healthy by the rendered healthcheck
+///    within its budget, without a restart, after the one-time `openclaw doctor --fix`;
+///    the same device admitted without pairing; the key, the workspace files and the
+///    Tailscale state kept; no new login.
+/// 3. Coolify's Rollback (2026.2.19's render and image again): the container exits 1 at
+///    every start with the refusal (which release last ran, how to go back), and the
+///    volume's tree digest (a helper container: names, modes, owners, sizes, times,
+///    SHA-256) is unchanged.
+/// 4. The same with `OCGEN_ROLLBACK=restore` in the environment: healthy, the device
+///    admitted, key, files and login there, 2026.9.6's state set aside.
+/// 5. `down -v` leaves nothing.
+#[test]
+fn serve_upgrade_rollback_and_restore_on_the_same_volume() {
+    let _lane = lane();
+    match upgrade_and_rollback(None) {
+        Ok(report) => eprintln!(
+            "serve {} -> {} -> {} on one volume:\n{report}",
+            OLD.version, NEW.version, OLD.version
+        ),
+        Err(e) => panic!("serve {} -> {}: {e}", OLD.version, NEW.version),
+    }
+}
+
+/// Negative control (old behaviour): 2026.9.6's bootstrap without its upgrade step
+/// (`openclaw doctor --fix`, as before issue 17): the gateway stops a few seconds after it
+/// listens, "Auth profile store … requires legacy credential migration", and Docker's
+/// restart policy starts it again and again. Run by hand (~3 min):
+/// `cargo test --test docker_e2e -- --ignored without_the_doctor`.
+#[test]
+#[ignore = "a negative control of the upgrade scenario, run by hand"]
+fn without_the_doctor_step_the_upgrade_crash_loops() {
+    let _lane = lane();
+    let err = upgrade_and_rollback(Some(Broken {
+        version: NEW.version,
+        from: "  if [ -n \"$volume_migrate\" ]; then\n",
+        to: "  if false; then\n",
+        label: "no-doctor",
+    }))
+    .expect_err("the upgrade passed without the doctor step");
+    assert!(
+        err.contains("restarted") || err.contains("legacy credential migration"),
+        "{err}"
+    );
+    eprintln!("negative control: {err}");
+}
+
+/// Negative control (old behaviour): 2026.2.19's bootstrap without the volume guard (no
+/// release recorded or compared): the rollback is not refused; 2026.2.19's start
+/// rewrites the config 2026.9.6 left and the volume changes. Run by hand (~4 min):
+/// `cargo test --test docker_e2e -- --ignored without_the_volume_guard`.
+#[test]
+#[ignore = "a negative control of the upgrade scenario, run by hand"]
+fn without_the_volume_guard_the_rollback_is_not_refused() {
+    let _lane = lane();
+    let err = upgrade_and_rollback(Some(Broken {
+        version: OLD.version,
+        from: "if [ -n \"$release_last\" ] && [ \"$release_last\" != \"$release_pinned\" ]; then\n",
+        to: "if false; then\n",
+        label: "no-guard",
+    }))
+    .expect_err("the rollback passed without the volume guard");
+    assert!(err.contains("(3) the rollback"), "{err}");
+    eprintln!("negative control: {err}");
+}
+
+/// The scenario's steps; Err at the first failed check (its step number first).
+fn upgrade_and_rollback(broken: Option<Broken>) -> Result<String, String> {
+    let started = Instant::now();
+    let mut report = Vec::new();
+    let mut step = |n: u8, r: Result<String, String>| match r {
+        Ok(msg) => {
+            report.push(format!("({n}) [{:.0}s] {msg}", started.elapsed().as_secs_f64()));
+            Ok(())
+        }
+        Err(e) => Err(format!("({n}) {e}")),
+    };
+    // Each release's render in a checkout of its own (Coolify's deploy of a commit); each
+    // image built once per run (Engine::build; the store's layer cache makes it a hit).
+    let deploy = |case: Case| -> Result<(tempfile::TempDir, Image), String> {
+        let dir = render(case.profile, case.version);
+        let mut tag = case.tag();
+        if let Some(b) = broken.filter(|b| b.version == case.version) {
+            mutate(dir.path(), "bootstrap.sh", b.from, b.to);
+            tag = format!("ocgen-e2e/broken:{}-{}-{}", case.profile, case.version, b.label);
+        }
+        let image = case.engine().build(dir.path(), &tag)?;
+        Ok((dir, image))
+    };
+    let (old_dir, old_image) = deploy(OLD)?;
+    let (new_dir, new_image) = deploy(NEW)?;
+    step(
+        0,
+        Ok(format!(
+            "images {} and {} ({:.0}s; cold builds take ~4 min each)",
+            old_image.tag,
+            new_image.tag,
+            started.elapsed().as_secs_f64()
+        )),
+    )?;
+    let mut p = Project::new(old_dir.path(), UPGRADE_PROJECT, &old_image.tag, OLD.services(), "proxy");
+    p.compose(&["down", "-v", "--remove-orphans", "--timeout", "2"]); // an interrupted run's
+    let browser = browser_dir()?;
+    let laptop = browser.path();
+
+    // 1. The old release with the user's state.
+    let since = Project::now();
+    step(1, deployed(&p, OLD, false))?;
+    step(1, seed_state(&p, laptop))?;
+    let login = state(&p, OLD)?.tailscale;
+    if !p
+        .full_logs("openclaw", Some(since), false)
+        .contains("logging in to the tailnet")
+    {
+        return Err("(1) the first start did not log in to the tailnet".into());
+    }
+
+    // 2. The upgrade: the new render and image on the same volume.
+    p.redeploy(new_dir.path(), &new_image.tag, &[]);
+    let since = Project::now();
+    step(
+        2,
+        deployed(&p, NEW, true).map_err(|e| format!("the upgrade to {}: {e}", NEW.version)),
+    )?;
+    step(2, state_kept(&p, NEW, laptop, &login, since))?;
+    step(2, doctor_ran_once(&p, since))?;
+    let recorded = cat(&p, "openclaw", "/data/.ocgen/last-release")?;
+    if recorded.trim() != NEW.version {
+        return Err(format!(
+            "(2) /data/.ocgen/last-release says {recorded:?} after {}",
+            NEW.version
+        ));
+    }
+
+    // 3. Coolify's Rollback: the old render and image again. Its redeploy stops the
+    //    running gateway first; the digest is taken then.
+    stopped(&p)?;
+    let before = p.volume_digest(DATA_VOLUME)?;
+    p.redeploy(old_dir.path(), &old_image.tag, &[]);
+    step(
+        3,
+        refused(&p, &before).map_err(|e| format!("the rollback to {}: {e}", OLD.version)),
+    )?;
+
+    // 4. The rollback with OCGEN_ROLLBACK=restore.
+    p.redeploy(old_dir.path(), &old_image.tag, &[("OCGEN_ROLLBACK", "restore")]);
+    let since = Project::now();
+    step(4, deployed(&p, OLD, false).map_err(|e| format!("the restore: {e}")))?;
+    let log = p.full_logs("openclaw", Some(since), false);
+    let restored = log
+        .lines()
+        .find(|l| l.contains("restored the state snapshot"))
+        .ok_or_else(|| {
+            format!(
+                "(4) the bootstrap did not log the restore:\n{}",
+                p.logs("openclaw", Some(since))
+            )
+        })?;
+    step(4, Ok(restored.trim().to_string()))?;
+    step(4, state_kept(&p, OLD, laptop, &login, since))?;
+    let replaced = p.exec("openclaw", &[], &["ls", "-1", "/data/.ocgen/replaced"]);
+    if replaced.stdout.lines().count() != 1 {
+        return Err(format!(
+            "(4) the replaced state is not kept in /data/.ocgen/replaced/: {}",
+            replaced.text()
+        ));
+    }
+    step(
+        4,
+        Ok(format!(
+            "{}'s state set aside in /data/.ocgen/replaced/{}",
+            NEW.version,
+            replaced.stdout.trim()
+        )),
+    )?;
+
+    // 5. Nothing left.
+    step(5, leaves_nothing(&p))?;
+    drop(p);
+    report.push(format!("wall time {:.0}s", started.elapsed().as_secs_f64()));
+    Ok(report.join("\n"))
+}
+
+/// `compose up` of the project as it is now, then healthy by the rendered healthcheck
+/// with no restart on the way; with `within_budget`, also before Docker would say
+/// `unhealthy` (`start_period` + `retries` × `interval`).
+fn deployed(p: &Project, case: Case, within_budget: bool) -> Check {
+    p.up()?;
+    let (secs, unhealthy) = p.wait_healthy_without_restart(case.services(), HEALTHY_LIMIT, within_budget)?;
+    let hc: serde_json::Value =
+        serde_json::from_str(&p.inspect("openclaw", "{{json .Config.Healthcheck}}")).unwrap_or_default();
+    let s = |k: &str| hc[k].as_f64().unwrap_or(0.0) / 1e9;
+    let budget = s("StartPeriod") + hc["Retries"].as_f64().unwrap_or(0.0) * s("Interval");
+    let late = unhealthy.map_or(String::new(), |at| {
+        format!(" (Docker said `unhealthy` first, at {at:.0}s: a slow first start of this release)")
+    });
+    Ok(format!(
+        "{}: healthy {secs:.0}s after `compose up`, no restart{late}; the healthcheck's budget before `unhealthy`: {budget:.0}s",
+        case.version
+    ))
+}
+
+/// The tailnet browser's connect through Tailscale Serve's proxy hop, as the gateway
+/// sees it: the client in a container of its own in the gateway's network namespace,
+/// dialling 127.0.0.1 with the Host, Origin and `X-Forwarded-*` headers Serve sends for a
+/// tagged node (tests/clients/serve-proxy.mjs: no `Tailscale-User-*` headers, so the
+/// token and the device's pairing decide); its device identity in `laptop`.
+fn serve_browser(p: &Project, laptop: &Path) -> serde_json::Value {
+    let netns = format!("container:{}", p.container("openclaw"));
+    let url = format!("ws://127.0.0.1:{PORT}/");
+    let origin = format!("https://{TAILNET_HOST}");
+    let (peer, host) = (
+        format!("X-Forwarded-For: {PEER}"),
+        format!("X-Forwarded-Host: {TAILNET_HOST}"),
+    );
+    let mut args = page_args(&url, TAILNET_HOST, &origin, TOKEN, "/scratch/dev");
+    args.extend([
+        "--header",
+        &peer,
+        "--header",
+        &host,
+        "--header",
+        "X-Forwarded-Proto: https",
+    ]);
+    gateway_client(p.engine, &netns, &p.image, laptop, &args)
+}
+
+/// (1) The user's state: the paired browser, a key of their own, workspace files.
+fn seed_state(p: &Project, laptop: &Path) -> Check {
+    let id = pair_and_connect(p, || serve_browser(p, laptop)).map_err(|e| format!("the tailnet browser: {e}"))?;
+    let value = format!("\"{USER_VALUE}\"");
+    let set = p.exec_as(
+        "node",
+        "openclaw",
+        &GATEWAY_ENV,
+        &["openclaw", "config", "set", USER_KEY, &value],
+    );
+    if !set.ok() {
+        return Err(format!("`openclaw config set {USER_KEY}` failed: {}", set.tail(10)));
+    }
+    user_key_kept(&cat(p, "openclaw", CONFIG)?)?;
+    for (rel, text) in WORKSPACE {
+        let path = format!("{STATE_DIR}/{rel}");
+        let out = p.exec_as(
+            "node",
+            "openclaw",
+            &[],
+            &["bash", "-c", WRITE_FILE, "write", &path, text],
+        );
+        if !out.ok() {
+            return Err(format!("writing the workspace file {rel}: {}", out.text()));
+        }
+    }
+    Ok(format!(
+        "tailnet browser paired (request {id}), approved with `openclaw devices approve`, health ok; \
+         `openclaw config set {USER_KEY} {value}`; {} workspace files written; Tailscale logged in",
+        WORKSPACE.len()
+    ))
+}
+
+/// (2, 4) What the user had is there: the device admitted without pairing, the key, the
+/// workspace files byte for byte, the Tailscale state as it was and no login since `since`.
+fn state_kept(p: &Project, case: Case, laptop: &Path, login: &Option<String>, since: f64) -> Check {
+    let r = serve_browser(p, laptop);
+    if !(r["ok"] == true && r["response"]["ok"] == true) {
+        return Err(format!("FINDING: the device paired before is not admitted: {r}"));
+    }
+    let key = user_key_kept(&cat(p, "openclaw", CONFIG)?)?;
+    let files = workspace_unchanged(|rel| cat(p, "openclaw", &format!("{STATE_DIR}/{rel}")))?;
+    if state(p, case)?.tailscale != *login {
+        return Err("FINDING: the Tailscale state changed".into());
+    }
+    if p.full_logs("openclaw", Some(since), false)
+        .contains("logging in to the tailnet")
+    {
+        return Err(format!(
+            "FINDING: the node logged in again:\n{}",
+            p.logs("openclaw", Some(since))
+        ));
+    }
+    // still the first run (a gateway that stops seconds after it listens is a crash loop)
+    let restarts = p.inspect("openclaw", "{{.RestartCount}}");
+    if restarts != "0" {
+        return Err(format!(
+            "FINDING: the gateway exited and was restarted {restarts} times by its restart policy:\n{}",
+            p.logs("openclaw", Some(since))
+        ));
+    }
+    Ok(format!(
+        "the paired device admitted without pairing again; {key}; {files}; Tailscale state unchanged, no new login; \
+         no restart"
+    ))
+}
+
+/// (2) The one-time upgrade step ran, and how long it took (the bootstrap's log lines,
+/// by the engine's time stamps).
+fn doctor_ran_once(p: &Project, since: f64) -> Check {
+    let log = p.full_logs("openclaw", Some(since), true);
+    let at = |what: &str| -> Result<f64, String> {
+        let line = log.lines().find(|l| l.contains(what)).ok_or_else(|| {
+            format!(
+                "the bootstrap did not log {what:?}:\n{}",
+                p.logs("openclaw", Some(since))
+            )
+        })?;
+        // 2026-12-02T13:05:01.123456789Z …: seconds of the day
+        let stamp = line.split_whitespace().next().unwrap_or("");
+        let time = stamp.split_once('T').map_or("", |(_, t)| t.trim_end_matches('Z'));
+        let f: Vec<f64> = time.split(':').filter_map(|x| x.parse().ok()).collect();
+        match f[..] {
+            [h, m, s] => Ok(h * 3600.0 + m * 60.0 + s),
+            _ => Err(format!("no time stamp on {line:?}")),
+        }
+    };
+    let from = at("running `openclaw doctor --fix")?;
+    let to = at(&format!(
+        "upgraded this volume from OpenClaw {} to {}",
+        OLD.version, NEW.version
+    ))?;
+    Ok(format!(
+        "`openclaw doctor --fix --non-interactive` ran once, {:.0}s, before the gateway started",
+        (to - from).rem_euclid(86400.0)
+    ))
+}
+
+/// `compose stop`: what Coolify's redeploy does to the running container first.
+fn stopped(p: &Project) -> Result<(), String> {
+    let out = p.compose(&["stop"]);
+    if out.ok() {
+        Ok(())
+    } else {
+        Err(format!("compose stop: {}", out.tail(10)))
+    }
+}
+
+/// (3) `compose up` of a render that must refuse the volume: every start exits 1 (twice
+/// at least: Docker's restart policy starts it again) with the refusal, and the volume's
+/// digest is `before`'s.
+fn refused(p: &Project, before: &str) -> Check {
+    let since = Project::now();
+    p.up()?;
+    let exits = p.wait_restarted("openclaw", 2, since, REFUSAL_LIMIT)?;
+    stopped(p)?;
+    let after = p.volume_digest(DATA_VOLUME)?;
+    if exits.is_empty() || exits.iter().any(|c| *c != 1) {
+        return Err(format!(
+            "FINDING: the starts exited {exits:?}, not 1 each\n{}",
+            p.logs("openclaw", Some(since))
+        ));
+    }
+    if after != before {
+        return Err(format!(
+            "FINDING: the volume changed (tree digest {before:.12} -> {after:.12})\n{}",
+            p.logs("openclaw", Some(since))
+        ));
+    }
+    let line = rollback_refusal(&p.full_logs("openclaw", Some(since), false), OLD.version, NEW.version)
+        .map_err(|e| format!("FINDING: {e}"))?;
+    Ok(format!(
+        "{} starts, each exited 1; volume unchanged (tree digest {before:.12}, taken in a helper container); {line}",
+        exits.len()
+    ))
 }
 
 // ---------------------------------------------------------------------------
@@ -868,28 +1297,15 @@ fn domain_scenario(dir: &Path, full: bool) -> Result<String, String> {
     let mut report = vec![format!(
         "openclaw healthy {secs:.0}s after `compose up` (Traefik on the network `proxy`)"
     )];
-    let clients = root().join("tests/clients");
-    let scratch = tempfile::Builder::new()
-        .prefix("ocgen-browser-")
-        .tempdir()
-        .map_err(|e| e.to_string())?;
+    let scratch = browser_dir()?;
     let client = |args: &[&str]| {
-        let mut cmd = vec![
-            "node",
-            "/c/gateway-client.mjs",
-            "--ws-from",
-            "/opt/openclaw/node_modules",
-            "--insecure-tls",
-        ];
-        cmd.extend_from_slice(args);
-        e.run_on_scratch("proxy", &image.tag, &[(clients.as_path(), "/c")], scratch.path(), &cmd)
-    };
-    let json = |o: &common::docker::Out| -> serde_json::Value {
-        o.stdout
-            .lines()
-            .rev()
-            .find_map(|l| serde_json::from_str(l).ok())
-            .unwrap_or_default()
+        run_gateway_client(
+            e,
+            "proxy",
+            &image.tag,
+            scratch.path(),
+            &[&["--insecure-tls"], args].concat(),
+        )
     };
     // The route: Traefik's Docker provider picks the labels up within seconds.
     let url = format!("https://{DOMAIN}/");
@@ -897,7 +1313,7 @@ fn domain_scenario(dir: &Path, full: bool) -> Result<String, String> {
     loop {
         let o = client(&["--http-get", "/", "--url", &url, "--timeout-ms", "5000"]);
         if o.ok() {
-            report.push(format!("GET {url} through Traefik: {}", json(&o)["status"]));
+            report.push(format!("GET {url} through Traefik: {}", client_json(&o)["status"]));
             break;
         }
         if start.elapsed() > std::time::Duration::from_secs(60) {
@@ -954,13 +1370,13 @@ fn domain_scenario(dir: &Path, full: bool) -> Result<String, String> {
             "15000",
         ])
     };
-    let id =
-        pair_and_connect(&p, || json(&ws(&origin, TOKEN))).map_err(|e| format!("the browser through Traefik: {e}"))?;
+    let id = pair_and_connect(&p, || client_json(&ws(&origin, TOKEN)))
+        .map_err(|e| format!("the browser through Traefik: {e}"))?;
     report.push(format!(
         "browser through Traefik, first connect: pairing required (request {id})"
     ));
     report.push("approved; handshake with the token: hello-ok, health ok".into());
-    let foreign = json(&ws("https://evil.test", TOKEN));
+    let foreign = client_json(&ws("https://evil.test", TOKEN));
     if foreign["ok"] == true || !foreign.to_string().contains("origin not allowed") {
         return Err(format!("a foreign Origin through Traefik was not refused: {foreign}"));
     }

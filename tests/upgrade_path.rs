@@ -41,17 +41,6 @@ use common::*;
 use serde_json::Value;
 
 const CLI_LIMIT: Duration = Duration::from_secs(120);
-const USER_KEY: &str = "ui.seamColor";
-const USER_VALUE: &str = "#0a7e4f";
-/// Workspace files (relative to the state directory) and their contents.
-const WORKSPACE: [(&str, &str); 2] = [
-    ("workspace/ocgen-upgrade/NOTES.md", "# notes kept across upgrades\n"),
-    (
-        "workspace/ocgen-upgrade/memory/2026-12-02.md",
-        "- the user's memory file, with \"quotes\" and $dollars\n",
-    ),
-];
-
 /// The boundary pairs: (profile, old, new), each with the profile(s) whose
 /// output changes there:
 /// - 2026.2.23 (allowlist origins): sidecar lists the LAN origins as
@@ -241,7 +230,7 @@ fn all_kept(browsers: &[Browser], g: &Gateway, vol: &Volume, when: &str) -> Resu
     report.extend(tailscale_login_kept(g)?);
     report.extend(tailnet_origin_listed(g)?);
     report.push(user_key(vol)?);
-    report.push(workspace_unchanged(vol)?);
+    report.push(workspace(vol)?);
     Ok(report)
 }
 
@@ -287,23 +276,11 @@ fn tailnet_origin_listed(g: &Gateway) -> Result<Option<String>, String> {
 }
 
 fn user_key(vol: &Volume) -> Result<String, String> {
-    let text = std::fs::read_to_string(vol.join(".openclaw/openclaw.json")).map_err(|e| e.to_string())?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| format!("openclaw.json: {e}"))?;
-    match v.pointer("/ui/seamColor").and_then(Value::as_str) {
-        Some(s) if s == USER_VALUE => Ok(format!("{USER_KEY} = {s} kept")),
-        other => Err(format!("FINDING: the user's {USER_KEY} is {other:?}, not {USER_VALUE}")),
-    }
+    user_key_kept(&std::fs::read_to_string(vol.join(".openclaw/openclaw.json")).map_err(|e| e.to_string())?)
 }
 
-fn workspace_unchanged(vol: &Volume) -> Result<String, String> {
-    for (rel, text) in WORKSPACE {
-        let got = std::fs::read_to_string(vol.join(&format!(".openclaw/{rel}")))
-            .map_err(|e| format!("FINDING: workspace file {rel}: {e}"))?;
-        if got != text {
-            return Err(format!("FINDING: workspace file {rel} changed: {got:?}"));
-        }
-    }
-    Ok(format!("{} workspace files unchanged", WORKSPACE.len()))
+fn workspace(vol: &Volume) -> Result<String, String> {
+    workspace_unchanged(|rel| std::fs::read_to_string(vol.join(&format!(".openclaw/{rel}"))).map_err(|e| e.to_string()))
 }
 
 /// The render of `profile` on `version` started on the pair's volume(s).
@@ -390,14 +367,7 @@ fn upgrade_pair(profile: &'static str, old: &'static str, new: &'static str) -> 
         for (rel, text) in WORKSPACE {
             let path = vol.join(&format!(".openclaw/{rel}"));
             let path = path.display().to_string();
-            let argv = [
-                "bash",
-                "-c",
-                "mkdir -p -- \"$(dirname -- \"$1\")\" && printf '%s' \"$2\" >\"$1\"",
-                "write",
-                &path,
-                text,
-            ];
+            let argv = ["bash", "-c", WRITE_FILE, "write", &path, text];
             let ran = g.in_server(&argv, &[], CLI_LIMIT)?;
             if !ran.ok() {
                 return Err(format!("writing the workspace file {rel} failed: {}", ran.describe()));
@@ -441,25 +411,15 @@ fn upgrade_pair(profile: &'static str, old: &'static str, new: &'static str) -> 
             Err(n) => n,
         };
         let after = vol.tree_digest()?;
-        let wanted = [
-            format!("refusing to start OpenClaw {old} on this volume: it last ran OpenClaw {new}"),
-            "Nothing on the volume was changed".to_string(),
-            format!("pin {new} again"),
-            "OCGEN_ROLLBACK=restore".to_string(),
-        ];
-        let line = n
-            .output
-            .lines()
-            .find(|l| l.contains("refusing to start"))
-            .unwrap_or("")
-            .to_string();
-        if n.exit.and_then(|s| s.code()) != Some(1) || wanted.iter().any(|w| !line.contains(w.as_str())) {
+        let line = rollback_refusal(&n.output, old, new);
+        if n.exit.and_then(|s| s.code()) != Some(1) || line.is_err() {
             return Err(format!(
                 "FINDING: the rollback {new} → {old} was not refused with the message (exit {:?}): {}",
                 n.exit,
                 n.describe()
             ));
         }
+        let line = line.unwrap_or_default();
         if before != after {
             return Err(format!(
                 "FINDING: the refused rollback {new} → {old} changed the volume"

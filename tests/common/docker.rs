@@ -457,6 +457,10 @@ pub struct Project {
     /// the gateway image the override names
     pub image: String,
     pub network: String,
+    services: Vec<String>,
+    /// the compose file's network (its key), and whether it stays external
+    network_key: String,
+    external: bool,
 }
 
 impl Project {
@@ -473,37 +477,7 @@ impl Project {
     }
 
     fn with_network(dir: &Path, name: &str, image: &str, services: &[&str], network: &str, external: bool) -> Project {
-        let mut o = String::from(
-            "# test-only override (tests/common/docker.rs): the image the test built, a\n\
-             # project-owned internal network, nothing published on the host, external\n\
-             # names failing at once\nservices:\n",
-        );
-        for s in services {
-            let _ = writeln!(o, "  {s}:\n    pull_policy: never\n    ports: !reset []");
-            if *s == "openclaw" {
-                let _ = writeln!(o, "    image: \"{image}\"");
-            }
-            // The fenced engine has no Internet and its DNS forwards external names into
-            // a void: a lookup hangs 10-20 s (EAI_AGAIN), and 2026.9.6's stop drains its
-            // start-up plugin-feed fetch (clawhub.ai) for that long. Fail such lookups in
-            // a second, as a host without Internet access answers them.
-            let _ = writeln!(o, "    dns_opt: [\"timeout:1\", \"attempts:1\"]");
-        }
-        if external {
-            // the network the test created (Coolify's, which its proxy is on)
-        } else {
-            let _ = writeln!(
-                o,
-                "networks:\n  \"{network}\":\n    external: false\n    internal: true"
-            );
-        }
-        fs::write(dir.join("compose.test-override.yaml"), o).expect("write override");
-        fs::write(
-            dir.join("test.env"),
-            format!("OPENCLAW_GATEWAY_TOKEN={TOKEN}\nTS_AUTHKEY={AUTH_KEY}\n"),
-        )
-        .expect("write env file");
-        Project {
+        let p = Project {
             name: name.into(),
             engine: engine(),
             dir: dir.into(),
@@ -513,6 +487,95 @@ impl Project {
             } else {
                 format!("{name}_{network}")
             },
+            services: services.iter().map(|s| s.to_string()).collect(),
+            network_key: network.into(),
+            external,
+        };
+        p.write_override(&[]);
+        p
+    }
+
+    /// Coolify's redeploy of the same resource from another commit: the same project
+    /// name, so the same named volumes (`<name>_<volume>`), with the files rendered in
+    /// `dir` and the image built from them; `env`: Coolify's environment variables beside
+    /// the secrets (e.g. `OCGEN_ROLLBACK=restore`). The next [`Project::up`] recreates
+    /// the containers whose image or environment changed.
+    pub fn redeploy(&mut self, dir: &Path, image: &str, env: &[(&str, &str)]) {
+        self.dir = dir.into();
+        self.image = image.into();
+        self.write_override(env);
+    }
+
+    /// The override and the env file in the project's directory.
+    fn write_override(&self, env: &[(&str, &str)]) {
+        let mut o = String::from(
+            "# test-only override (tests/common/docker.rs): the image the test built, a\n\
+             # project-owned internal network, nothing published on the host, external\n\
+             # names failing at once\nservices:\n",
+        );
+        for s in &self.services {
+            let _ = writeln!(o, "  {s}:\n    pull_policy: never\n    ports: !reset []");
+            if s == "openclaw" {
+                let _ = writeln!(o, "    image: \"{}\"", self.image);
+            }
+            // The fenced engine has no Internet and its DNS forwards external names into
+            // a void: a lookup hangs 10-20 s (EAI_AGAIN), and 2026.9.6's stop drains its
+            // start-up plugin-feed fetch (clawhub.ai) for that long. Fail such lookups in
+            // a second, as a host without Internet access answers them.
+            let _ = writeln!(o, "    dns_opt: [\"timeout:1\", \"attempts:1\"]");
+        }
+        if !self.external {
+            let _ = writeln!(
+                o,
+                "networks:\n  \"{}\":\n    external: false\n    internal: true",
+                self.network_key
+            );
+        }
+        // (an external network is the one the test created: Coolify's, which its proxy is on)
+        fs::write(self.dir.join("compose.test-override.yaml"), o).expect("write override");
+        let mut vars = format!("OPENCLAW_GATEWAY_TOKEN={TOKEN}\nTS_AUTHKEY={AUTH_KEY}\n");
+        for (k, v) in env {
+            let _ = writeln!(vars, "{k}={v}");
+        }
+        fs::write(self.dir.join("test.env"), vars).expect("write env file");
+    }
+
+    /// The Docker name of the compose file's volume `volume` (compose prefixes the
+    /// project's name).
+    pub fn volume(&self, volume: &str) -> String {
+        format!("{}_{volume}", self.name)
+    }
+
+    /// [`super::TREE_DIGEST`] of a volume of this project, taken in a helper container
+    /// (the gateway's image, as root, no network, the volume mounted read-only): equal
+    /// digests mean names, types, modes, owners, sizes, times and contents are the same.
+    pub fn volume_digest(&self, volume: &str) -> Result<String, String> {
+        // `docker run -v NAME:…` would make a missing volume, empty
+        if !self.engine.docker(&["volume", "inspect", &self.volume(volume)]).ok() {
+            return Err(format!("no volume {}", self.volume(volume)));
+        }
+        let out = self.engine.docker(&[
+            "run",
+            "--rm",
+            "--pull",
+            "never",
+            "--network",
+            "none",
+            "-u",
+            "0",
+            "-v",
+            &format!("{}:/v:ro", self.volume(volume)),
+            "--entrypoint",
+            "bash",
+            &self.image,
+            "-c",
+            super::TREE_DIGEST,
+            "digest",
+            "/v",
+        ]);
+        match out.stdout.split_whitespace().next() {
+            Some(d) if out.ok() && d.len() == 64 => Ok(d.to_string()),
+            _ => Err(format!("digest of the volume {}: {}", self.volume(volume), out.text())),
         }
     }
 
@@ -573,29 +636,68 @@ impl Project {
     /// Wait until every service's own healthcheck says `healthy`; Err names the
     /// service, its state and its last health probes and logs.
     pub fn wait_healthy(&self, services: &[&str], limit: Duration) -> Result<f64, String> {
+        self.wait_healthy_as(services, limit, false, true).map(|(secs, _)| secs)
+    }
+
+    /// [`Project::wait_healthy`], and Err as soon as a service's restart policy has
+    /// restarted it: its process exited (under `restart: unless-stopped`, a crash loop
+    /// that Docker reports as `starting` again and again, never `unhealthy`). With
+    /// `unhealthy_fails` false, Docker saying `unhealthy` on the way is no error (it
+    /// keeps probing; a slow first start may outlast `start_period` + `retries` ×
+    /// `interval`): Ok gives when it first said so, in seconds, beside when it said
+    /// `healthy`.
+    pub fn wait_healthy_without_restart(
+        &self,
+        services: &[&str],
+        limit: Duration,
+        unhealthy_fails: bool,
+    ) -> Result<(f64, Option<f64>), String> {
+        self.wait_healthy_as(services, limit, true, unhealthy_fails)
+    }
+
+    fn wait_healthy_as(
+        &self,
+        services: &[&str],
+        limit: Duration,
+        restart_fails: bool,
+        unhealthy_fails: bool,
+    ) -> Result<(f64, Option<f64>), String> {
         let start = Instant::now();
+        let mut unhealthy = None;
         loop {
             let mut waiting = None;
             for s in services {
                 let state = self.inspect(
                     s,
-                    "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}",
+                    "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}|{{.RestartCount}}",
                 );
-                if state != "running healthy" {
-                    waiting = Some((*s, state));
+                let (state, restarts) = state.split_once('|').unwrap_or((&state, "0"));
+                let restarted = restart_fails && restarts != "0";
+                if state != "running healthy" || restarted {
+                    waiting = Some((*s, state.to_string(), restarted.then(|| restarts.to_string())));
                     break;
                 }
             }
-            let Some((service, state)) = waiting else {
-                return Ok(start.elapsed().as_secs_f64());
+            let Some((service, state, restarted)) = waiting else {
+                return Ok((start.elapsed().as_secs_f64(), unhealthy));
             };
-            if start.elapsed() > limit || state.starts_with("exited") || state.ends_with("unhealthy") {
+            if state.ends_with("unhealthy") && unhealthy.is_none() {
+                unhealthy = Some(start.elapsed().as_secs_f64());
+            }
+            if start.elapsed() > limit
+                || state.starts_with("exited")
+                || (unhealthy_fails && unhealthy.is_some())
+                || restarted.is_some()
+            {
                 let probes = self.inspect(
                     service,
                     "{{if .State.Health}}{{range .State.Health.Log}}{{.Output}}|{{end}}{{end}}",
                 );
+                let restarted = restarted
+                    .map(|n| format!(", restarted {n} times by its restart policy (its process exited),"))
+                    .unwrap_or_default();
                 return Err(format!(
-                    "{}: service {service} is `{state}` after {:.0}s, not `running healthy`\n\
+                    "{}: service {service} is `{state}`{restarted} after {:.0}s, not `running healthy`\n\
                      last probes: {probes}\nlogs:\n{}",
                     self.name,
                     start.elapsed().as_secs_f64(),
@@ -604,6 +706,57 @@ impl Project {
             }
             std::thread::sleep(Duration::from_millis(500));
         }
+    }
+
+    /// Wait until Docker's restart policy has started a service's container again
+    /// `restarts` times (its process exited each time); then the exit code of every exit
+    /// since `since` (Unix time), from the engine's `die` events.
+    pub fn wait_restarted(
+        &self,
+        service: &str,
+        restarts: u32,
+        since: f64,
+        limit: Duration,
+    ) -> Result<Vec<i32>, String> {
+        let start = Instant::now();
+        let id = self.container(service);
+        loop {
+            let count: u32 = self.inspect(service, "{{.RestartCount}}").parse().unwrap_or(0);
+            if count >= restarts {
+                break;
+            }
+            if start.elapsed() > limit {
+                let state = self.inspect(
+                    service,
+                    "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}",
+                );
+                return Err(format!(
+                    "{}: service {service} is `{state}`, restarted {count} times in {:.0}s (not {restarts})\nlogs:\n{}",
+                    self.name,
+                    start.elapsed().as_secs_f64(),
+                    self.logs(service, None)
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let (since, until) = (format!("{since:.3}"), format!("{:.3}", Project::now()));
+        let events = self.engine.docker(&[
+            "events",
+            "--since",
+            &since,
+            "--until",
+            &until,
+            "--filter",
+            &format!("container={id}"),
+            "--filter",
+            "event=die",
+            "--format",
+            "{{.Actor.Attributes.exitCode}}",
+        ]);
+        if !events.ok() {
+            return Err(format!("docker events: {}", events.text()));
+        }
+        Ok(events.stdout.lines().filter_map(|l| l.trim().parse().ok()).collect())
     }
 
     /// `compose up`, then, timed from it: the first client the gateway admits (a client
@@ -672,17 +825,25 @@ echo "never admitted: $out"; exit 1"#
 
     /// A service's logs (the last 40 lines), since a Unix time if given.
     pub fn logs(&self, service: &str, since: Option<f64>) -> String {
+        let text = self.full_logs(service, since, false);
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+
+    /// A service's whole log (both streams), since a Unix time if given, each line
+    /// after the engine's RFC 3339 time stamp if `timestamps`.
+    pub fn full_logs(&self, service: &str, since: Option<f64>, timestamps: bool) -> String {
         let id = self.container(service);
         let since = since.map(|t| format!("{t:.3}"));
         let mut args = vec!["logs"];
         if let Some(s) = &since {
             args.extend(["--since", s]);
         }
+        if timestamps {
+            args.push("--timestamps");
+        }
         args.push(&id);
-        let out = self.engine.docker(&args);
-        let text = out.text();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
+        self.engine.docker(&args).text()
     }
 
     /// `docker exec` in a service's container.

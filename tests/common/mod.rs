@@ -47,6 +47,8 @@
 //! - [`StandIn`]: a rendered bootstrap run as root against the stand-ins in
 //!   its own mount + PID namespaces, with faults: SIGKILL at any step
 //!   ([`HOOK`], [`steps_of`]), mounts made by a wrapper (tmpfs, read-only).
+//! - [`USER_KEY`], [`WORKSPACE`], [`user_key_kept`], [`rollback_refusal`]: the state a
+//!   user gives a deployment before an upgrade, and the checks after it.
 #![allow(dead_code, unused_imports)]
 
 mod browser;
@@ -67,6 +69,7 @@ mod slots;
 mod tailnet;
 mod tools;
 mod topology;
+mod user_state;
 
 pub use browser::*;
 pub use client::*;
@@ -81,6 +84,7 @@ pub use slots::*;
 pub use tailnet::*;
 pub use tools::*;
 pub use topology::*;
+pub use user_state::*;
 
 pub const PROFILES: [&str; 3] = ["lan-patch", "sidecar", "serve"];
 /// The releases the release-specific scenarios were measured on.

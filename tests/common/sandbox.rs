@@ -193,6 +193,14 @@ pub struct Volume {
     _dir: Option<tempfile::TempDir>,
 }
 
+/// `bash -c TREE_DIGEST digest DIR` prints one SHA-256 over every entry of the tree at
+/// DIR (type, path, mode, owner, size, mtime, link target) and every file's SHA-256:
+/// equal digests mean the tree is byte-for-byte the same (names, contents, modes, owners,
+/// times). Run on the host for a [`Volume`], in a helper container for a Docker volume
+/// (`docker::Project::volume_digest`).
+pub const TREE_DIGEST: &str = "cd \"$1\" && { find . -xdev -printf '%y %p %m %U:%G %s %T@ %l\\n' | LC_ALL=C sort; \
+                               find . -xdev -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum; } | sha256sum";
+
 impl Volume {
     pub fn new(label: &str) -> Result<Volume, String> {
         let (path, dir) = temp_tree("ocgen-volume", label)?;
@@ -205,14 +213,10 @@ impl Volume {
         self.path.join(rel)
     }
 
-    /// Every entry of the volume (type, path, mode, owner, size, mtime) and
-    /// every file's SHA-256: equal digests mean the tree is byte-for-byte the
-    /// same (names, contents, modes, owners, times).
+    /// [`TREE_DIGEST`] of the volume.
     pub fn tree_digest(&self) -> Result<String, String> {
-        let script = "cd \"$1\" && { find . -xdev -printf '%y %p %m %U:%G %s %T@ %l\\n' | LC_ALL=C sort; \
-                      find . -xdev -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum; } | sha256sum";
         let out = std::process::Command::new("bash")
-            .args(["-c", script, "digest"])
+            .args(["-c", TREE_DIGEST, "digest"])
             .arg(&self.path)
             .output()
             .map_err(|e| format!("digest: {e}"))?;
