@@ -489,6 +489,18 @@ if [ -z "$operator_set" ]; then
     || die "tailscale set --operator=$gateway_user failed; config untouched, gateway not started"
 fi
 log "tailscale is Running"
+# OpenClaw 2026.9.6 runs Tailscale Serve in the foreground and refuses to start
+# while https:443 holds a background route it cannot prove its own. OpenClaw 2026.7.35 and
+# older leave one (`serve --bg` to this gateway, kept with the node's state): after such an
+# upgrade the gateway would stop at every start. Only that route is removed; any other
+# route on the node is left as it is.
+ts_bg_proxy=$(ts serve status --json | jq -r '[.Web // {} | to_entries[] | select(.key | endswith(":443")) | .value.Handlers["/"].Proxy // empty] | first // ""') \
+  || die "tailscale serve status --json failed; config untouched, gateway not started"
+if [ "$ts_bg_proxy" = "http://127.0.0.1:18789" ]; then
+  ts serve --yes --https=443 --set-path=/ off >/dev/null \
+    || die "could not remove the background Tailscale Serve route https:443 -> $ts_bg_proxy an older OpenClaw left (tailscale serve --https=443 --set-path=/ off); config untouched, gateway not started"
+  log "removed the background Tailscale Serve route https:443 -> $ts_bg_proxy an older OpenClaw left: OpenClaw 2026.9.6 runs Serve itself, in the foreground"
+fi
 
 # 3. The OpenClaw state directories belong to the gateway's user: create them for it,
 #    and give it every entry root owns there (what a deploy from before the gateway ran

@@ -56,6 +56,15 @@ fn rules(r: &Range) -> Vec<(&'static str, String)> {
         ),
         ("custom bind", if r.custom_bind { "accepted" } else { "crashes" }.into()),
         (
+            "Tailscale Serve (serve)",
+            if r.serve_foreground {
+                "foreground; an older release's background route on :443 is removed"
+            } else {
+                "background (`--bg`)"
+            }
+            .into(),
+        ),
+        (
             "state (docs/upgrades.md)",
             format!(
                 "format {}{}{}",
@@ -161,6 +170,7 @@ pub fn json() -> Value {
                 "state_format": r.state_format,
                 "on_upgrade": r.on_upgrade,
                 "refuses_newer_config": r.refuses_newer_config,
+                "serve_foreground": r.serve_foreground,
                 "measured": r.measured.split_whitespace().collect::<Vec<_>>().join(" "),
                 "releases": m.iter().map(|x| json!({
                     "version": x.version, "engines_node": x.engines_node, "node": x.node,

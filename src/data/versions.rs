@@ -58,6 +58,10 @@ pub struct Release {
     /// automatic gateway startup migrations because this OpenClaw binary … is
     /// older than the config last written by …").
     pub refuses_newer_config: bool,
+    /// Whether the gateway runs Tailscale Serve in the foreground (`--bg=false`) and
+    /// refuses to start while a background route it cannot prove its own holds
+    /// https:443, such as the one an older release left (`serve --bg`).
+    pub serve_foreground: bool,
 }
 
 /// What the bootstrap runs, as the gateway's user and before the gateway,
@@ -184,6 +188,9 @@ pub struct Range {
     /// See [`Release::refuses_newer_config`].
     #[serde(default)]
     pub refuses_newer_config: bool,
+    /// See [`Release::serve_foreground`].
+    #[serde(default)]
+    pub serve_foreground: bool,
     /// What was measured to place this range's boundaries, on which releases, how.
     pub measured: String,
 }
@@ -275,6 +282,7 @@ fn resolve_one(nodes: &[String], ranges: &[Range], listed: &Listed) -> Result<Re
         state_format: range.state_format,
         on_upgrade: range.on_upgrade,
         refuses_newer_config: range.refuses_newer_config,
+        serve_foreground: range.serve_foreground,
     })
 }
 

@@ -117,6 +117,10 @@ pub struct BootstrapTailscale {
     /// The variable the bootstrap sets to the node's tailnet origin
     /// (`https://<MagicDNS name>`) once Tailscale runs, for the patch.
     pub origin_env: Option<&'static str>,
+    /// On a release that runs Serve in the foreground: the background Serve target an
+    /// older release left on https:443 (`http://127.0.0.1:PORT`), which the bootstrap
+    /// removes before the gateway starts (the gateway refuses to start beside it).
+    pub clear_background_serve: Option<String>,
 }
 
 /// sidecar on a release that admits only listed origins: before the patch the
@@ -248,6 +252,10 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         auth_key_var: m.auth_key_var.clone(),
         tags: tags(m),
         origin_env: tailnet_origin.then_some(TAILNET_ORIGIN_ENV),
+        clear_background_serve: m
+            .release
+            .serve_foreground
+            .then(|| format!("http://127.0.0.1:{port}")),
     });
     let sidecar = (m.profile.tailscale == TailscalePlacement::Sidecar && tailnet_origin).then(|| BootstrapSidecar {
         socket: SIDECAR_SOCKET,
