@@ -83,7 +83,7 @@ fn rollback_refused(old: &str, new: &str) -> bool {
 /// sidecar, serve), or the domain's namespaces with Coolify's proxy in front.
 enum Site {
     Lan(Topology),
-    Domain(domain::ProxyRig),
+    Domain(Box<domain::ProxyRig>),
 }
 
 impl Site {
@@ -93,7 +93,7 @@ impl Site {
         }
         // One domain pair: its namespaces' names and addresses are its own.
         let compose = render_file(case(profile, old), "docker-compose.yaml");
-        Ok(Site::Domain(domain::ProxyRig::new("up", 72, &compose)))
+        Ok(Site::Domain(Box::new(domain::ProxyRig::new("up", 72, &compose))))
     }
 
     fn net(&self) -> Net {

@@ -57,8 +57,6 @@ use serde_json::Value;
 mod common;
 use common::*;
 
-/// One `openclaw …` CLI call inside the server.
-
 // ---------------------------------------------------------------------------
 // Checks
 

@@ -252,10 +252,7 @@ pub(super) fn bootstrap(m: &Model, port: u16) -> Bootstrap {
         auth_key_var: m.auth_key_var.clone(),
         tags: tags(m),
         origin_env: tailnet_origin.then_some(TAILNET_ORIGIN_ENV),
-        clear_background_serve: m
-            .release
-            .serve_foreground
-            .then(|| format!("http://127.0.0.1:{port}")),
+        clear_background_serve: m.release.serve_foreground.then(|| format!("http://127.0.0.1:{port}")),
     });
     let sidecar = (m.profile.tailscale == TailscalePlacement::Sidecar && tailnet_origin).then(|| BootstrapSidecar {
         socket: SIDECAR_SOCKET,

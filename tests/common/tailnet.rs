@@ -22,8 +22,6 @@ pub const TAILNET_HOST: &str = "openclaw-server.tailnet-stub.ts.net";
 pub const PEER: &str = "100.64.0.7";
 /// Where the Serve stand-in answers plain HTTP (`tailscale serve --http`; 443 with TLS).
 pub const SERVE_PORT: u16 = 8443;
-/// One `openclaw …` CLI call inside the server.
-
 /// The tailnet's other nodes, as the server's tailscaled knows them (its
 /// netmap): `{"IP": {"login", "name", "pic"}}` for a node its user owns,
 /// `{"IP": {"tags": [...]}}` for a tagged one. `tailscale whois` (the stand-in
