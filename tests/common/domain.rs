@@ -21,13 +21,7 @@ pub use super::TOKEN;
 pub const DOMAIN: &str = "openclaw.test";
 
 pub fn tools() -> PathBuf {
-    let dir = std::env::var_os("OCGEN_TOOLS_DIR")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(&std::env::var("OCGEN_CACHE_DIR").unwrap_or_else(|_| "/var/cache/ocgen-test".into()))
-                .join("tools")
-        });
+    let dir = super::tools::tools_dir();
     for need in ["venv/bin/traefik", "bin/openclaw-2026.9.6"] {
         assert!(
             dir.join(need).exists(),
