@@ -1705,6 +1705,56 @@ fn serve_with_a_logged_in_node_skips_up() {
     });
 }
 
+/// On a release that runs Serve in the foreground (`serve_foreground`, 2026.8.1 and
+/// later) the bootstrap removes the background route https:443 -> the gateway's own port
+/// that an older release left in tailscaled's state (the gateway refuses to start beside
+/// it: the serve upgrade 2026.7.35 -> 2026.8.1 crash-looped), and no other route; older
+/// releases leave the node's routes alone.
+#[test]
+fn serve_removes_only_the_background_route_an_older_release_left() {
+    each_case(&serve_cases(), |case| {
+        let foreground = ocgen::data::versions::find(case.version)
+            .expect("listed")
+            .serve_foreground;
+        for (target, ours) in [
+            (format!("http://127.0.0.1:{PORT}"), true),
+            ("http://127.0.0.1:9000".into(), false),
+        ] {
+            let sb = Sandbox::new(case);
+            let ts = sb.data().join("tailscale");
+            fs::create_dir_all(&ts).unwrap();
+            fs::write(
+                ts.join("tailscaled.state"),
+                r#"{"_stub": "tailscaled", "LoggedIn": true, "HostName": "openclaw-gw", "OperatorUser": ""}"#,
+            )
+            .unwrap();
+            let routes = json!({"TCP": {"443": {"HTTPS": true}},
+                "Web": {"openclaw-gw.tailnet-stub.ts.net:443": {"Handlers": {"/": {"Proxy": target}}}}});
+            fs::write(ts.join("tailscaled.state.serve.json"), routes.to_string()).unwrap();
+            let out = sb.run(|env| {
+                env.set("STUB_TS_INITIAL_STATE", "Running");
+            });
+            let offs = out
+                .calls("tailscale", "serve")
+                .iter()
+                .filter(|i| i.args.iter().any(|a| a == "off"))
+                .count();
+            let logged = out.stderr.contains("removed the background Tailscale Serve route");
+            let removed = foreground && ours;
+            assert_eq!(
+                (offs, logged),
+                (usize::from(removed), removed),
+                "{}: a background route to {target}: removed is {removed}\n{}",
+                case.name(),
+                out.describe()
+            );
+            if removed {
+                assert_gateway_started(&sb, &out, &fresh_config(case));
+            }
+        }
+    });
+}
+
 #[test]
 fn serve_waits_for_a_slow_tailscaled() {
     each_case(&serve_cases(), |case| {
