@@ -478,7 +478,6 @@ impl Gateway {
     /// Returns the line for the report.
     pub fn approve(&self, id: &str) -> Result<String, String> {
         let cli = self.case.profile == "lan-patch" && !self.case.tls;
-        super::proc::tally(if cli { "approve: cli" } else { "approve: rpc" }, Duration::ZERO);
         if cli {
             let approve = self.openclaw(&["devices", "approve", id, "--json"], &[], CLI_LIMIT)?;
             return if approve.ok() {
