@@ -8,7 +8,7 @@
 #               hadolint, shellcheck, pre-commit) + Debian jq/unshare/tini
 #   openclaw    private Node 22/24 runtimes + the real OpenClaw gateway in each
 #               version of OPENCLAW_VERSIONS, with launchers $TOOLS/bin/openclaw-<version>,
-#               + Debian's chromium (the real browser of tests/browser_path.rs)
+#               + Debian's chromium (the real browser of tests/user_path.rs, tailnet_path.rs, domain_path.rs)
 #   bench       opt-in, not part of 'all' (the tests do not need it): minijinja-cli
 #               (cargo install, ~3 min) + Debian hyperfine, for scripts/bench-render.sh
 #   docker      two private fenced engines (scripts/docker-engine.sh): Docker Engine 26

@@ -28,6 +28,9 @@
 //!   Origin/Host on a public address pass the origin check up to 2026.2.22
 //!   (pairing stops them) and are refused from 2026.2.23.
 //! - **serve**: the gateway is not reachable from the LAN at all.
+//! - **a real Chromium** (2026.2.19, 2026.9.6; [`check_chromium`]): on
+//!   lan-patch over https and plain http (2026.2.19 refuses the insecure page)
+//!   and on serve through the Serve stand-in, pairing once and connecting.
 //! - **`[gateway] tls = "self-signed"`** (lan-patch, sidecar; `*_tls_*`): the
 //!   certificate is on the data volume (0600, named by `gateway.tls`, its
 //!   fingerprint logged); from the laptop `GET /` over https serves the
@@ -526,6 +529,16 @@ fn healthcheck_argv(case: Case) -> Result<(Vec<String>, Vec<String>), String> {
     Ok((test, argv))
 }
 
+/// The URL a rendered Node healthcheck fetches (`http(s)://127.0.0.1:PORT/path`),
+/// if it is one.
+fn healthcheck_url(test: &[String]) -> Option<String> {
+    let node = test.get(1).is_some_and(|p| p == "node");
+    let script = test.last()?;
+    let at = script.find("http")?;
+    let url: String = script[at..].chars().take_while(|c| !matches!(c, '\'' | '"')).collect();
+    (node && (url.starts_with("http://127.0.0.1:") || url.starts_with("https://127.0.0.1:"))).then_some(url)
+}
+
 /// Healthy means admitted. Coolify switches a deployment over, and Traefik's
 /// Docker provider routes to the container, once Docker calls it healthy; so
 /// the first time the rendered healthcheck passes, a client that connects at
@@ -536,10 +549,31 @@ fn healthcheck_argv(case: Case) -> Result<(Vec<String>, Vec<String>), String> {
 fn check_healthy_admits(g: &Gateway) -> Result<String, String> {
     let (test, argv) = healthcheck_argv(g.case)?;
     let end = Instant::now() + READY_LIMIT;
+    // Between probes of the rendered command (a Node start each, ~0.5 s of CPU),
+    // curl asks the URL it asks until that answers as it wants (2xx).
+    let url = healthcheck_url(&test);
     let mut probes = 0;
     loop {
         probes += 1;
-        if g.in_server(&argv, &[], CLI_LIMIT)?.ok() {
+        let url_ready = match &url {
+            Some(url) => {
+                let curl = [
+                    "curl",
+                    "-sk",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code}",
+                    "--max-time",
+                    "5",
+                    url,
+                ];
+                let code = g.in_server(&curl, &[], CLI_LIMIT)?.stdout;
+                code.trim().starts_with('2')
+            }
+            None => true,
+        };
+        if url_ready && g.in_server(&argv, &[], CLI_LIMIT)?.ok() {
             break;
         }
         if Instant::now() >= end {
@@ -607,6 +641,75 @@ fn check_healthcheck(g: &Gateway) -> Result<Vec<String>, String> {
         out.push("the plain-http healthcheck fails against it, as it must".into());
     }
     Ok(out)
+}
+
+/// The releases whose cases a real Chromium also opens (the oldest and the newest
+/// Control UI the table's rules distinguish here): on lan-patch, with and without
+/// `[gateway] tls`, and through Serve.
+const CHROMIUM_RELEASES: [&str; 2] = ["2026.2.19", "2026.9.6"];
+
+/// What 2026.2.19's Control UI shows on plain http to a LAN address.
+const INSECURE_REFUSAL: &str = "requires HTTPS or localhost";
+
+/// A real browser (Debian's Chromium, `tests/clients/chromium.mjs`) on the case's
+/// gateway, on the releases of [`CHROMIUM_RELEASES`]:
+/// - lan-patch with `[gateway] tls`: `https://<LAN IP>:PORT/#token=…` accepting
+///   exactly the gateway's certificate is a secure context with WebCrypto; the
+///   Control UI asks to pair, the operator approves, the same page connects and
+///   shows the gateway's dashboard;
+/// - lan-patch on plain http (the default render): 2026.2.19 refuses the Control UI
+///   and no pairing request reaches the gateway (the user never gets in); 2026.9.6's
+///   Control UI makes a device identity without WebCrypto, pairs and gets in (the
+///   token in clear on the LAN: lint OC120);
+/// - serve: `https://<tailnet host>/` through the Serve stand-in on 443 pairs once
+///   and shows the connected Control UI.
+fn check_chromium(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
+    let case = g.case;
+    if !CHROMIUM_RELEASES.contains(&case.version) {
+        return Ok(vec![]);
+    }
+    let refused = case.profile == "lan-patch" && !case.tls && case.version == "2026.2.19";
+    let seen = match case.profile {
+        "lan-patch" => chromium_on_lan(t, g, refused.then_some(INSECURE_REFUSAL))?,
+        "serve" => chromium_through_serve(t, g)?,
+        _ => return Ok(vec![]),
+    };
+    let (page, request) = (&seen.page, &seen.request);
+    let secure = case.tls || case.serve();
+    let fail = |what: &str| Err(format!("FINDING: Chromium: {what}: {page}"));
+    if page["secureContext"] != secure {
+        return fail(&format!("the page should be a secure context: {secure}"));
+    }
+    if refused {
+        if request.is_some() {
+            return fail("a pairing request from an insecure context");
+        }
+        if page["matched"] != INSECURE_REFUSAL {
+            return fail(&format!(
+                "the Control UI should end on the gateway's refusal {INSECURE_REFUSAL:?} (and never connect)"
+            ));
+        }
+        return Ok(vec![format!(
+            "Chromium on plain http: no secure context, the Control UI refused ({INSECURE_REFUSAL:?}), no pairing request"
+        )]);
+    }
+    if page["subtle"] != secure {
+        return fail(&format!("WebCrypto in the page should be {secure}"));
+    }
+    let Some(id) = request else {
+        return fail("the Control UI made no pairing request");
+    };
+    if page["ok"] != true {
+        return fail("the approved browser did not get the connected Control UI");
+    }
+    let how = match (case.serve(), case.tls) {
+        (true, _) => "through Serve (https on 443)",
+        (false, true) => "over https (secure context, WebCrypto)",
+        (false, false) => "over plain http (no secure context: token in clear, OC120)",
+    };
+    Ok(vec![format!(
+        "Chromium {how}: pairing request {id} approved, the connected Control UI shown"
+    )])
 }
 
 /// serve: nothing listens on the LAN address.
@@ -695,6 +798,8 @@ fn user_path_beside(t: &Topology, case: Case, script: &str, beside: &Beside) -> 
             ));
         }
         report.push(check_healthy_admits(&g)?);
+        // first after that: the Control UI's pairing request is the only one from its address
+        report.extend(check_chromium(t, &g)?);
         report.push(check_subagent(&g)?);
         if case.serve() {
             report.push(check_not_on_lan(t, &g)?);
@@ -983,6 +1088,53 @@ fn lan_patch_without_the_workaround_fails_the_subagent_path_where_the_table_says
 
 /// The topology joins laptop and server and nothing else, and goes away; the
 /// client's page check refuses a page that is not the Control UI.
+/// The real Chromium checks ([`check_chromium`]) ran on the run's cases they apply
+/// to: their lines are in those cases' reports (each case fails with the finding
+/// otherwise). SKIPPED when the run has none of [`CHROMIUM_RELEASES`].
+#[test]
+fn a_real_chromium_on_the_lan_and_through_serve() {
+    let picked: Vec<&str> = releases()
+        .iter()
+        .copied()
+        .filter(|v| CHROMIUM_RELEASES.contains(v))
+        .collect();
+    if picked.is_empty() {
+        skipped(
+            "a_real_chromium_on_the_lan_and_through_serve",
+            "the run has neither 2026.2.19 nor 2026.9.6",
+        );
+        return;
+    }
+    let mut failed = Vec::new();
+    for v in picked {
+        for (job, says) in [
+            (format!("lan-patch+tls@{v}"), "Chromium over https"),
+            (
+                format!("lan-patch@{v}"),
+                if v == "2026.2.19" {
+                    "Chromium on plain http: no secure context"
+                } else {
+                    "Chromium over plain http"
+                },
+            ),
+            (format!("serve@{v}"), "Chromium through Serve"),
+        ] {
+            match results().get(&job) {
+                Some(Ok(report)) if report.contains(says) => {
+                    println!(
+                        "{job}: {}",
+                        report.lines().find(|l| l.contains(says)).unwrap_or_default()
+                    )
+                }
+                Some(Ok(report)) => failed.push(format!("{job}: no {says:?} line in its report:\n{report}")),
+                Some(Err(e)) => failed.push(format!("{job}:\n{e}")),
+                None => failed.push(format!("no job named {job}")),
+            }
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+}
+
 #[test]
 fn topology_joins_laptop_and_server() {
     let tools = tools().unwrap_or_else(|e| panic!("{e}"));

@@ -13,7 +13,7 @@ use crate::model::{Model, publishes_everywhere};
 use super::codes::find;
 
 /// The release a real browser measured refusing a LAN page on plain http
-/// (no secure context; tests/browser_path.rs). A unit test keeps it listed.
+/// (no secure context; tests/user_path.rs). A unit test keeps it listed.
 pub(super) const MEASURED_REFUSES_INSECURE_LAN: &str = "2026.2.19";
 
 /// A finding of the rule `code`, at the registry's severity.

@@ -137,3 +137,79 @@ pub fn pending_request(g: &Gateway, ip: Option<&str>) -> Result<Option<String>, 
             .flatten()
     }))
 }
+
+/// What a real browser got from a gateway: the driver's last JSON line, and
+/// the pairing request of the Control UI the operator approved (or, when the
+/// page ended on a refusal, the one still pending, if any).
+pub struct Seen {
+    pub page: Value,
+    pub request: Option<String>,
+}
+
+/// The operator approves the Control UI's pairing request (from `ip`, if given) once
+/// one comes ([`Gateway::approve`]), within 40 s; then the page's verdict. With
+/// `refusal` among the texts the page may end on, nobody approves anything: the
+/// driver stops as soon as the text shows, and the gateway is asked once whether a
+/// request came.
+fn approve_and_watch(g: &Gateway, browser: Browser, ip: Option<&str>, refusal: bool) -> Result<Seen, String> {
+    let start = std::time::Instant::now();
+    let mut request = None;
+    while !refusal && start.elapsed() < std::time::Duration::from_secs(40) {
+        if let Some(id) = pending_request(g, ip)? {
+            g.approve(&id)?;
+            request = Some(id);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let page = browser.result();
+    if refusal {
+        request = pending_request(g, ip)?;
+    }
+    Ok(Seen { page, request })
+}
+
+/// A user on the laptop opens the Control UI of `g` on its LAN address with the
+/// token in the URL: over https accepting exactly the gateway's certificate
+/// (`data/.openclaw/gateway/tls/gateway-cert.pem`) when the case has `[gateway]
+/// tls`, else plain http. The operator approves the browser's pairing request; the
+/// page is watched until it shows the connected Control UI, or `refusal`.
+pub fn chromium_on_lan(t: &Topology, g: &Gateway, refusal: Option<&'static str>) -> Result<Seen, String> {
+    let tls = g.case.tls;
+    let spki = tls.then(|| spki_hash(&g.sb.path("data/.openclaw/gateway/tls/gateway-cert.pem")));
+    let profile = g.sb.path("out/chromium-lan");
+    std::fs::create_dir_all(&profile).map_err(|e| format!("{}: {e}", profile.display()))?;
+    let scheme = if tls { "https" } else { "http" };
+    let url = format!("{scheme}://{}:{}/#token={}", t.server_addr(), super::PORT, super::TOKEN);
+    let mut until = control_ui_connected_texts(g.case.version).to_vec();
+    until.extend(refusal);
+    let browser = Browser::open(&t.laptop, &url, &profile, spki.as_deref(), None, &until);
+    approve_and_watch(g, browser, Some(&t.laptop_addr().to_string()), refusal.is_some())
+}
+
+/// A real browser on the tailnet: Chromium on the laptop opens
+/// `https://<tailnet host>/#token=…` (the name mapped to the node's address as
+/// MagicDNS would, Serve's certificate accepted) through the Serve stand-in,
+/// terminating TLS on 443 as Serve does. The operator approves its pairing request;
+/// the page is watched until it shows the connected Control UI.
+pub fn chromium_through_serve(t: &Topology, g: &Gateway) -> Result<Seen, String> {
+    let dir = g.sb.path("out/serve-tls");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let (cert, key) = self_signed(&dir, super::TAILNET_HOST);
+    let mut serve = super::start_serve(t, g, Some((&cert, &key)))?;
+    let profile = g.sb.path("out/chromium-tailnet");
+    std::fs::create_dir_all(&profile).map_err(|e| format!("{}: {e}", profile.display()))?;
+    let url = format!("https://{}/#token={}", super::TAILNET_HOST, super::TOKEN);
+    let rules = format!("MAP {} {}", super::TAILNET_HOST, t.server_addr());
+    let browser = Browser::open(
+        &t.laptop,
+        &url,
+        &profile,
+        Some(&spki_hash(&cert)),
+        Some(&rules),
+        control_ui_connected_texts(g.case.version),
+    );
+    let seen = approve_and_watch(g, browser, None, false);
+    serve.stop().map_err(|e| format!("the Serve stand-in: {e}"))?;
+    seen
+}
