@@ -128,9 +128,12 @@ pub fn control_ui_connected_texts(version: &str) -> &'static [&'static str] {
 
 /// The pending pairing request of the Control UI (from `ip`, if given).
 pub fn pending_request(g: &Gateway, ip: Option<&str>) -> Result<Option<String>, String> {
-    let list = g.openclaw(&["devices", "list", "--json"], &[], std::time::Duration::from_secs(60))?;
-    let v: Value =
-        serde_json::from_str(&list.stdout).map_err(|e| format!("devices list --json: {e}: {}", list.describe()))?;
+    // `device.pair.list`, what `openclaw devices list` calls, over the gateway's WebSocket
+    let list = g.rpc("device.pair.list", &serde_json::json!({}))?;
+    if !list.ok {
+        return Err(format!("device.pair.list inside the server failed: {}", list.brief()));
+    }
+    let v = &list.json["response"];
     Ok(v["pending"].as_array().into_iter().flatten().find_map(|r| {
         (r["clientId"] == "openclaw-control-ui" && ip.is_none_or(|ip| r["remoteIp"] == ip))
             .then(|| r["requestId"].as_str().map(String::from))

@@ -489,10 +489,29 @@ impl Gateway {
                 ))
             };
         }
+        let r = self.rpc("device.pair.approve", &serde_json::json!({ "requestId": id }))?;
+        if r.ok {
+            Ok(format!(
+                "operator: `device.pair.approve {id}` over the gateway's WebSocket ok"
+            ))
+        } else {
+            Err(format!(
+                "FINDING: `device.pair.approve {id}` inside the server failed: {}",
+                r.brief()
+            ))
+        }
+    }
+
+    /// `method` with `params` over the gateway's own WebSocket, as a local operator
+    /// (loopback, the token, a device of its own under the state directory), with
+    /// `tests/clients/gateway-client.mjs`: what the operator's `openclaw devices …`
+    /// commands call, for a tenth of the CLI's start-up. The answer is
+    /// `json["response"]` when `ok`.
+    pub fn rpc(&self, method: &str, params: &Value) -> Result<super::ClientResult, String> {
         let ws = if self.case.tls { "wss" } else { "ws" };
         let url = format!("{ws}://127.0.0.1:{}/", super::PORT);
         let dev = self.sb.data.join(".openclaw/ocgen-operator").display().to_string();
-        let params = serde_json::json!({ "requestId": id }).to_string();
+        let params = params.to_string();
         let mut args = vec![
             "--url",
             &url,
@@ -505,7 +524,7 @@ impl Gateway {
             "--client-mode",
             "cli",
             "--request",
-            "device.pair.approve",
+            method,
             "--params",
             &params,
         ];
@@ -514,17 +533,7 @@ impl Gateway {
         }
         let env = super::client_env()?;
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let r = super::parse_client(self.in_server(&super::client_argv(&args)?, &env, CLI_LIMIT)?)?;
-        if r.ok {
-            Ok(format!(
-                "operator: `device.pair.approve {id}` over the gateway's WebSocket ok"
-            ))
-        } else {
-            Err(format!(
-                "FINDING: `device.pair.approve {id}` inside the server failed: {}",
-                r.brief()
-            ))
-        }
+        super::parse_client(self.in_server(&super::client_argv(&args)?, &env, CLI_LIMIT)?)
     }
 
     /// Kill everything and prove nothing of the run is left.
