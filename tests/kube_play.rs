@@ -158,7 +158,13 @@ fn serve_state_off_the_claim_logs_in_again() {
         .unwrap_or_else(|e| panic!("{e}"));
     let pod = new_pod(profile, broken);
     play_started(&pod, "play").unwrap_or_else(|e| panic!("{e}"));
-    tailscale_in_the_pod(&pod, profile).unwrap_or_else(|e| panic!("{e}"));
+    // check 1 sees it already: the state file is not on the claim's volume
+    let err = tailscale_in_the_pod(&pod, profile).expect_err("check 1 passed with the node's state off the claim");
+    assert!(
+        err.contains("is not on the claim's volume (/data) but under /data/tailscale"),
+        "{err}"
+    );
+    eprintln!("negative control, check 1: {err}");
     let browser = Browser::new(profile, VERSION);
     pairs(&pod, &browser).unwrap_or_else(|e| panic!("{e}"));
     let err = keeps_state(&pod, profile, &browser, |_| Ok(()))
@@ -168,7 +174,7 @@ fn serve_state_off_the_claim_logs_in_again() {
         err.contains("logged in again"),
         "the state check does not name the new login:\n{err}"
     );
-    eprintln!("negative control: {err}");
+    eprintln!("negative control, check 4: {err}");
 }
 
 // ---------------------------------------------------------------------------
@@ -307,20 +313,15 @@ fn tailscale_in_the_pod(pod: &Pod, profile: Profile) -> Check {
     if !status.stdout.contains("\"BackendState\": \"Running\"") {
         return Err(format!("tailscale status: {}", status.tail(10)));
     }
-    // the socket's directory is a mount of its own (the emptyDir), not the image's
-    let socket = pod.exec(
-        GATEWAY,
-        &[],
-        &["stat", "-L", "-c", "%m", "/var/run/tailscale/tailscaled.sock"],
-    );
-    if !socket.ok() || !socket.stdout.trim().ends_with("/run/tailscale") {
-        return Err(format!("tailscaled's socket is not on its emptyDir: {}", socket.text()));
+    // the socket's directory is a mount of its own (the emptyDir), the state on the claim's
+    let (socket, socket_fs) = pod.mount_of(GATEWAY, "/var/run/tailscale/tailscaled.sock")?;
+    if !socket.ends_with("/run/tailscale") {
+        return Err(format!("tailscaled's socket is not on its emptyDir but under {socket}"));
     }
-    let mounted = pod.exec(GATEWAY, &[], &["stat", "-c", "%m", state]);
-    if mounted.stdout.trim() != "/data" {
+    let (mounted, _) = pod.mount_of(GATEWAY, state)?;
+    if mounted != "/data" {
         return Err(format!(
-            "{state} is not on the claim's volume (/data): {}",
-            mounted.text()
+            "{state} is not on the claim's volume (/data) but under {mounted}"
         ));
     }
     let saved = pod.exec(GATEWAY, &[], &["cat", state]);
@@ -335,7 +336,7 @@ fn tailscale_in_the_pod(pod: &Pod, profile: Profile) -> Check {
     }
     let route = serve_route(pod)?;
     Ok(format!(
-        "tailscaled runs as uid {user} in the gateway's container, Running; its socket on the emptyDir; \
+        "tailscaled runs as uid {user} in the gateway's container, Running; its socket on the emptyDir ({socket}, {socket_fs}); \
          logged in with the Secret's auth key, the login in {state} on the claim; {route}"
     ))
 }

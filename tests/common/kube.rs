@@ -653,6 +653,22 @@ impl Pod {
         }
     }
 
+    /// The mount `path` is on in a container of the pod, as (mount point, filesystem type):
+    /// the longest mount point in `/proc/self/mountinfo` that is the resolved `path` or one
+    /// of its parents (`stat -c %m` cannot tell: podman's volumes are bind mounts of one
+    /// filesystem, the same device; and podman mounts at the resolved path, e.g. `/run/…`
+    /// for `/var/run/…`).
+    pub fn mount_of(&self, container: &str, path: &str) -> Result<(String, String), String> {
+        let longest = r#"{ m = $5; if ((p == m || index(p, (m == "/" ? m : m "/")) == 1) && length(m) > length(b)) {
+            b = m; for (i = 7; $i != "-"; i++); t = $(i + 1) } } END { print b, t }"#;
+        let script = r#"awk -v p="$(readlink -m -- "$1")" "$2" /proc/self/mountinfo"#;
+        let out = self.exec(container, &[], &["bash", "-c", script, "mount_of", path, longest]);
+        match out.stdout.split_whitespace().collect::<Vec<_>>()[..] {
+            [mount, fs] => Ok((mount.to_string(), fs.to_string())),
+            _ => Err(format!("no mount of {path} in {container}: {}", out.text())),
+        }
+    }
+
     /// Where Tailscale Serve proxies https:443 of the node to: the one target of the
     /// route the gateway gave it (`tailscale serve status --json` in the gateway's
     /// container; the stand-in keeps it as tailscaled does, a foreground session's or a
