@@ -419,7 +419,14 @@ fn state(pod: &Pod, profile: Profile) -> Result<State, String> {
     };
     Ok(State {
         config: config.stdout,
-        entries: ls.stdout.lines().map(str::to_string).collect(),
+        // not OpenClaw's atomic writes in flight (`.fs-safe-<uuid>.tmp`, renamed a moment
+        // later: seen in a listing before `down`, gone after it)
+        entries: ls
+            .stdout
+            .lines()
+            .filter(|e| !e.ends_with(".tmp"))
+            .map(str::to_string)
+            .collect(),
         tailscale,
     })
 }
