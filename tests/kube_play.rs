@@ -18,9 +18,9 @@
 //!    address is refused);
 //! 3. a browser on the profile's path (tests/common/kube.rs, `Browser`): lan-patch, another
 //!    container on the pod's network, to the pod's address (as a LoadBalancer or NodePort
-//!    Service forwards to it); serve, Tailscale Serve's hop (a container in the gateway's
-//!    network namespace dialling loopback with the headers Serve adds, as docker_e2e's serve
-//!    scenario does it). The Control UI page; a new device is asked to pair, the operator
+//!    Service forwards to it); serve, Tailscale Serve's hop (a container in the pod's network
+//!    namespace dialling the target of the route the gateway gave Serve with the headers
+//!    Serve adds, as docker_e2e's serve scenario does it). The Control UI page; a new device is asked to pair, the operator
 //!    approves it (`openclaw devices approve` in the gateway's container), the token
 //!    handshake gets `health`; the device with a wrong token: `unauthorized`;
 //! 4. `podman kube down` + `play` on the same volume: `openclaw.json` byte for byte, every
@@ -133,9 +133,10 @@ fn a_volume_not_kept_fails_the_state_check() {
     eprintln!("negative control: {err}");
 }
 
-/// Negative control of check 4 for serve: a render whose Tailscale state directory is not
-/// on the claim (an in-memory `emptyDir` mounted over `/data/tailscale`, as a base would
-/// be that mounted the claim elsewhere): after `down` + `play` the node logs in again.
+/// Negative control of checks 1 and 4 for serve: a render whose Tailscale state directory
+/// is not on the claim (an in-memory `emptyDir` mounted over `/data/tailscale`): check 1
+/// finds the state file off the claim's volume, and after `down` + `play` the node logs in
+/// again (check 4).
 #[test]
 #[ignore = "a second serve pod (~3 min): run by hand, cargo test --test kube_play -- --ignored"]
 fn serve_state_off_the_claim_logs_in_again() {

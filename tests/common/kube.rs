@@ -254,8 +254,9 @@ pub fn prepare(profile: Profile, version: &str) -> (tempfile::TempDir, Base) {
     (dir, base)
 }
 
-/// One pod at a time: a gateway's start keeps about one of this machine's two cores busy
-/// for a minute, and two at once would stretch both past what the checks measure.
+/// One pod at a time (the tests of kube_play run on threads): a gateway's start keeps about
+/// one of this machine's two cores busy, so two pods at once would slow each other's start
+/// and mix the times each test prints.
 pub fn one_pod() -> std::sync::MutexGuard<'static, ()> {
     static POD: std::sync::Mutex<()> = std::sync::Mutex::new(());
     POD.lock().unwrap_or_else(|e| e.into_inner())
