@@ -1,102 +1,79 @@
 //! The Kubernetes target's rendered Deployment run for real: `podman kube play` (Debian's
-//! podman 4.3) of the lan-patch base on 2026.9.6 as `kubectl kustomize` builds it, with the
-//! image built from the rendered Dockerfile (unchanged) on the fenced Docker Engine 26 and
-//! its stand-in bases (tests/common/docker.rs), the same image in podman's store. What
+//! podman 4.3) of the lan-patch and the serve base on 2026.9.6 as `kubectl kustomize`
+//! builds them, one pod at a time, each with its image built from the rendered Dockerfile
+//! (unchanged) on the fenced Docker Engine 26 and its stand-in bases (tests/common/docker.rs;
+//! Tailscale is the suite's stand-in, tests/stubs), the same image in podman's store. What
 //! podman needs on this machine (rlimits, `secretKeyRef`, `fsGroup`) and why:
-//! tests/common/kube.rs and docs/kubernetes.md. Then, in the pod and from another container
-//! on the pod's network:
+//! tests/common/kube.rs and docs/kubernetes.md. Then, in the pod and from other containers:
 //!
 //! 1. every probe the manifest declares passes by its own command (the startup probe run
 //!    at its period, bounded by its `failureThreshold`, failing until the gateway admits
 //!    clients; then readiness and liveness); the gateway runs as the manifest's
-//!    `runAsUser` on a read-only root filesystem;
+//!    `runAsUser` on a read-only root filesystem. serve: tailscaled runs in the gateway's
+//!    container as that user, Running, its socket on the `emptyDir`, logged in with the
+//!    Secret's auth key, the login on the claim; the gateway gave Tailscale Serve its route;
 //! 2. the sub-agent call (`openclaw gateway call health` in the gateway's container, with
 //!    the gateway's environment); the same call with a wrong token: OpenClaw's
-//!    `unauthorized`;
-//! 3. a browser in another container on the pod's network (lan-patch's path: the pod's
-//!    address, as a LoadBalancer or NodePort Service forwards to it): the Control UI page; a
-//!    new device is asked to pair, the operator approves it (`openclaw devices approve` in
-//!    the gateway's container), the token handshake gets `health`; the device with a wrong
-//!    token: `unauthorized`;
+//!    `unauthorized`. serve: the gateway listens on loopback only (a client on the pod's
+//!    address is refused);
+//! 3. a browser on the profile's path (tests/common/kube.rs, `Browser`): lan-patch, another
+//!    container on the pod's network, to the pod's address (as a LoadBalancer or NodePort
+//!    Service forwards to it); serve, Tailscale Serve's hop (a container in the pod's network
+//!    namespace dialling the target of the route the gateway gave Serve with the headers
+//!    Serve adds, as docker_e2e's serve scenario does it). The Control UI page; a new device is asked to pair, the operator
+//!    approves it (`openclaw devices approve` in the gateway's container), the token
+//!    handshake gets `health`; the device with a wrong token: `unauthorized`;
 //! 4. `podman kube down` + `play` on the same volume: `openclaw.json` byte for byte, every
 //!    entry of the state directory kept, the bootstrap finds its config up to date, the
 //!    paired device is admitted without pairing again (and a new one is still asked to
-//!    pair), every probe and the sub-agent call pass again.
+//!    pair), every probe and the sub-agent call pass again; serve: the Tailscale node's
+//!    state byte for byte and no new login (the bootstrap's `tailscale up` not run again),
+//!    Serve's route given again.
 //!
 //! Negative controls: in the same run, the manifest with a wrong probe command (another
 //! port) fails each probe, the startup probe fails until the gateway is up, a wrong token
-//! is refused, a new device is asked to pair; ignored (a second pod, ~2 min; run by hand,
-//! `cargo test --test kube_play -- --ignored`): the pod on a new volume after `down` fails
-//! check 4.
+//! is refused, a new device is asked to pair; ignored (a second pod each, ~2–3 min; run by
+//! hand, `cargo test --test kube_play -- --ignored`): the lan-patch pod on a new volume
+//! after `down` fails check 4, and so does the serve pod whose Tailscale state directory is
+//! not on the claim (a new login).
 
 mod common;
 
-use std::path::PathBuf;
 use std::time::Instant;
 
-use serde_json::{Value, json};
-
-use common::docker::{GATEWAY_ENV, TOKEN, engine, render_toml, root};
-use common::kube::{Base, PROBE_KINDS, Pod, podman};
-use common::{last_json, page_args, pair_and_connect};
+use common::docker::{GATEWAY_ENV, TOKEN};
+use common::kube::{Base, Browser, GATEWAY, PROBE_KINDS, Pod, Profile, one_pod, prepare};
+use common::{TAILNET_HOST, pair_and_connect};
 
 const VERSION: &str = "2026.9.6";
 const PORT: u16 = 18789;
-/// The Deployment's name (every object's prefix): not the default `openclaw`, which a
-/// base played by hand on this machine may hold.
-const NAME: &str = "ocgen-kube-play";
-/// docker_e2e's lan-patch image (the same repository and, in the engine's layer cache,
-/// every layer but the last few, which hold this target's bootstrap.sh).
-const TAG: &str = "ocgen-e2e/lan-patch:2026.9.6-kubernetes";
-const NETWORK: &str = "ocgen-kube-play";
-/// The gateway's container in the Deployment.
-const GATEWAY: &str = "openclaw";
 const STATE_DIR: &str = "/data/.openclaw";
 const CONFIG: &str = "/data/.openclaw/openclaw.json";
 /// A user's change to openclaw.json (what must survive with it).
 const USER_KEY: &str = "ui.seamColor";
 const USER_VALUE: &str = "#336699";
+/// What the bootstrap logs when it runs `tailscale up` (a login with the auth key).
+const LOGIN: &str = "logging in to the tailnet";
 
 type Check = Result<String, String>;
 
-/// The deploy.toml a user writes: one line (`target`) and the image they built.
-fn deploy_toml() -> String {
-    format!(
-        "profile = \"lan-patch\"\ntarget = \"kubernetes\"\n[openclaw]\nversion = \"{VERSION}\"\n\
-         [kubernetes]\nname = \"{NAME}\"\nsecret = \"{NAME}\"\nimage = \"{TAG}\"\nstorage_class = \"local-path\"\n"
-    )
-}
-
-/// The rendered base, with its image built on the engine and in podman's store.
-fn prepare() -> (tempfile::TempDir, Base) {
-    let started = Instant::now();
-    let dir = render_toml(&deploy_toml());
-    let e = engine();
-    let image = e.build(dir.path(), TAG).unwrap_or_else(|e| panic!("the image: {e}"));
-    let copied = podman().image_from(e, TAG).unwrap_or_else(|e| panic!("{e}"));
-    eprintln!(
-        "image {TAG}: {:.2} GB, docker build {:.0}s; {copied}; {:.0}s in all",
-        image.bytes as f64 / 1e9,
-        image.secs,
-        started.elapsed().as_secs_f64()
-    );
-    let base = Base::build(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-    (dir, base)
-}
-
-/// One play at a time: the Deployment, its pod, volume and secret have fixed names.
-fn one_pod() -> std::sync::MutexGuard<'static, ()> {
-    static POD: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    POD.lock().unwrap_or_else(|e| e.into_inner())
+#[test]
+fn lan_patch_on_2026_9_6() {
+    scenario(Profile::LanPatch);
 }
 
 #[test]
-fn lan_patch_on_2026_9_6() {
+fn serve_on_2026_9_6() {
+    scenario(Profile::Serve);
+}
+
+/// The profile's base played, checks 1–4, then nothing of it left.
+fn scenario(profile: Profile) {
     let _one_at_a_time = one_pod();
     let started = Instant::now();
-    let (_dir, base) = prepare();
-    assert_eq!(base.claim().as_deref(), Some("ocgen-kube-play-data"), "{}", base.text);
-    let pod = Pod::new(base, &[("OPENCLAW_GATEWAY_TOKEN", TOKEN)], NETWORK).unwrap_or_else(|e| panic!("{e}"));
+    let (_dir, base) = prepare(profile, VERSION);
+    assert_eq!(base.claim(), Some(profile.claim()), "{}", base.text);
+    let pod = new_pod(profile, base);
     let report = |n: u8, c: Check| match c {
         Ok(msg) => eprintln!("({n}) {msg}"),
         Err(e) => panic!("({n}) {e}\n--- {GATEWAY} ---\n{}", pod.logs(GATEWAY)),
@@ -105,18 +82,32 @@ fn lan_patch_on_2026_9_6() {
     report(1, probes_pass(&pod));
     report(1, wrong_probes_fail(&pod));
     report(1, runs_as_declared(&pod));
+    if profile == Profile::Serve {
+        report(1, tailscale_in_the_pod(&pod, profile));
+    }
     report(2, subagent_call(&pod));
     report(2, wrong_token_cli(&pod));
-    let browser = Browser::new();
-    report(3, browser.pairs(&pod));
-    report(4, keeps_state(&pod, &browser, |_| Ok(())));
+    let browser = Browser::new(profile, VERSION);
+    if profile == Profile::Serve {
+        report(2, loopback_only(&pod, &browser));
+    }
+    report(3, pairs(&pod, &browser));
+    report(4, keeps_state(&pod, profile, &browser, |_| Ok(())));
     drop(pod);
-    let left = Pod::leftovers("ocgen-kube-play-pod-0", Some("ocgen-kube-play-data"), &[NAME], NETWORK);
+    let (name, claim, network) = (profile.pod(), profile.claim(), profile.deployment());
+    let left = Pod::leftovers(&name, Some(&claim), &[&network], &network);
     assert!(left.is_empty(), "left behind: {left:?}");
     eprintln!(
-        "lan-patch@{VERSION} under podman kube play: {:.0}s in all",
+        "{}@{VERSION} under podman kube play: {:.0}s in all",
+        profile.name(),
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The base ready to play: the Secret's values, the pod's own network (named as the
+/// Deployment).
+fn new_pod(profile: Profile, base: Base) -> Pod {
+    Pod::new(base, profile.secret_values(), &profile.deployment()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Negative control of check 4: the same pod whose state is not kept, its claim's volume
@@ -127,17 +118,64 @@ fn lan_patch_on_2026_9_6() {
 #[ignore = "a second pod (~2 min): run by hand, cargo test --test kube_play -- --ignored"]
 fn a_volume_not_kept_fails_the_state_check() {
     let _one_at_a_time = one_pod();
-    let (_dir, base) = prepare();
-    let pod = Pod::new(base, &[("OPENCLAW_GATEWAY_TOKEN", TOKEN)], NETWORK).unwrap_or_else(|e| panic!("{e}"));
+    let profile = Profile::LanPatch;
+    let (_dir, base) = prepare(profile, VERSION);
+    let pod = new_pod(profile, base);
     play_started(&pod, "play").unwrap_or_else(|e| panic!("{e}"));
-    let browser = Browser::new();
-    browser.pairs(&pod).unwrap_or_else(|e| panic!("{e}"));
-    let err = keeps_state(&pod, &browser, Pod::fresh_volume).expect_err("the state check passed on a new volume");
+    let browser = Browser::new(profile, VERSION);
+    pairs(&pod, &browser).unwrap_or_else(|e| panic!("{e}"));
+    let err =
+        keeps_state(&pod, profile, &browser, Pod::fresh_volume).expect_err("the state check passed on a new volume");
     assert!(err.starts_with("after down + play"), "{err}");
     for part in [CONFIG, "not admitted"] {
         assert!(err.contains(part), "the state check does not name {part}:\n{err}");
     }
     eprintln!("negative control: {err}");
+}
+
+/// Negative control of checks 1 and 4 for serve: a render whose Tailscale state directory
+/// is not on the claim (an in-memory `emptyDir` mounted over `/data/tailscale`): check 1
+/// finds the state file off the claim's volume, and after `down` + `play` the node logs in
+/// again (check 4).
+#[test]
+#[ignore = "a second serve pod (~3 min): run by hand, cargo test --test kube_play -- --ignored"]
+fn serve_state_off_the_claim_logs_in_again() {
+    let _one_at_a_time = one_pod();
+    let profile = Profile::Serve;
+    let (_dir, base) = prepare(profile, VERSION);
+    let mount = "        - mountPath: /var/run/tailscale\n          name: tailscale-socket\n";
+    let volume = "      - emptyDir:\n          medium: Memory\n        name: tailscale-socket\n";
+    let broken = base
+        .mutated(
+            mount,
+            &format!("{mount}        - mountPath: /data/tailscale\n          name: tailscale-state\n"),
+        )
+        .and_then(|b| {
+            b.mutated(
+                volume,
+                &format!("{volume}{}", volume.replace("tailscale-socket", "tailscale-state")),
+            )
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let pod = new_pod(profile, broken);
+    play_started(&pod, "play").unwrap_or_else(|e| panic!("{e}"));
+    // check 1 sees it already: the state file is not on the claim's volume
+    let err = tailscale_in_the_pod(&pod, profile).expect_err("check 1 passed with the node's state off the claim");
+    assert!(
+        err.contains("is not on the claim's volume (/data) but under /data/tailscale"),
+        "{err}"
+    );
+    eprintln!("negative control, check 1: {err}");
+    let browser = Browser::new(profile, VERSION);
+    pairs(&pod, &browser).unwrap_or_else(|e| panic!("{e}"));
+    let err = keeps_state(&pod, profile, &browser, |_| Ok(()))
+        .expect_err("the state check passed with the node's state off the claim");
+    assert!(err.starts_with("after down + play"), "{err}");
+    assert!(
+        err.contains("logged in again"),
+        "the state check does not name the new login:\n{err}"
+    );
+    eprintln!("negative control, check 4: {err}");
 }
 
 // ---------------------------------------------------------------------------
@@ -255,102 +293,149 @@ fn wrong_token_cli(pod: &Pod) -> Check {
     }
 }
 
-/// A browser in containers of its own on the pod's network (tests/clients/gateway-client.mjs
-/// on the image's Node), its device identities kept in a scratch directory.
-struct Browser {
-    scratch: tempfile::TempDir,
-    clients: PathBuf,
+/// (1) serve: tailscaled in the gateway's container as the manifest runs it: as the
+/// container's user, Running, its socket on the `emptyDir`, the node's login kept on the
+/// claim, logged in by this start with the Secret's auth key; the gateway gave Tailscale
+/// Serve its route.
+fn tailscale_in_the_pod(pod: &Pod, profile: Profile) -> Check {
+    let state = profile.tailscale_state().ok_or("the profile runs no tailscaled")?;
+    let user = pod.base.deployment()["spec"]["template"]["spec"]["securityContext"]["runAsUser"].to_string();
+    // tailscaled's process (the stand-in is a script: its argv names it) and its uid
+    let find = "for p in /proc/[0-9]*; do case \"$(tr '\\0' ' ' <\"$p/cmdline\" 2>/dev/null)\" in \
+                *tailscaled\\ --tun=*) stat -c %u \"$p\" ;; esac; done";
+    let uids = pod.exec(GATEWAY, &[], &["bash", "-c", find]);
+    let uids: Vec<&str> = uids.stdout.lines().collect();
+    if uids.is_empty() || uids.iter().any(|u| *u != user) {
+        return Err(format!(
+            "tailscaled in the gateway's container runs as {uids:?}, not uid {user}"
+        ));
+    }
+    let status = pod.exec(GATEWAY, &[], &["tailscale", "status", "--json"]);
+    if !status.stdout.contains("\"BackendState\": \"Running\"") {
+        return Err(format!("tailscale status: {}", status.tail(10)));
+    }
+    // the socket's directory is a mount of its own (the emptyDir), the state on the claim's
+    let (socket, socket_fs) = pod.mount_of(GATEWAY, "/var/run/tailscale/tailscaled.sock")?;
+    if !socket.ends_with("/run/tailscale") {
+        return Err(format!("tailscaled's socket is not on its emptyDir but under {socket}"));
+    }
+    let (mounted, _) = pod.mount_of(GATEWAY, state)?;
+    if mounted != "/data" {
+        return Err(format!(
+            "{state} is not on the claim's volume (/data) but under {mounted}"
+        ));
+    }
+    let saved = pod.exec(GATEWAY, &[], &["cat", state]);
+    if !saved.stdout.contains("\"LoggedIn\": true") {
+        return Err(format!("{state} does not record a login: {}", saved.text()));
+    }
+    if !pod.logs_tail(GATEWAY, 400).contains(LOGIN) {
+        return Err(format!(
+            "the first start did not log in (`{LOGIN}`):\n{}",
+            pod.logs(GATEWAY)
+        ));
+    }
+    let route = serve_route(pod)?;
+    Ok(format!(
+        "tailscaled runs as uid {user} in the gateway's container, Running; its socket on the emptyDir ({socket}, {socket_fs}); \
+         logged in with the Secret's auth key, the login in {state} on the claim; {route}"
+    ))
 }
 
-impl Browser {
-    fn new() -> Browser {
-        Browser {
-            scratch: tempfile::Builder::new()
-                .prefix("ocgen-kube-browser-")
-                .tempdir()
-                .expect("temp dir"),
-            clients: root().join("tests/clients"),
-        }
+/// The route the gateway gave Tailscale Serve (OpenClaw runs `tailscale serve` in the
+/// foreground): https:443 of the node to a listener on loopback.
+fn serve_route(pod: &Pod) -> Check {
+    let target = pod.serve_target()?;
+    if target.starts_with("http://127.0.0.1:") {
+        Ok(format!("Tailscale Serve: https://{TAILNET_HOST}/ -> {target}"))
+    } else {
+        Err(format!("Tailscale Serve proxies to {target}, not to loopback"))
     }
+}
 
-    fn client(&self, pod: &Pod, args: &[&str]) -> Value {
-        let mut cmd = vec![
-            "node",
-            "/c/gateway-client.mjs",
-            "--ws-from",
-            "/opt/openclaw/node_modules",
-        ];
-        cmd.extend(args);
-        let out = pod.run_beside(TAG, &[(self.clients.as_path(), "/c")], Some(self.scratch.path()), &cmd);
-        match last_json(&out.stdout) {
-            Value::Null => json!({ "client": out.text() }),
-            v => v,
-        }
-    }
-
-    /// The page on the pod's address (its address now: a new play may give another).
-    fn page(&self, pod: &Pod) -> Result<Value, String> {
-        let url = format!("http://{}:{PORT}/", pod.address()?);
-        Ok(self.client(pod, &["--http-get", "/", "--url", &url, "--timeout-ms", "15000"]))
-    }
-
-    /// The token handshake of a page loaded from the pod's address, with the device
-    /// identity `device`.
-    fn connect(&self, pod: &Pod, token: &str, device: &str) -> Value {
-        let ip = match pod.address() {
-            Ok(ip) => ip,
-            Err(e) => return json!({ "address": e }),
-        };
-        let (url, host, origin) = (
-            format!("ws://{ip}:{PORT}/"),
-            format!("{ip}:{PORT}"),
-            format!("http://{ip}:{PORT}"),
-        );
-        let dev = format!("/scratch/{device}");
-        self.client(pod, &page_args(&url, &host, &origin, token, &dev))
-    }
-
-    /// (3) The page, pairing with approval, the token handshake, a wrong token refused.
-    fn pairs(&self, pod: &Pod) -> Check {
-        let page = self.page(pod)?;
-        if page["ok"] != true {
-            return Err(format!("the Control UI page on the pod's address: {page}"));
-        }
-        let id = pair_and_connect(
-            || self.connect(pod, TOKEN, "dev"),
-            |id| {
-                let approve = pod.exec(GATEWAY, &GATEWAY_ENV, &["openclaw", "devices", "approve", id, "--json"]);
-                if approve.ok() { Ok(()) } else { Err(approve.tail(10)) }
-            },
-        )?;
-        let wrong = self.connect(pod, "not-the-token", "dev");
-        if wrong["ok"] == true || !wrong.to_string().contains("unauthorized") {
-            return Err(format!(
-                "the paired device with a wrong token: expected `unauthorized`: {wrong}"
-            ));
-        }
-        Ok(format!(
-            "from another container on {}: Control UI page (HTTP {}); a new device asked to pair \
-             (request {id}), approved, handshake with the token: health ok; with a wrong token: `unauthorized`",
-            pod.network, page["status"]
+/// (2) serve: the gateway listens on loopback only: a client on the pod's address, from
+/// another container on the pod's network, is refused.
+fn loopback_only(pod: &Pod, browser: &Browser) -> Check {
+    let page = browser.page_on_pod_address(pod)?;
+    if page["ok"] != true && page["error"].as_str().is_some_and(|e| e.contains("ECONNREFUSED")) {
+        Ok(format!("loopback only: on the pod's address {}", page["error"]))
+    } else {
+        Err(format!(
+            "the gateway answered (or did not refuse) on the pod's address: {page}"
         ))
     }
 }
 
-/// What must survive `down` + `play`: openclaw.json and the state directory's entries.
-fn state(pod: &Pod) -> Result<(String, Vec<String>), String> {
+/// (3) The page, pairing with approval, the token handshake, a wrong token refused, on
+/// the profile's path.
+fn pairs(pod: &Pod, browser: &Browser) -> Check {
+    let page = browser.page(pod)?;
+    if page["ok"] != true {
+        return Err(format!("the Control UI page ({}): {page}", browser.path(pod)));
+    }
+    let id = pair_and_connect(
+        || browser.connect(pod, TOKEN, "dev"),
+        |id| {
+            let approve = pod.exec(GATEWAY, &GATEWAY_ENV, &["openclaw", "devices", "approve", id, "--json"]);
+            if approve.ok() { Ok(()) } else { Err(approve.tail(10)) }
+        },
+    )?;
+    let wrong = browser.connect(pod, "not-the-token", "dev");
+    if wrong["ok"] == true || !wrong.to_string().contains("unauthorized") {
+        return Err(format!(
+            "the paired device with a wrong token: expected `unauthorized`: {wrong}"
+        ));
+    }
+    Ok(format!(
+        "{}: Control UI page (HTTP {}); a new device asked to pair (request {id}), approved, \
+         handshake with the token: health ok; with a wrong token: `unauthorized`",
+        browser.path(pod),
+        page["status"]
+    ))
+}
+
+/// What must survive `down` + `play`: openclaw.json, the state directory's entries, and
+/// the Tailscale node's state where the profile has one.
+struct State {
+    config: String,
+    entries: Vec<String>,
+    tailscale: Option<String>,
+}
+
+fn state(pod: &Pod, profile: Profile) -> Result<State, String> {
     let config = pod.exec(GATEWAY, &[], &["cat", CONFIG]);
     let ls = pod.exec(GATEWAY, &[], &["ls", "-A", STATE_DIR]);
     if !config.ok() || !ls.ok() {
         return Err(format!("reading the state: {}{}", config.text(), ls.text()));
     }
-    Ok((config.stdout, ls.stdout.lines().map(str::to_string).collect()))
+    let tailscale = match profile.tailscale_state() {
+        Some(file) => {
+            let s = pod.exec(GATEWAY, &[], &["cat", file]);
+            if !s.ok() {
+                return Err(format!("reading {file}: {}", s.text()));
+            }
+            Some(s.stdout)
+        }
+        None => None,
+    };
+    Ok(State {
+        config: config.stdout,
+        // not OpenClaw's atomic writes in flight (`.fs-safe-<uuid>.tmp`, renamed a moment
+        // later: seen in a listing before `down`, gone after it)
+        entries: ls
+            .stdout
+            .lines()
+            .filter(|e| !e.ends_with(".tmp"))
+            .map(str::to_string)
+            .collect(),
+        tailscale,
+    })
 }
 
 /// (4) `podman kube down` + `play` on the same volume (`between` runs while it is down),
 /// after a user's change to `openclaw.json` (`openclaw config set`, as the gateway's user).
 /// Every part that fails is named (the first line says how many).
-fn keeps_state(pod: &Pod, browser: &Browser, between: impl Fn(&Pod) -> Result<(), String>) -> Check {
+fn keeps_state(pod: &Pod, profile: Profile, browser: &Browser, between: impl Fn(&Pod) -> Result<(), String>) -> Check {
     let set = pod.exec(
         GATEWAY,
         &GATEWAY_ENV,
@@ -359,30 +444,48 @@ fn keeps_state(pod: &Pod, browser: &Browser, between: impl Fn(&Pod) -> Result<()
     if !set.ok() {
         return Err(format!("openclaw config set {USER_KEY}: {}", set.tail(10)));
     }
-    let (config, entries) = state(pod)?;
-    if !config.contains(USER_VALUE) {
-        return Err(format!("{USER_KEY} is not in {CONFIG}: {config}"));
+    let before = state(pod, profile)?;
+    if !before.config.contains(USER_VALUE) {
+        return Err(format!("{USER_KEY} is not in {CONFIG}: {}", before.config));
     }
     let down = pod.down()?;
     between(pod)?;
     let played = play_started(pod, "play")?;
-    let (config_after, entries_after) = state(pod)?;
+    let after = state(pod, profile)?;
+    // the new containers' logs: this start's only
+    let log = pod.logs_tail(GATEWAY, 400);
+    let mut checks = 4;
     let mut lost = Vec::new();
-    if config_after != config {
-        lost.push(format!("{CONFIG} changed:\nbefore: {config}\nafter:  {config_after}"));
+    if after.config != before.config {
+        lost.push(format!(
+            "{CONFIG} changed:\nbefore: {}\nafter:  {}",
+            before.config, after.config
+        ));
     }
-    let gone: Vec<&String> = entries.iter().filter(|e| !entries_after.contains(e)).collect();
+    let gone: Vec<&String> = before.entries.iter().filter(|e| !after.entries.contains(e)).collect();
     if !gone.is_empty() {
         lost.push(format!("{STATE_DIR} lost {gone:?}"));
     }
-    if !pod
-        .logs_tail(GATEWAY, 400)
-        .contains(&format!("config {CONFIG} already up to date"))
-    {
+    if !log.contains(&format!("config {CONFIG} already up to date")) {
         lost.push(format!(
             "the bootstrap did not find its config up to date:\n{}",
             pod.logs(GATEWAY)
         ));
+    }
+    if let Some(file) = profile.tailscale_state() {
+        checks += 2;
+        if after.tailscale != before.tailscale {
+            lost.push(format!(
+                "{file} changed:\nbefore: {:?}\nafter:  {:?}",
+                before.tailscale, after.tailscale
+            ));
+        }
+        if log.contains(LOGIN) {
+            lost.push(format!(
+                "the node logged in again (`{LOGIN}`: its state was lost?):\n{}",
+                pod.logs(GATEWAY)
+            ));
+        }
     }
     let again = browser.connect(pod, TOKEN, "dev");
     if !(again["ok"] == true && again["response"]["ok"] == true) {
@@ -390,7 +493,7 @@ fn keeps_state(pod: &Pod, browser: &Browser, between: impl Fn(&Pod) -> Result<()
     }
     if !lost.is_empty() {
         return Err(format!(
-            "after down + play, {} of 4 state checks failed:\n{}",
+            "after down + play, {} of {checks} state checks failed:\n{}",
             lost.len(),
             lost.join("\n")
         ));
@@ -401,10 +504,17 @@ fn keeps_state(pod: &Pod, browser: &Browser, between: impl Fn(&Pod) -> Result<()
     }
     let probes = probes_pass(pod)?;
     subagent_call(pod)?;
+    let tailscale = match profile.tailscale_state() {
+        Some(file) => format!(
+            "{file} byte for byte, no new login (`{LOGIN}` not logged); {}; ",
+            serve_route(pod)?
+        ),
+        None => String::new(),
+    };
     Ok(format!(
         "{USER_KEY} set; `podman kube down` {down:.1}s; {played}; {CONFIG} byte for byte, {} entries of {STATE_DIR} kept, \
-         config up to date; the paired device admitted without pairing (a new one asked to pair); {probes}; \
+         config up to date; {tailscale}the paired device admitted without pairing (a new one asked to pair); {probes}; \
          sub-agent call ok",
-        entries.len()
+        before.entries.len()
     ))
 }

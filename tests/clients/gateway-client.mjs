@@ -32,8 +32,9 @@
 //       [--token TOKEN] [--request health [--params JSON]] [--timeout-ms N] [--device-dir DIR]
 //       [--client-id openclaw-control-ui] [--client-mode webchat] [--build-id ID]
 //       [--tls-fingerprint SHA256 | --insecure-tls] [--header "Name: value"]...
+//       [--hop-header "Name: value"]...
 //   node gateway-client.mjs --http-get / --url http[s]://ADDR:PORT/ [--host HOST] [--origin O]
-//       [--tls-fingerprint SHA256 | --insecure-tls]
+//       [--tls-fingerprint SHA256 | --insecure-tls] [--hop-header "Name: value"]...
 // Over https/wss the server's certificate is verified against the system CAs,
 // unless --tls-fingerprint accepts exactly the certificate with that SHA-256
 // fingerprint (hex, colons optional; what a browser's "accept the risk"
@@ -45,6 +46,9 @@
 // --header adds a request header to the WebSocket upgrade (repeatable): what a
 // client that forges a proxy's headers (Tailscale-User-Login, X-Forwarded-For)
 // sends.
+// --hop-header is a header a proxy's hop adds to every request of the page (the
+// page, its scripts, the WebSocket upgrade), e.g. Tailscale Serve's X-Forwarded-*
+// when the client dials the hop's target itself (repeatable).
 // --http-get prints {"ok":true,"status":200,"controlUi":true,…}: ok means
 // status 200 and the Control UI's HTML marker (<title>OpenClaw Control</title>).
 // The `ws` package comes from the OpenClaw install: --ws-from NODE_MODULES, or
@@ -71,7 +75,7 @@ function usage(msg) {
 function parseArgs(argv) {
   const known = new Set([
     "url", "origin", "host", "token", "request", "timeout-ms", "device-dir",
-    "http-get", "ws-from", "client-id", "client-mode", "build-id", "tls-fingerprint", "header", "params",
+    "http-get", "ws-from", "client-id", "client-mode", "build-id", "tls-fingerprint", "header", "hop-header", "params",
   ]);
   const flags = new Set(["insecure-tls"]);
   const opts = {};
@@ -87,10 +91,11 @@ function parseArgs(argv) {
     if (!known.has(name)) usage(`unknown option --${name}`);
     const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
     if (value === undefined) usage(`--${name} needs a value`);
-    if (name === "header") {
+    if (name === "header" || name === "hop-header") {
       const colon = value.indexOf(":");
-      if (colon <= 0) usage(`--header ${JSON.stringify(value)} is not "Name: value"`);
-      (opts.headers ??= []).push([value.slice(0, colon).trim(), value.slice(colon + 1).trim()]);
+      if (colon <= 0) usage(`--${name} ${JSON.stringify(value)} is not "Name: value"`);
+      const list = name === "header" ? "headers" : "hopHeaders";
+      (opts[list] ??= []).push([value.slice(0, colon).trim(), value.slice(colon + 1).trim()]);
       continue;
     }
     opts[name] = value;
@@ -219,7 +224,7 @@ const httpOf = (url) => (url.protocol === "https:" ? https : http);
 
 function httpGet(opts) {
   const target = new URL(opts["http-get"], opts.url);
-  const headers = {};
+  const headers = Object.fromEntries(opts.hopHeaders ?? []);
   if (opts.host) headers.Host = opts.host;
   if (opts.origin) headers.Origin = opts.origin;
   const state = {};
@@ -277,7 +282,8 @@ function fetchText(url, headers, opts) {
 
 async function servedBuildId(opts) {
   const base = new URL(opts.url.href.replace(/^ws/, "http"));
-  const headers = opts.host ? { Host: opts.host } : {};
+  const headers = Object.fromEntries(opts.hopHeaders ?? []);
+  if (opts.host) headers.Host = opts.host;
   const page = await fetchText(new URL("/", base), headers, opts);
   if (!page) return undefined;
   const scripts = [...page.matchAll(/(?:src|href)="([^"]+\.js)"/g)].map((m) => m[1]);
@@ -297,7 +303,7 @@ function wsSession(opts, buildId) {
   const clientMode = opts["client-mode"] ?? "webchat";
   const role = "operator";
   const device = opts["device-dir"] ? loadOrCreateDevice(opts["device-dir"]) : null;
-  const headers = Object.fromEntries(opts.headers ?? []);
+  const headers = Object.fromEntries([...(opts.hopHeaders ?? []), ...(opts.headers ?? [])]);
   if (opts.host) headers.Host = opts.host;
   const ws = new WebSocket(opts.url.href, {
     headers,

@@ -19,6 +19,11 @@
 //!   does (group, setgid, group-writable) by a throwaway container of the same image, whose
 //!   mount is the volume's first: the pod's first start then finds it ready.
 //!
+//! [`Profile`] says what differs per profile (names, image, the Secret's values, where the
+//! Tailscale node keeps its state), [`Browser`] the path a profile's users take to the
+//! gateway (lan-patch: the pod's address; serve: Tailscale Serve's hop in the gateway's
+//! network namespace).
+//!
 //! The pod sits on an internal podman network of its own (no route out: the gateway's
 //! start-up fetches fail at once, as on the fenced Docker engine); nothing is sent from the
 //! host to a container: checks run inside containers ([`Pod::exec`] in the pod,
@@ -31,10 +36,11 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use super::docker::{Engine, Out, run};
+use super::docker::{AUTH_KEY, Engine, Out, TOKEN, engine, render_toml, root, run};
 use super::tools::SYS_PATH;
+use super::{PEER, PORT, TAILNET_HOST, last_json, page_args};
 
 pub const PODMAN: &str = "/usr/bin/podman";
 /// One podman command (a `kube play` or `down` included: the gateway stops in seconds).
@@ -149,6 +155,111 @@ impl Podman {
             &id[..12]
         ))
     }
+}
+
+// ---------------------------------------------------------------------------
+// The profiles tests/kube_play.rs plays
+
+/// The gateway's container in the Deployment.
+pub const GATEWAY: &str = "openclaw";
+
+/// A profile's base as tests/kube_play.rs plays it: its `deploy.toml`, the names of its
+/// objects, its image, the Secret's values and the path its users take to the gateway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// The gateway on the pod's address, as a LoadBalancer or NodePort Service forwards
+    /// to it.
+    LanPatch,
+    /// The gateway on loopback only, reached through Tailscale Serve's hop in its network
+    /// namespace; tailscaled in the gateway's container (uid 1000, userspace), its state
+    /// on the claim, its socket on an `emptyDir`.
+    Serve,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::LanPatch => "lan-patch",
+            Profile::Serve => "serve",
+        }
+    }
+
+    /// The Deployment's name (every object's prefix, and the pod's network): not the
+    /// default `openclaw`, which a base played by hand on this machine may hold.
+    pub fn deployment(self) -> String {
+        format!("ocgen-kube-play-{}", self.name())
+    }
+
+    /// podman's name for the Deployment's (only) pod.
+    pub fn pod(self) -> String {
+        format!("{}-pod-0", self.deployment())
+    }
+
+    /// The claim the Deployment mounts at `/data`.
+    pub fn claim(self) -> String {
+        format!("{}-data", self.deployment())
+    }
+
+    /// docker_e2e's image repository of the profile (in the engine's layer cache, every
+    /// layer but the last few, which hold this target's bootstrap.sh).
+    pub fn tag(self, version: &str) -> String {
+        format!("ocgen-e2e/{}:{version}-kubernetes", self.name())
+    }
+
+    /// The deploy.toml a user writes: one line (`target`) and the image they built.
+    pub fn deploy_toml(self, version: &str) -> String {
+        let name = self.deployment();
+        format!(
+            "profile = \"{}\"\ntarget = \"kubernetes\"\n[openclaw]\nversion = \"{version}\"\n\
+             [kubernetes]\nname = \"{name}\"\nsecret = \"{name}\"\nimage = \"{}\"\nstorage_class = \"local-path\"\n",
+            self.name(),
+            self.tag(version)
+        )
+    }
+
+    /// The Secret's values (`kubectl create secret generic … --from-literal`): the
+    /// gateway's token, and for serve the Tailscale auth key (only the first start uses it).
+    pub fn secret_values(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Profile::LanPatch => &[("OPENCLAW_GATEWAY_TOKEN", TOKEN)],
+            Profile::Serve => &[("OPENCLAW_GATEWAY_TOKEN", TOKEN), ("TS_AUTHKEY", AUTH_KEY)],
+        }
+    }
+
+    /// Where tailscaled keeps the node's state, if the gateway's container runs one.
+    pub fn tailscale_state(self) -> Option<&'static str> {
+        match self {
+            Profile::LanPatch => None,
+            Profile::Serve => Some("/data/tailscale/tailscaled.state"),
+        }
+    }
+}
+
+/// The profile's base for `version` as `kubectl kustomize` builds it, with its image built
+/// from the rendered Dockerfile on the engine and in podman's store.
+pub fn prepare(profile: Profile, version: &str) -> (tempfile::TempDir, Base) {
+    let started = Instant::now();
+    let tag = profile.tag(version);
+    let dir = render_toml(&profile.deploy_toml(version));
+    let e = engine();
+    let image = e.build(dir.path(), &tag).unwrap_or_else(|e| panic!("the image: {e}"));
+    let copied = podman().image_from(e, &tag).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!(
+        "image {tag}: {:.2} GB, docker build {:.0}s; {copied}; {:.0}s in all",
+        image.bytes as f64 / 1e9,
+        image.secs,
+        started.elapsed().as_secs_f64()
+    );
+    let base = Base::build(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    (dir, base)
+}
+
+/// One pod at a time (the tests of kube_play run on threads): a gateway's start keeps about
+/// one of this machine's two cores busy, so two pods at once would slow each other's start
+/// and mix the times each test prints.
+pub fn one_pod() -> std::sync::MutexGuard<'static, ()> {
+    static POD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    POD.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 // ---------------------------------------------------------------------------
@@ -316,6 +427,18 @@ impl Base {
 
 // ---------------------------------------------------------------------------
 // The pod
+
+/// Where a container run beside the pod ([`Pod::run_on`]) is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Join {
+    /// Another container on the pod's network: it reaches the pod on its address.
+    Network,
+    /// A container added to the pod for its run, in the pod's network namespace (which
+    /// the gateway's container shares): it dials what the pod's containers dial on
+    /// loopback. (podman refuses `--network container:` of a container in a pod to a
+    /// container outside it.)
+    Netns,
+}
 
 /// A base played by podman on an internal network of its own, with the podman secrets
 /// and the claim's volume it needs; everything removed on drop (the volume too).
@@ -531,6 +654,46 @@ impl Pod {
         }
     }
 
+    /// The mount `path` is on in a container of the pod, as (mount point, filesystem type):
+    /// the longest mount point in `/proc/self/mountinfo` that is the resolved `path` or one
+    /// of its parents (`stat -c %m` cannot tell: podman's volumes are bind mounts of one
+    /// filesystem, the same device; and podman mounts at the resolved path, e.g. `/run/…`
+    /// for `/var/run/…`).
+    pub fn mount_of(&self, container: &str, path: &str) -> Result<(String, String), String> {
+        let longest = r#"{ m = $5; if ((p == m || index(p, (m == "/" ? m : m "/")) == 1) && length(m) > length(b)) {
+            b = m; for (i = 7; $i != "-"; i++); t = $(i + 1) } } END { print b, t }"#;
+        let script = r#"awk -v p="$(readlink -m -- "$1")" "$2" /proc/self/mountinfo"#;
+        let out = self.exec(container, &[], &["bash", "-c", script, "mount_of", path, longest]);
+        match out.stdout.split_whitespace().collect::<Vec<_>>()[..] {
+            [mount, fs] => Ok((mount.to_string(), fs.to_string())),
+            _ => Err(format!("no mount of {path} in {container}: {}", out.text())),
+        }
+    }
+
+    /// Where Tailscale Serve proxies https:443 of the node to: the one target of the
+    /// route the gateway gave it (`tailscale serve status --json` in the gateway's
+    /// container; the stand-in keeps it as tailscaled does, a foreground session's or a
+    /// background one): the gateway's port, or from 2026.8.1 a loopback listener of its
+    /// own for Tailscale ingress, on a port it picks.
+    pub fn serve_target(&self) -> Result<String, String> {
+        let out = self.exec(GATEWAY, &[], &["tailscale", "serve", "status", "--json"]);
+        let config: Value = serde_json::from_str(&out.stdout)
+            .map_err(|e| format!("tailscale serve status --json: {e}: {}", out.text()))?;
+        let web = format!("{TAILNET_HOST}:443");
+        let sessions = config["Foreground"].as_object().into_iter().flat_map(|f| f.values());
+        let mut targets: Vec<&str> = std::iter::once(&config)
+            .chain(sessions)
+            .filter_map(|c| c["Web"][&web]["Handlers"]["/"]["Proxy"].as_str())
+            .collect();
+        targets.dedup();
+        match targets.as_slice() {
+            [one] => Ok(one.trim_end_matches('/').to_string()),
+            _ => Err(format!(
+                "Tailscale Serve should proxy https://{web}/ to one target, it has {targets:?}: {config}"
+            )),
+        }
+    }
+
     /// The pod's address on its network.
     pub fn address(&self) -> Result<String, String> {
         let out = podman().podman(&["pod", "inspect", "--format", "{{.InfraContainerID}}", &self.name]);
@@ -556,9 +719,23 @@ impl Pod {
     /// `podman run --rm` of `image` in another container on the pod's network, with
     /// `mounts` read-only and `scratch` (if any) read-write at `/scratch`.
     pub fn run_beside(&self, image: &str, mounts: &[(&Path, &str)], scratch: Option<&Path>, cmd: &[&str]) -> Out {
-        let mut args: Vec<String> = ["run", "--rm", "--pull", "never", "--network", &self.network]
-            .map(String::from)
-            .to_vec();
+        self.run_on(Join::Network, image, mounts, scratch, cmd)
+    }
+
+    /// [`Pod::run_beside`], the container joining the pod as `join` says.
+    pub fn run_on(
+        &self,
+        join: Join,
+        image: &str,
+        mounts: &[(&Path, &str)],
+        scratch: Option<&Path>,
+        cmd: &[&str],
+    ) -> Out {
+        let mut args: Vec<String> = ["run", "--rm", "--pull", "never"].map(String::from).to_vec();
+        match join {
+            Join::Network => args.extend(["--network".into(), self.network.clone()]),
+            Join::Netns => args.extend(["--pod".into(), self.name.clone()]),
+        }
         for (host, inside) in mounts {
             args.extend(["-v".into(), format!("{}:{inside}:ro", host.display())]);
         }
@@ -621,6 +798,168 @@ impl Pod {
 impl Drop for Pod {
     fn drop(&mut self) {
         self.remove();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A browser on the profile's path
+
+/// Where a browser's requests come from and go to.
+struct Hop {
+    /// where the client's container is
+    join: Join,
+    /// the gateway's address as the client dials it (`ADDR:PORT`)
+    dial: String,
+    /// the page's Host and Origin
+    host: String,
+    origin: String,
+    /// what the hop adds to each request (`Name: value`)
+    headers: Vec<String>,
+}
+
+/// A browser in containers of its own (tests/clients/gateway-client.mjs on the image's
+/// Node, which has OpenClaw's `ws`), on the path the profile's users take to the gateway,
+/// its device identities kept in a scratch directory:
+///
+/// - lan-patch: another container on the pod's network, to the pod's address (what a
+///   LoadBalancer or NodePort Service forwards to);
+/// - serve: Tailscale Serve's hop, as docker_e2e's serve scenario makes it: the client in
+///   the pod's network namespace (the gateway's loopback) dials `127.0.0.1` with the Host, Origin and
+///   `X-Forwarded-*` headers Serve sends for a tagged node
+///   (tests/clients/serve-proxy.mjs: no `Tailscale-User-*` headers, so the token and the
+///   device's pairing decide), to the target of the route the gateway gave Serve
+///   ([`Pod::serve_target`]: on 2026.9.6 its own loopback listener for Tailscale
+///   ingress, not the gateway's port).
+pub struct Browser {
+    profile: Profile,
+    image: String,
+    scratch: tempfile::TempDir,
+    clients: PathBuf,
+}
+
+impl Browser {
+    pub fn new(profile: Profile, version: &str) -> Browser {
+        Browser {
+            profile,
+            image: profile.tag(version),
+            scratch: tempfile::Builder::new()
+                .prefix("ocgen-kube-browser-")
+                .tempdir()
+                .expect("temp dir"),
+            clients: root().join("tests/clients"),
+        }
+    }
+
+    /// The path now (the pod's address: a new play may give another).
+    fn hop(&self, pod: &Pod) -> Result<Hop, String> {
+        Ok(match self.profile {
+            Profile::LanPatch => {
+                let dial = format!("{}:{PORT}", pod.address()?);
+                Hop {
+                    join: Join::Network,
+                    origin: format!("http://{dial}"),
+                    host: dial.clone(),
+                    dial,
+                    headers: Vec::new(),
+                }
+            }
+            Profile::Serve => Hop {
+                join: Join::Netns,
+                dial: {
+                    let target = pod.serve_target()?;
+                    match target.strip_prefix("http://") {
+                        Some(dial) => dial.to_string(),
+                        None => return Err(format!("Tailscale Serve proxies to {target}, not over http://")),
+                    }
+                },
+                host: TAILNET_HOST.into(),
+                origin: format!("https://{TAILNET_HOST}"),
+                headers: vec![
+                    format!("X-Forwarded-For: {PEER}"),
+                    format!("X-Forwarded-Host: {TAILNET_HOST}"),
+                    "X-Forwarded-Proto: https".into(),
+                ],
+            },
+        })
+    }
+
+    /// What the path is, for a report.
+    pub fn path(&self, pod: &Pod) -> String {
+        match self.profile {
+            Profile::LanPatch => format!("from another container on {}, to the pod's address", pod.network),
+            Profile::Serve => format!(
+                "through Tailscale Serve's hop (https://{TAILNET_HOST}/ -> {}, from a container in the pod's network namespace)",
+                pod.serve_target().unwrap_or_else(|e| e)
+            ),
+        }
+    }
+
+    fn client(&self, pod: &Pod, join: Join, args: &[&str]) -> Value {
+        let mut cmd = vec![
+            "node",
+            "/c/gateway-client.mjs",
+            "--ws-from",
+            "/opt/openclaw/node_modules",
+        ];
+        cmd.extend(args);
+        let out = pod.run_on(
+            join,
+            &self.image,
+            &[(self.clients.as_path(), "/c")],
+            Some(self.scratch.path()),
+            &cmd,
+        );
+        match last_json(&out.stdout) {
+            Value::Null => json!({ "client": out.text() }),
+            v => v,
+        }
+    }
+
+    /// The Control UI page on the profile's path.
+    pub fn page(&self, pod: &Pod) -> Result<Value, String> {
+        let hop = self.hop(pod)?;
+        let url = format!("http://{}/", hop.dial);
+        let mut args = vec![
+            "--http-get",
+            "/",
+            "--url",
+            &url,
+            "--host",
+            &hop.host,
+            "--timeout-ms",
+            "15000",
+        ];
+        for h in &hop.headers {
+            args.extend(["--hop-header", h]);
+        }
+        Ok(self.client(pod, hop.join, &args))
+    }
+
+    /// The page from another container on the pod's network, to the pod's address (for
+    /// serve: what must be refused).
+    pub fn page_on_pod_address(&self, pod: &Pod) -> Result<Value, String> {
+        let url = format!("http://{}:{PORT}/", pod.address()?);
+        Ok(self.client(
+            pod,
+            Join::Network,
+            &["--http-get", "/", "--url", &url, "--timeout-ms", "15000"],
+        ))
+    }
+
+    /// The token handshake of a page loaded on the profile's path, with the device
+    /// identity `device`.
+    pub fn connect(&self, pod: &Pod, token: &str, device: &str) -> Value {
+        let hop = match self.hop(pod) {
+            Ok(hop) => hop,
+            Err(e) => return json!({ "address": e }),
+        };
+        let url = format!("ws://{}/", hop.dial);
+        let dev = format!("/scratch/{device}");
+        let mut args = page_args(&url, &hop.host, &hop.origin, token, &dev);
+        for h in &hop.headers {
+            args.extend(["--hop-header", h]);
+        }
+        self.client(pod, hop.join, &args)
     }
 }
 
