@@ -37,7 +37,7 @@
 //! the labels ocgen writes (`domain_on_2026_9_6_through_traefiks_docker_provider`).
 //!
 //! serve is also upgraded and rolled back as Coolify redeploys it, on one named volume
-//! (`serve_upgrade_rollback_and_restore_on_the_same_volume`, issue 17, docs/upgrades.md):
+//! (`a_serve_upgrade_rollback_and_restore_on_the_same_volume`, issue 17, docs/upgrades.md):
 //! 2026.2.19 with a paired browser, a user's config key and workspace files, then
 //! 2026.9.6 (the doctor run once; the same device admitted, nothing lost, no new
 //! Tailscale login), then 2026.2.19 again (refused at every start, the volume's digest
@@ -784,8 +784,13 @@ struct Broken {
 /// 4. The same with `OCGEN_ROLLBACK=restore` in the environment: healthy, the device
 ///    admitted, key, files and login there, 2026.9.6's state set aside.
 /// 5. `down -v` leaves nothing.
+///
+/// Named to start early: libtest starts a binary's tests in name order, two at a time on
+/// two cores, and this is the longest scenario (one container at a time, so alone it
+/// leaves a core idle): started third rather than tenth, the others fill the second
+/// lane while it runs instead of it running alone at the end.
 #[test]
-fn serve_upgrade_rollback_and_restore_on_the_same_volume() {
+fn a_serve_upgrade_rollback_and_restore_on_the_same_volume() {
     let _lane = lane();
     match upgrade_and_rollback(None) {
         Ok(report) => eprintln!(
