@@ -25,6 +25,7 @@
 //! transpile caches, the gateway launcher) lives in `tests/common/`.
 
 use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -393,6 +394,66 @@ fn a_run_beside_another_in_its_network_stops_alone() {
     assert!(!b.left().is_empty(), "the other run still runs");
     b.stop().expect("the second run stops");
     assert_eq!(detached(1), 0);
+}
+
+/// A stopped run claims nothing that starts after it. The kernel hands a new
+/// namespace the lowest free inode number, so a later process's network
+/// namespace can carry the number of a run's that has just died: `left` then
+/// counted the later processes as leftovers of the stopped run (CI, session 10:
+/// `sidecar@2026.2.9` listed another job's `openclaw-2026.2.3`).
+#[test]
+fn a_stopped_run_claims_nothing_of_a_later_run() {
+    let sb = Sandbox::new("reuse").unwrap();
+    let env = vec![("PATH".to_string(), SYS_PATH.to_string())];
+    let mut a = NsProc::spawn(
+        &["sleep".as_ref(), "300".as_ref()],
+        &env,
+        &sb.path("cwd"),
+        sb.path("out/a.stdout"),
+        sb.path("out/a.stderr"),
+    )
+    .unwrap();
+    let a_ns = a.netns.clone();
+    a.stop().expect("the run stops");
+    // The kernel frees a dead namespace's numbers (its network, PID and mount
+    // namespaces') after a deferred cleanup (~0.5 s here): for 3 s, start four
+    // processes at a time in new network namespaces, so they take the lowest
+    // free numbers once the cleanup has run.
+    let end = Instant::now() + Duration::from_secs(3);
+    let mut round = 0;
+    while Instant::now() < end {
+        round += 1;
+        let later: Vec<_> = (0..4)
+            .map(|_| {
+                std::process::Command::new("unshare")
+                    .args(["--net", "sleep", "300"])
+                    .env_clear()
+                    .env("PATH", SYS_PATH)
+                    .process_group(0)
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let wait = Instant::now() + Duration::from_secs(2);
+        while later.iter().any(|c| ns_of(c.id()).as_deref() == Some(&own_netns())) && Instant::now() < wait {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let nss: Vec<_> = later.iter().map(|c| ns_of(c.id())).collect();
+        let left = a.left();
+        for mut c in later {
+            kill_group(c.id());
+            let _ = c.wait();
+        }
+        assert!(
+            left.is_empty(),
+            "the stopped run (namespace {a_ns:?}) claims processes started after it (round {round}, namespaces {nss:?}): {left:?}"
+        );
+        assert!(
+            !nss.contains(&a_ns),
+            "a later process got the stopped run's namespace number (round {round}): the run's record must hold its namespace"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]

@@ -124,6 +124,22 @@ fn processes_where(keep: impl Fn(u32, u32) -> bool) -> Vec<String> {
     out
 }
 
+/// The namespace `link` names (`net:[N]`) when it is not `own`, with an open
+/// handle on it pushed to `holds`: the handle keeps the namespace, and so its
+/// number, from going to another while it is held. The link is read before and
+/// after the open: when both name the same namespace the handle is on it (a
+/// process enters its new namespace once).
+fn hold(holds: &mut Vec<fs::File>, link: &str, own: Option<&PathBuf>) -> Option<PathBuf> {
+    let before = fs::read_link(link).ok()?;
+    let file = fs::File::open(link).ok()?;
+    let after = fs::read_link(link).ok()?;
+    if before != after || Some(&after) == own {
+        return None;
+    }
+    holds.push(file);
+    Some(after)
+}
+
 pub struct NsProc {
     child: Child,
     pub pid: u32,
@@ -139,6 +155,12 @@ pub struct NsProc {
     /// The network namespace is the run's own ([`Net::Private`]): everything
     /// in it belongs to the run too.
     private_net: bool,
+    /// Open handles on the run's network and PID namespaces, held as long as
+    /// this record: a namespace's number (its inode) is reused once the
+    /// namespace dies, and the kernel hands out the lowest free one, so without
+    /// them [`NsProc::left`] would count a later process in a new namespace
+    /// with the same number as the run's.
+    _holds: Vec<fs::File>,
     status: Option<ExitStatus>,
     stopped: bool,
     pub stdout: PathBuf,
@@ -200,6 +222,7 @@ impl NsProc {
             pidns: None,
             init: None,
             private_net: matches!(net, Net::Private),
+            _holds: Vec::new(),
             status: None,
             stopped: false,
             stdout,
@@ -214,12 +237,14 @@ impl NsProc {
         let end = Instant::now() + Duration::from_secs(20);
         while Instant::now() < end {
             if p.netns.is_none() {
-                p.netns = ns_of(pid).filter(|ns| *ns != own);
+                p.netns = hold(&mut p._holds, &format!("/proc/{pid}/ns/net"), Some(&own));
             }
             if p.pidns.is_none() {
-                p.pidns = fs::read_link(format!("/proc/{pid}/ns/pid_for_children"))
-                    .ok()
-                    .filter(|ns| Some(ns) != own_pid.as_ref());
+                p.pidns = hold(
+                    &mut p._holds,
+                    &format!("/proc/{pid}/ns/pid_for_children"),
+                    own_pid.as_ref(),
+                );
             }
             if p.netns.is_some() && p.pidns.is_some() {
                 p.init = p.init_pid().and_then(|pid| start_time(pid).map(|t| (pid, t)));
