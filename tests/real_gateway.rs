@@ -207,11 +207,21 @@ fn validation_2026_2_19_bites() -> Result<String, String> {
 
 fn jobs() -> Vec<Job> {
     // the slowest first
-    let mut jobs: Vec<Job> = releases()
-        .iter()
-        .rev()
-        .flat_map(|v| PROFILES.map(|p| job(format!("{p}@{v}"), move || row(case(p, v)))))
-        .collect();
+    // lan-patch and sidecar with the same bootstrap code write the same
+    // openclaw.json: one validation for both
+    let mut jobs: Vec<Job> = Vec::new();
+    for &v in releases().iter().rev() {
+        let (lan, side) = (case("lan-patch", v), case("sidecar", v));
+        if bootstrap_code(lan) == bootstrap_code(side) {
+            jobs.push(shared_job(vec![lan.name(), side.name()], move || {
+                row(side).map(|r| format!("lan-patch@{v} and sidecar@{v}: the same bootstrap code, one config\n{r}"))
+            }));
+        } else {
+            jobs.push(job(lan.name(), move || row(lan)));
+            jobs.push(job(side.name(), move || row(side)));
+        }
+        jobs.push(job(format!("serve@{v}"), move || row(case("serve", v))));
+    }
     jobs.extend([
         job("nomode@2026.9.6", || serve_without_mode_local("2026.9.6")),
         job("nomode@2026.2.19", || serve_without_mode_local("2026.2.19")),

@@ -663,16 +663,19 @@ const INSECURE_REFUSAL: &str = "requires HTTPS or localhost";
 ///   token in clear on the LAN: lint OC120);
 /// - serve: `https://<tailnet host>/` through the Serve stand-in on 443 pairs once
 ///   and shows the connected Control UI.
-fn check_chromium(t: &Topology, g: &Gateway) -> Result<Vec<String>, String> {
+fn check_chromium(t: &Topology, g: &Gateway, lan_too: bool) -> Result<Vec<String>, String> {
     let case = g.case;
     if !CHROMIUM_RELEASES.contains(&case.version) {
         return Ok(vec![]);
     }
-    let refused = case.profile == "lan-patch" && !case.tls && case.version == "2026.2.19";
-    let seen = match case.profile {
-        "lan-patch" => chromium_on_lan(t, g, refused.then_some(INSECURE_REFUSAL))?,
-        "serve" => chromium_through_serve(t, g)?,
-        _ => return Ok(vec![]),
+    let lan = case.profile == "lan-patch" || lan_too;
+    let refused = lan && !case.tls && case.version == "2026.2.19";
+    let seen = if case.serve() {
+        chromium_through_serve(t, g)?
+    } else if lan {
+        chromium_on_lan(t, g, refused.then_some(INSECURE_REFUSAL))?
+    } else {
+        return Ok(vec![]);
     };
     let (page, request) = (&seen.page, &seen.request);
     let secure = case.tls || case.serve();
@@ -744,7 +747,9 @@ fn check_not_on_lan(t: &Topology, g: &Gateway) -> Result<String, String> {
 // ---------------------------------------------------------------------------
 // Jobs
 
-fn user_path(case: Case) -> Result<String, String> {
+/// `lan_too`: the case is a sidecar whose gateway is lan-patch's too
+/// ([`one_gateway`]): it also takes lan-patch's checks.
+fn user_path(case: Case, lan_too: bool) -> Result<String, String> {
     let t = Topology::new()?;
     // lan-patch and sidecar published on the server's LAN address, as OC111 asks.
     let case = if case.serve() {
@@ -758,14 +763,14 @@ fn user_path(case: Case) -> Result<String, String> {
         env: vec![],
         ..Default::default()
     };
-    user_path_beside(&t, case, &render_bootstrap(case), &beside)
+    user_path_beside(&t, case, &render_bootstrap(case), &beside, lan_too)
 }
 
 /// Every check of the case against the gateway `script` starts, with what
 /// `beside` runs beside the gateway. The tailnet
 /// user's path runs here too: through the Serve stand-in for serve, and the
 /// tailnet browser on the sidecar's node for sidecar (with the node Running).
-fn user_path_beside(t: &Topology, case: Case, script: &str, beside: &Beside) -> Result<String, String> {
+fn user_path_beside(t: &Topology, case: Case, script: &str, beside: &Beside, lan_too: bool) -> Result<String, String> {
     let name = case.name();
     let g = start_gateway_beside(
         case,
@@ -781,6 +786,13 @@ fn user_path_beside(t: &Topology, case: Case, script: &str, beside: &Beside) -> 
         t.server,
         show(&g.table)
     )];
+    if lan_too {
+        report.push(format!(
+            "one gateway for lan-patch{tls}@{v} and {name}: their bootstrap.sh differ only in comments, their healthcheck and port not at all",
+            tls = if case.tls { "+tls" } else { "" },
+            v = case.version
+        ));
+    }
     if case.serve() {
         report.push(format!(
             "gateway ran `{}`; serve proxies to {}",
@@ -799,7 +811,7 @@ fn user_path_beside(t: &Topology, case: Case, script: &str, beside: &Beside) -> 
         }
         report.push(check_healthy_admits(&g)?);
         // first after that: the Control UI's pairing request is the only one from its address
-        report.extend(check_chromium(t, &g)?);
+        report.extend(check_chromium(t, &g, lan_too)?);
         report.push(check_subagent(&g)?);
         if case.serve() {
             report.push(check_not_on_lan(t, &g)?);
@@ -993,14 +1005,34 @@ fn lan_without_allowed_origins(version: &'static str) -> Result<String, String> 
     g.finish(result)
 }
 
+/// Whether one gateway serves the checks of lan-patch `lan` and sidecar `side`:
+/// the same bootstrap code (only the comments differ: [`bootstrap_code`]), so the
+/// same openclaw.json and gateway, and the same compose healthcheck and published
+/// port. The sidecar's gateway runs with its node beside it, as in production,
+/// and takes lan-patch's checks too (the operator's CLI approval, Chromium on the
+/// LAN).
+fn one_gateway(lan: Case, side: Case) -> bool {
+    let (lan, side) = (lan.published_on("10.0.0.2"), side.published_on("10.0.0.2"));
+    bootstrap_code(lan) == bootstrap_code(side)
+        && healthcheck_argv(lan) == healthcheck_argv(side)
+        && published_port(lan) == published_port(side)
+}
+
 fn jobs() -> Vec<Job> {
     let mut jobs: Vec<Job> = Vec::new();
     for &v in releases().iter().rev() {
-        for p in ["lan-patch", "sidecar", "serve"] {
-            jobs.push(job(format!("{p}@{v}"), move || user_path(case(p, v))));
-        }
-        for p in ["lan-patch", "sidecar"] {
-            jobs.push(job(format!("{p}+tls@{v}"), move || user_path(case_tls(p, v))));
+        for tls in [false, true] {
+            let of = |p| if tls { case_tls(p, v) } else { case(p, v) };
+            let (lan, side) = (of("lan-patch"), of("sidecar"));
+            if one_gateway(lan, side) {
+                jobs.push(shared_job(vec![lan.name(), side.name()], move || user_path(side, true)));
+            } else {
+                jobs.push(job(lan.name(), move || user_path(lan, false)));
+                jobs.push(job(side.name(), move || user_path(side, false)));
+            }
+            if !tls {
+                jobs.push(job(format!("serve@{v}"), move || user_path(case("serve", v), false)));
+            }
         }
     }
     for &v in releases().iter().filter(|v| release::row(v).lan_subagent_workaround) {

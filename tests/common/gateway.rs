@@ -471,13 +471,14 @@ impl Gateway {
 
     /// The operator approves pairing request `id` from inside the server. With the CLI
     /// (`openclaw devices approve ID`, what a user runs with `docker exec`), as each
-    /// release's plain lan-patch case does; otherwise over the gateway's own
+    /// release's plain lan-patch and sidecar cases do (one gateway for both on most
+    /// releases); otherwise over the gateway's own
     /// WebSocket with the method that command calls (`device.pair.approve`), as a local
     /// operator (loopback, the token, a device of its own): the same approval on the
     /// gateway's side for a tenth of the CLI's start-up (measured: ~1 s against ~10 s).
     /// Returns the line for the report.
     pub fn approve(&self, id: &str) -> Result<String, String> {
-        let cli = self.case.profile == "lan-patch" && !self.case.tls;
+        let cli = !self.case.serve() && !self.case.tls;
         if cli {
             let approve = self.openclaw(&["devices", "approve", id, "--json"], &[], CLI_LIMIT)?;
             return if approve.ok() {

@@ -6,11 +6,27 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 pub type JobFn = Box<dyn FnOnce() -> Result<String, String> + Send>;
-pub type Job = (String, JobFn);
+
+/// A job: its outcome is every one of its names' (one gateway for the checks of
+/// several cases).
+pub struct Job {
+    names: Vec<String>,
+    f: JobFn,
+}
 
 /// A job from a closure.
 pub fn job(name: impl Into<String>, f: impl FnOnce() -> Result<String, String> + Send + 'static) -> Job {
-    (name.into(), Box::new(f))
+    Job {
+        names: vec![name.into()],
+        f: Box::new(f),
+    }
+}
+
+/// One job whose outcome is the outcome of each of `names`: the checks of several
+/// cases made on one gateway.
+pub fn shared_job(names: Vec<String>, f: impl FnOnce() -> Result<String, String> + Send + 'static) -> Job {
+    assert!(!names.is_empty());
+    Job { names, f: Box::new(f) }
 }
 pub type Results = HashMap<String, Result<String, String>>;
 
@@ -20,10 +36,10 @@ pub fn run_all(label: &str, jobs: Vec<Job>) -> Results {
     let out = std::thread::scope(|s| {
         let handles: Vec<_> = jobs
             .into_iter()
-            .map(|(name, f)| {
-                let label = name.clone();
+            .map(|Job { names, f }| {
+                let label = names.join(" = ");
                 let h = std::thread::Builder::new()
-                    .name(name.clone())
+                    .name(names[0].clone())
                     .spawn_scoped(s, move || {
                         let t = Instant::now();
                         let r = f().map(|r| format!("{r}\n({:.1?})", t.elapsed()));
@@ -31,14 +47,14 @@ pub fn run_all(label: &str, jobs: Vec<Job>) -> Results {
                         r
                     })
                     .expect("spawn job thread");
-                (name, h)
+                (names, h)
             })
             .collect();
         handles
             .into_iter()
-            .map(|(name, h)| {
+            .flat_map(|(names, h)| {
                 let r = h.join().unwrap_or_else(|e| Err(panic_text(e)));
-                (name, r)
+                names.into_iter().map(move |n| (n, r.clone()))
             })
             .collect::<HashMap<_, _>>()
     });

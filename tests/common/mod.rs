@@ -213,6 +213,20 @@ pub fn render_bootstrap(case: Case) -> String {
     render_file(case, "bootstrap.sh")
 }
 
+/// What of a case's bootstrap.sh runs: the script without its comment lines
+/// (which name the profile and explain each step). Two cases with the same
+/// code start the same gateway on the same openclaw.json, so one gateway
+/// serves the checks of both (lan-patch and sidecar on every release but those
+/// that admit only listed origins, where the sidecar's bootstrap also lists the
+/// tailnet origin).
+pub fn bootstrap_code(case: Case) -> String {
+    render_bootstrap(case)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Set `path` (dotted) in a JSON object, creating objects on the way.
 pub fn set(mut v: serde_json::Value, path: &str, value: serde_json::Value) -> serde_json::Value {
     let segs: Vec<&str> = path.split('.').collect();
