@@ -885,6 +885,7 @@ fn upgrade_and_rollback(broken: Option<Broken>) -> Result<String, String> {
     // 1. The old release with the user's state.
     let since = Project::now();
     step(1, deployed(&p, OLD, false))?;
+    step(1, transpiled_in_the_build(&p, &old_image))?;
     step(1, seed_state(&p, laptop))?;
     let login = state(&p, OLD)?.tailscale;
     if !p
@@ -958,6 +959,28 @@ fn upgrade_and_rollback(broken: Option<Broken>) -> Result<String, String> {
     drop(p);
     report.push(format!("wall time {:.0}s", started.elapsed().as_secs_f64()));
     Ok(report.join("\n"))
+}
+
+/// OLD (2026.2.19) ships its bundled plugins as TypeScript: the image's build transpiled them
+/// into `/tmp/jiti` (the Dockerfile's `openclaw plugins list` step), so the gateway's first
+/// start in a new container transpiles nothing (~35 s saved on this machine: healthy 6 s
+/// after `compose up` instead of 71 s). The cache in the running container holds exactly
+/// the image's entries, and there are some.
+fn transpiled_in_the_build(p: &Project, image: &Image) -> Check {
+    let count = "ls -1 /tmp/jiti 2>/dev/null | wc -l";
+    let built = p.engine.run_on("none", &image.tag, &[], &[], &["sh", "-c", count]);
+    let running = p.exec("openclaw", &[], &["sh", "-c", count]);
+    let n = |o: &Out| o.stdout.trim().parse::<usize>().ok();
+    match (n(&built), n(&running)) {
+        (Some(b), Some(r)) if b > 0 && b == r => Ok(format!(
+            "the first start transpiled nothing: /tmp/jiti holds the {b} entries the build made"
+        )),
+        _ => Err(format!(
+            "the gateway's first start transpiled its plugins itself: /tmp/jiti has {} entries in the image and {} in the running container (the build's `openclaw plugins list` step)",
+            built.text().trim(),
+            running.text().trim()
+        )),
+    }
 }
 
 /// `compose up` of the project as it is now, then healthy by the rendered healthcheck

@@ -68,10 +68,12 @@ fn serve_on_2026_9_6() {
 }
 
 /// The profile's base played, checks 1–4, then nothing of it left.
+/// The images are prepared at the same time (each pod's build and `podman load` beside the
+/// other's); the pods run one at a time (both publish the gateway's port on the host).
 fn scenario(profile: Profile) {
-    let _one_at_a_time = one_pod();
     let started = Instant::now();
     let (_dir, base) = prepare(profile, VERSION);
+    let _one_at_a_time = one_pod();
     assert_eq!(base.claim(), Some(profile.claim()), "{}", base.text);
     let pod = new_pod(profile, base);
     let report = |n: u8, c: Check| match c {

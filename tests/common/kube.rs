@@ -254,9 +254,10 @@ pub fn prepare(profile: Profile, version: &str) -> (tempfile::TempDir, Base) {
     (dir, base)
 }
 
-/// One pod at a time (the tests of kube_play run on threads): a gateway's start keeps about
-/// one of this machine's two cores busy, so two pods at once would slow each other's start
-/// and mix the times each test prints.
+/// One pod at a time (the tests of kube_play run on threads): both pods publish the
+/// gateway's port on the host (`podman kube play`: "cannot listen on the TCP port: listen
+/// tcp4 :18789: bind: address already in use" with two at once). Their images are prepared
+/// before, at the same time.
 pub fn one_pod() -> std::sync::MutexGuard<'static, ()> {
     static POD: std::sync::Mutex<()> = std::sync::Mutex::new(());
     POD.lock().unwrap_or_else(|e| e.into_inner())
