@@ -101,20 +101,24 @@ fn connect(g: &Gateway, dev: &str) -> Result<ClientResult, String> {
     }
 }
 
-/// `openclaw devices list --json` (retried: under load the CLI's 10 s gateway timeout can pass).
+/// The gateway's devices, pending and paired: `device.pair.list` (what `openclaw devices
+/// list` calls) from a local operator over the gateway's WebSocket ([`Gateway::rpc`]; its
+/// own device is paired on both sides of a move, on the volume), ~0.5 s against the CLI's
+/// 5–7 s start-up under load.
+/// Retried while the gateway is still starting (`UNAVAILABLE`, "gateway starting; retry
+/// shortly": listening comes before admitting), as `connect` is.
 fn devices(g: &Gateway) -> Result<Value, String> {
-    let mut last = String::new();
-    for _ in 0..4 {
-        let ran = g.openclaw(&["devices", "list", "--json"], &[], CLI_LIMIT)?;
-        let text = ran.stdout.clone();
-        if ran.ok() {
-            let start = text.find('{').ok_or(format!("devices list printed no JSON: {text}"))?;
-            return serde_json::from_str(&text[start..]).map_err(|e| format!("devices list: {e}: {text}"));
+    let end = std::time::Instant::now() + Duration::from_secs(180);
+    loop {
+        let list = g.rpc("device.pair.list", &serde_json::json!({}))?;
+        if list.ok {
+            return Ok(list.json["response"].clone());
         }
-        last = ran.describe();
-        std::thread::sleep(Duration::from_secs(3));
+        if list.json["code"] != "UNAVAILABLE" || std::time::Instant::now() >= end {
+            return Err(format!("device.pair.list inside the server failed: {}", list.brief()));
+        }
+        std::thread::sleep(Duration::from_secs(2));
     }
-    Err(format!("devices list failed: {last}"))
 }
 
 /// The paired devices: each entry without what moves with use (last seen, tokens' use).
@@ -213,7 +217,7 @@ fn move_profile(from: &'static str, to: &'static str) -> Result<String, String> 
     })();
     let (ids, before) = g.finish(state)?;
     report.push(format!(
-        "{from}: device {:?} paired ({} pairing record(s)), {USER_KEY} set, workspace/NOTES.md written",
+        "{from}: device {:?} paired ({} pairing record(s): the client's and the local operator's that lists them), {USER_KEY} set, workspace/NOTES.md written",
         ids.iter()
             .filter_map(|d| d["deviceId"].as_str().map(|d| &d[..12]))
             .collect::<Vec<_>>(),
