@@ -86,6 +86,15 @@ cargo test --locked "${targets[@]}" --no-fail-fast "$@" 2>&1 | tee "$log" || sta
                       printf "  %-40s %8s  %s\n", name, t, $3 " " $4 " " $5 " " $6 " " $7 " " $8 }
   ' "$log" | sort -k2 -n -r
 } >&2
+# A failing test's finding sits in the middle of a long log; keep the first lines of
+# each one's panic message for the end of the output (printed last, below).
+failures=$(awk '
+  /^---- .* stdout ----$/ { test = $2; grab = 0; next }
+  /panicked at / && test != "" { print "  " test ":"; grab = 12; next }
+  /^note: run with `RUST_BACKTRACE/ { grab = 0; next }
+  grab > 0 { print "    " substr($0, 1, 300); grab--; if (grab == 0) print "    …" }
+' "$log" | head -n 60)
+cp "$log" "$OCGEN_CACHE_DIR/last-test-run.log" 2>/dev/null || true
 rm -f "$log"
 if ! $quick; then
   # images a rebuild untagged hold layers no tag names; the build cache keeps what a
@@ -97,4 +106,8 @@ fi
 footprint "after the tests"
 echo "scripts/test.sh: install, build and tests took $((SECONDS - start))s (cargo build and tests $((SECONDS - build_start))s)" >&2
 echo "scripts/test.sh: whole suite took $((SECONDS - start))s" >&2
+if [ -n "$failures" ]; then
+  echo "scripts/test.sh: what the failing tests said (the first lines; the whole log: $OCGEN_CACHE_DIR/last-test-run.log):" >&2
+  printf '%s\n' "$failures" >&2
+fi
 exit "$status"

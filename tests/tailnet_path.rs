@@ -94,7 +94,7 @@ fn serve_2026_9_6_without_trusted_proxies_chromium_is_refused() {
     .unwrap_or_else(|n| panic!("the real gateway did not come up: {}", n.describe()));
     let seen = chromium_through_serve(&t, &g);
     g.stop().unwrap_or_else(|e| panic!("{e}"));
-    let Seen { page, request } = seen.unwrap_or_else(|e| panic!("{e}"));
+    let Seen { page, request, .. } = seen.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(request, None, "{page}");
     assert_eq!(page["ok"], false, "{page}");
     let text = page["text"].as_str().unwrap_or_default();

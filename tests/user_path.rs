@@ -711,7 +711,8 @@ fn check_chromium(t: &Topology, g: &Gateway, lan_too: bool) -> Result<Vec<String
         (false, false) => "over plain http (no secure context: token in clear, OC120)",
     };
     Ok(vec![format!(
-        "Chromium {how}: pairing request {id} approved, the connected Control UI shown"
+        "Chromium {how}: pairing request {id} approved, the connected Control UI shown ({})",
+        seen.approval.as_deref().unwrap_or("approved")
     )])
 }
 

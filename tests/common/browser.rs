@@ -147,6 +147,8 @@ pub fn pending_request(g: &Gateway, ip: Option<&str>) -> Result<Option<String>, 
 pub struct Seen {
     pub page: Value,
     pub request: Option<String>,
+    /// The operator's approval, as [`Gateway::approve`] reports it.
+    pub approval: Option<String>,
 }
 
 /// The operator approves the Control UI's pairing request (from `ip`, if given) once
@@ -156,10 +158,10 @@ pub struct Seen {
 /// request came.
 fn approve_and_watch(g: &Gateway, browser: Browser, ip: Option<&str>, refusal: bool) -> Result<Seen, String> {
     let start = std::time::Instant::now();
-    let mut request = None;
+    let (mut request, mut approval) = (None, None);
     while !refusal && start.elapsed() < std::time::Duration::from_secs(40) {
         if let Some(id) = pending_request(g, ip)? {
-            g.approve(&id)?;
+            approval = Some(g.approve(&id)?);
             request = Some(id);
             break;
         }
@@ -169,7 +171,11 @@ fn approve_and_watch(g: &Gateway, browser: Browser, ip: Option<&str>, refusal: b
     if refusal {
         request = pending_request(g, ip)?;
     }
-    Ok(Seen { page, request })
+    Ok(Seen {
+        page,
+        request,
+        approval,
+    })
 }
 
 /// A user on the laptop opens the Control UI of `g` on its LAN address with the
