@@ -30,6 +30,12 @@
 //!    state byte for byte and no new login (the bootstrap's `tailscale up` not run again),
 //!    Serve's route given again.
 //!
+//! The sidecar's pod, which podman 4.3 cannot play (a `projected` volume), runs with the
+//! same container spec on the Docker engine (tests/common/pod_compose.rs), release
+//! 2026.2.23, beside the podman pods: checks 1–4, the Tailscale container as declared and
+//! the node's origin listed from the socket the two containers share (docs/kubernetes.md,
+//! "The sidecar pod on the Docker engine").
+//!
 //! Negative controls: in the same run, the manifest with a wrong probe command (another
 //! port) fails each probe, the startup probe fails until the gateway is up, a wrong token
 //! is refused, a new device is asked to pair; ignored (a second pod each, ~2–3 min; run by
@@ -42,10 +48,16 @@ mod common;
 use std::time::Instant;
 
 use common::docker::{GATEWAY_ENV, TOKEN};
-use common::kube::{Base, Browser, GATEWAY, PROBE_KINDS, Pod, Profile, one_pod, prepare};
+use common::kube::{Base, Browser, GATEWAY, PROBE_KINDS, Pod, Profile, Runtime, one_pod, prepare, prepare_for};
 use common::{TAILNET_HOST, pair_and_connect};
 
 const VERSION: &str = "2026.9.6";
+/// The sidecar's release: one that admits only listed origins, so the gateway's bootstrap
+/// asks the Tailscale container for the node's name on their shared socket.
+const SIDECAR_VERSION: &str = "2026.2.23";
+/// The Tailscale container of the sidecar pod.
+const TAILSCALE: &str = "tailscale";
+const TS_SOCKET: &str = "/var/run/tailscale/tailscaled.sock";
 const PORT: u16 = 18789;
 const STATE_DIR: &str = "/data/.openclaw";
 const CONFIG: &str = "/data/.openclaw/openclaw.json";
@@ -67,15 +79,37 @@ fn serve_on_2026_9_6() {
     scenario(Profile::Serve);
 }
 
+/// The sidecar pod, which podman 4.3 cannot play (`Error: … HostPath, ConfigMap, EmptyDir,
+/// and PersistentVolumeClaim are currently the only supported VolumeSource`: the Tailscale
+/// container's `projected` ServiceAccount token), run with the same container spec on the
+/// Docker engine (tests/common/pod_compose.rs), beside the podman pods (it publishes no
+/// port). Checks 1–4 as for the others, and (1) the Tailscale container as declared (root,
+/// `NET_ADMIN`, the TUN device containerboot makes, Running, its socket on the in-memory
+/// `emptyDir` the gateway's container mounts read-only) and the gateway's bootstrap listing
+/// the node's origin it read there; (3) the tailnet peer's browser by the node's MagicDNS
+/// name, a page of another tailnet name refused; (4) the origin listed again by the new
+/// pod's bootstrap, from the new Tailscale container. Named to start first (libtest starts
+/// tests in name order, two at a time here): it runs beside the podman pods, which run one
+/// at a time.
+#[test]
+fn a_sidecar_pod_on_2026_2_23_on_the_docker_engine() {
+    scenario_on(Runtime::Docker, Profile::Sidecar, SIDECAR_VERSION);
+}
+
 /// The profile's base played, checks 1–4, then nothing of it left.
 /// The images are prepared at the same time (each pod's build and `podman load` beside the
 /// other's); the pods run one at a time (both publish the gateway's port on the host).
 fn scenario(profile: Profile) {
+    scenario_on(Runtime::Podman, profile, VERSION)
+}
+
+fn scenario_on(runtime: Runtime, profile: Profile, version: &str) {
     let started = Instant::now();
-    let (_dir, base) = prepare(profile, VERSION);
-    let _one_at_a_time = one_pod();
+    let (_dir, base) = prepare_for(runtime, profile, version);
+    let _one_at_a_time = (runtime == Runtime::Podman).then(one_pod);
     assert_eq!(base.claim(), Some(profile.claim()), "{}", base.text);
-    let pod = new_pod(profile, base);
+    let pod =
+        Pod::new_on(runtime, base, profile.secret_values(), &profile.deployment()).unwrap_or_else(|e| panic!("{e}"));
     let report = |n: u8, c: Check| match c {
         Ok(msg) => eprintln!("({n}) {msg}"),
         Err(e) => panic!("({n}) {e}\n--- {GATEWAY} ---\n{}", pod.logs(GATEWAY)),
@@ -87,21 +121,40 @@ fn scenario(profile: Profile) {
     if profile == Profile::Serve {
         report(1, tailscale_in_the_pod(&pod, profile));
     }
+    if profile == Profile::Sidecar {
+        report(1, tailscale_beside(&pod));
+        report(1, origin_listed(&pod));
+    }
     report(2, subagent_call(&pod));
     report(2, wrong_token_cli(&pod));
-    let browser = Browser::new(profile, VERSION);
+    let browser = Browser::new(profile, version);
     if profile == Profile::Serve {
         report(2, loopback_only(&pod, &browser));
     }
     report(3, pairs(&pod, &browser));
+    if profile == Profile::Sidecar {
+        report(3, other_origin_refused(&pod, &browser));
+    }
     report(4, keeps_state(&pod, profile, &browser, |_| Ok(())));
+    if profile == Profile::Sidecar {
+        report(4, origin_listed(&pod));
+    }
+    let runtime_notes = pod.notes.join("; ");
     drop(pod);
     let (name, claim, network) = (profile.pod(), profile.claim(), profile.deployment());
-    let left = Pod::leftovers(&name, Some(&claim), &[&network], &network);
+    let left = match runtime {
+        Runtime::Podman => Pod::leftovers(&name, Some(&claim), &[&network], &network),
+        Runtime::Docker => Pod::docker_leftovers(&name, Some(&claim), &network),
+    };
     assert!(left.is_empty(), "left behind: {left:?}");
     eprintln!(
-        "{}@{VERSION} under podman kube play: {:.0}s in all",
+        "{}@{version} ({runtime:?}{}): {:.0}s in all",
         profile.name(),
+        if runtime_notes.is_empty() {
+            String::new()
+        } else {
+            format!(": {runtime_notes}")
+        },
         started.elapsed().as_secs_f64()
     );
 }
@@ -180,6 +233,31 @@ fn serve_state_off_the_claim_logs_in_again() {
     eprintln!("negative control, check 4: {err}");
 }
 
+/// Negative control of the sidecar pod's checks 1 and 3: the gateway's container without
+/// the mount of tailscaled's socket (the shared `emptyDir`): its bootstrap finds no
+/// tailscaled, lists no tailnet origin, and the tailnet peer's page is refused.
+#[test]
+#[ignore = "a second sidecar pod (~1.5 min): run by hand, cargo test --test kube_play -- --ignored"]
+fn sidecar_without_the_shared_socket_lists_no_origin() {
+    let profile = Profile::Sidecar;
+    let (_dir, base) = prepare_for(Runtime::Docker, profile, SIDECAR_VERSION);
+    let mount = "        - mountPath: /var/run/tailscale\n          name: tailscale-socket\n          readOnly: true\n";
+    let broken = base.mutated(mount, "").unwrap_or_else(|e| panic!("{e}"));
+    let pod = Pod::new_on(Runtime::Docker, broken, profile.secret_values(), &profile.deployment())
+        .unwrap_or_else(|e| panic!("{e}"));
+    play_started(&pod, "play").unwrap_or_else(|e| panic!("{e}"));
+    let err = origin_listed(&pod).expect_err("the origin was listed without the shared socket");
+    assert!(err.starts_with("the bootstrap did not list"), "{err}");
+    eprintln!("negative control, check 1: {}", err.lines().next().unwrap_or_default());
+    let browser = Browser::new(profile, SIDECAR_VERSION);
+    let r = browser.connect(&pod, TOKEN, "dev");
+    assert!(
+        r["ok"] != true && r.to_string().contains("origin not allowed"),
+        "the tailnet page was not refused: {r}"
+    );
+    eprintln!("negative control, check 3: the tailnet page refused: {}", r["error"]);
+}
+
 // ---------------------------------------------------------------------------
 // The checks
 
@@ -195,7 +273,8 @@ fn play_started(pod: &Pod, what: &str) -> Check {
         ));
     }
     Ok(format!(
-        "`podman kube {what}` {play:.1}s; the startup probe passed {secs:.0}s later, after {failed} failed runs"
+        "`{}` {play:.1}s; the startup probe passed {secs:.0}s later, after {failed} failed runs",
+        pod.verb(what)
     ))
 }
 
@@ -219,10 +298,14 @@ fn probes_pass(pod: &Pod) -> Check {
     ))
 }
 
-/// (1) Negative control: the same manifest with the probes' port wrong fails each probe.
+/// (1) Negative control: the same manifest with the probes' port wrong fails each probe
+/// (an HTTP probe's `127.0.0.1:PORT/`, or a TCP probe's `/dev/tcp/127.0.0.1/PORT`).
 fn wrong_probes_fail(pod: &Pod) -> Check {
-    let from = format!("127.0.0.1:{PORT}/");
-    let broken = pod.base.mutated(&from, &format!("127.0.0.1:{}/", PORT + 1))?;
+    let (http, tcp) = (format!("127.0.0.1:{PORT}/"), format!("/dev/tcp/127.0.0.1/{PORT}\n"));
+    let broken = pod
+        .base
+        .mutated(&http, &format!("127.0.0.1:{}/", PORT + 1))
+        .or_else(|_| pod.base.mutated(&tcp, &format!("/dev/tcp/127.0.0.1/{}\n", PORT + 1)))?;
     for p in broken.probes(GATEWAY) {
         if pod.probe(GATEWAY, &p).is_ok() {
             return Err(format!("the {} on port {} passed", p.kind, PORT + 1));
@@ -365,6 +448,90 @@ fn loopback_only(pod: &Pod, browser: &Browser) -> Check {
         Err(format!(
             "the gateway answered (or did not refuse) on the pod's address: {page}"
         ))
+    }
+}
+
+/// (1) sidecar: the Tailscale container as the manifest runs it: root, `NET_ADMIN` in its
+/// effective capabilities, `/dev/net/tun` (containerboot makes it: the pod gives none),
+/// Running; tailscaled's socket on the in-memory `emptyDir`, which the gateway's container
+/// mounts read-only at the same path.
+fn tailscale_beside(pod: &Pod) -> Check {
+    let id = pod.exec(TAILSCALE, &[], &["id", "-u"]);
+    if id.stdout.trim() != "0" {
+        return Err(format!("the Tailscale container runs as {}, not root", id.text()));
+    }
+    // CAP_NET_ADMIN is bit 12 of the effective set
+    let caps = pod.exec(TAILSCALE, &[], &["sh", "-c", "grep ^CapEff: /proc/1/status"]);
+    let eff = caps
+        .stdout
+        .split_whitespace()
+        .nth(1)
+        .and_then(|h| u64::from_str_radix(h, 16).ok())
+        .ok_or_else(|| format!("CapEff of the Tailscale container: {}", caps.text()))?;
+    if eff & (1 << 12) == 0 {
+        return Err(format!("the Tailscale container lacks NET_ADMIN: CapEff {eff:#x}"));
+    }
+    let tun = pod.exec(TAILSCALE, &[], &["test", "-c", "/dev/net/tun"]);
+    if !tun.ok() {
+        return Err(format!(
+            "no /dev/net/tun in the Tailscale container:\n{}",
+            pod.logs(TAILSCALE)
+        ));
+    }
+    let socket = format!("--socket={TS_SOCKET}");
+    let status = pod.exec(TAILSCALE, &[], &["tailscale", &socket, "status", "--json"]);
+    if !status.stdout.contains("\"BackendState\": \"Running\"") {
+        return Err(format!("tailscale status: {}", status.tail(10)));
+    }
+    let (dir, fs) = pod.mount_of(TAILSCALE, TS_SOCKET)?;
+    let (gw_dir, gw_fs) = pod.mount_of(GATEWAY, TS_SOCKET)?;
+    if !dir.ends_with("/run/tailscale") || fs != "tmpfs" || gw_dir != dir || gw_fs != "tmpfs" {
+        return Err(format!(
+            "tailscaled's socket is not on the in-memory emptyDir in both containers: {dir} ({fs}), in the gateway's {gw_dir} ({gw_fs})"
+        ));
+    }
+    let write = pod.exec(GATEWAY, &[], &["touch", "/var/run/tailscale/.ocgen-kube-play"]);
+    if write.ok() || !write.text().contains("Read-only file system") {
+        return Err(format!(
+            "the gateway's mount of the socket's emptyDir is not read-only: {}",
+            write.text()
+        ));
+    }
+    Ok(format!(
+        "the Tailscale container: root, NET_ADMIN (CapEff {eff:#x}), /dev/net/tun made by containerboot, Running; \
+         its socket on the in-memory emptyDir ({dir}, {fs}), the gateway's mount of it read-only"
+    ))
+}
+
+/// sidecar: this start's bootstrap asked the Tailscale container for the node's name (on
+/// the shared socket) and listed its origin; the gateway's `openclaw.json` lists it.
+fn origin_listed(pod: &Pod) -> Check {
+    let origin = format!("http://{TAILNET_HOST}:{PORT}");
+    let log = pod.logs_tail(GATEWAY, 400);
+    let line = log
+        .lines()
+        .find(|l| l.contains("tailnet origin(s) listed") && l.contains(&origin))
+        .ok_or_else(|| format!("the bootstrap did not list {origin}:\n{}", pod.logs(GATEWAY)))?;
+    let config = pod.exec(GATEWAY, &[], &["cat", CONFIG]);
+    let json: serde_json::Value =
+        serde_json::from_str(&config.stdout).map_err(|e| format!("{CONFIG}: {e}: {}", config.text()))?;
+    let listed = &json["gateway"]["controlUi"]["allowedOrigins"];
+    if !listed.as_array().is_some_and(|l| l.iter().any(|o| *o == origin)) {
+        return Err(format!(
+            "gateway.controlUi.allowedOrigins does not list {origin}: {listed}"
+        ));
+    }
+    Ok(format!("bootstrap: {}; allowedOrigins lists it", line.trim()))
+}
+
+/// (3) sidecar: a page of another tailnet name (not the node's) is refused by its Origin.
+fn other_origin_refused(pod: &Pod, browser: &Browser) -> Check {
+    let other = format!("http://other-node.tailnet-stub.ts.net:{PORT}");
+    let r = browser.connect_as(pod, Some(&other), TOKEN, "dev");
+    if r["ok"] != true && r.to_string().contains("origin not allowed") {
+        Ok(format!("a page on {other}: `origin not allowed`"))
+    } else {
+        Err(format!("a page on {other} was not refused by its Origin: {r}"))
     }
 }
 
@@ -514,9 +681,10 @@ fn keeps_state(pod: &Pod, profile: Profile, browser: &Browser, between: impl Fn(
         None => String::new(),
     };
     Ok(format!(
-        "{USER_KEY} set; `podman kube down` {down:.1}s; {played}; {CONFIG} byte for byte, {} entries of {STATE_DIR} kept, \
+        "{USER_KEY} set; `{}` {down:.1}s; {played}; {CONFIG} byte for byte, {} entries of {STATE_DIR} kept, \
          config up to date; {tailscale}the paired device admitted without pairing (a new one asked to pair); {probes}; \
          sub-agent call ok",
+        pod.verb("down"),
         before.entries.len()
     ))
 }

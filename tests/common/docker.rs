@@ -245,6 +245,11 @@ impl Engine {
         run(self.client(&self.docker).args(args), limit)
     }
 
+    /// Compose (`OCGEN_COMPOSE_BIN`) with `args` in `dir`, on this engine, within `limit`.
+    pub fn compose_in(&self, dir: &Path, limit: Duration, args: &[&str]) -> Out {
+        run(self.client(&self.compose).current_dir(dir).args(args), limit)
+    }
+
     /// `docker build --network host` of the context as it is (the rendered Dockerfile,
     /// unchanged); RUN steps reach apt and npm as the host does. Each image is built
     /// once per test binary: the same tag from the same Dockerfile and `bootstrap.sh`

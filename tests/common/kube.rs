@@ -19,6 +19,9 @@
 //!   does (group, setgid, group-writable) by a throwaway container of the same image, whose
 //!   mount is the volume's first: the pod's first start then finds it ready.
 //!
+//! [`Runtime::Docker`] runs a pod podman cannot play (the sidecar's: a `projected` volume)
+//! with the same container spec on the Docker engine instead (tests/common/pod_compose.rs).
+//!
 //! [`Profile`] says what differs per profile (names, image, the Secret's values, where the
 //! Tailscale node keeps its state), [`Browser`] the path a profile's users take to the
 //! gateway (lan-patch: the pod's address; serve: Tailscale Serve's hop in the gateway's
@@ -39,6 +42,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::docker::{AUTH_KEY, Engine, Out, TOKEN, engine, render_toml, root, run};
+use super::pod_compose::{INFRA, pod_compose};
 use super::tools::SYS_PATH;
 use super::{PEER, PORT, TAILNET_HOST, last_json, page_args};
 
@@ -174,6 +178,12 @@ pub enum Profile {
     /// namespace; tailscaled in the gateway's container (uid 1000, userspace), its state
     /// on the claim, its socket on an `emptyDir`.
     Serve,
+    /// The gateway beside the Tailscale container (containerboot, root, `NET_ADMIN`), the
+    /// two sharing tailscaled's socket on an in-memory `emptyDir` where the release admits
+    /// only listed origins; its users are tailnet peers that reach the pod's address as the
+    /// node's (kernel mode), by its MagicDNS name. Not playable by podman 4.3 (a
+    /// `projected` volume): run on the Docker engine ([`Runtime::Docker`]).
+    Sidecar,
 }
 
 impl Profile {
@@ -181,6 +191,7 @@ impl Profile {
         match self {
             Profile::LanPatch => "lan-patch",
             Profile::Serve => "serve",
+            Profile::Sidecar => "sidecar",
         }
     }
 
@@ -222,14 +233,14 @@ impl Profile {
     pub fn secret_values(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Profile::LanPatch => &[("OPENCLAW_GATEWAY_TOKEN", TOKEN)],
-            Profile::Serve => &[("OPENCLAW_GATEWAY_TOKEN", TOKEN), ("TS_AUTHKEY", AUTH_KEY)],
+            Profile::Serve | Profile::Sidecar => &[("OPENCLAW_GATEWAY_TOKEN", TOKEN), ("TS_AUTHKEY", AUTH_KEY)],
         }
     }
 
     /// Where tailscaled keeps the node's state, if the gateway's container runs one.
     pub fn tailscale_state(self) -> Option<&'static str> {
         match self {
-            Profile::LanPatch => None,
+            Profile::LanPatch | Profile::Sidecar => None,
             Profile::Serve => Some("/data/tailscale/tailscaled.state"),
         }
     }
@@ -238,12 +249,20 @@ impl Profile {
 /// The profile's base for `version` as `kubectl kustomize` builds it, with its image built
 /// from the rendered Dockerfile on the engine and in podman's store.
 pub fn prepare(profile: Profile, version: &str) -> (tempfile::TempDir, Base) {
+    prepare_for(Runtime::Podman, profile, version)
+}
+
+/// [`prepare`] for `runtime`: the image in podman's store only for podman.
+pub fn prepare_for(runtime: Runtime, profile: Profile, version: &str) -> (tempfile::TempDir, Base) {
     let started = Instant::now();
     let tag = profile.tag(version);
     let dir = render_toml(&profile.deploy_toml(version));
     let e = engine();
     let image = e.build(dir.path(), &tag).unwrap_or_else(|e| panic!("the image: {e}"));
-    let copied = podman().image_from(e, &tag).unwrap_or_else(|e| panic!("{e}"));
+    let copied = match runtime {
+        Runtime::Podman => podman().image_from(e, &tag).unwrap_or_else(|e| panic!("{e}")),
+        Runtime::Docker => format!("{tag} on the engine"),
+    };
     eprintln!(
         "image {tag}: {:.2} GB, docker build {:.0}s; {copied}; {:.0}s in all",
         image.bytes as f64 / 1e9,
@@ -429,6 +448,17 @@ impl Base {
 // ---------------------------------------------------------------------------
 // The pod
 
+/// What runs a pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runtime {
+    /// `podman kube play` of the base as `kubectl kustomize` builds it.
+    Podman,
+    /// The Deployment's pod template translated into a Compose project on the fenced
+    /// Docker Engine 26, the same container spec (tests/common/pod_compose.rs): for what
+    /// podman 4.3 cannot play.
+    Docker,
+}
+
 /// Where a container run beside the pod ([`Pod::run_on`]) is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Join {
@@ -445,6 +475,9 @@ pub enum Join {
 /// and the claim's volume it needs; everything removed on drop (the volume too).
 pub struct Pod {
     pub base: Base,
+    pub runtime: Runtime,
+    /// What of the spec the runtime could not take as it is (Docker: a `projected` volume).
+    pub notes: Vec<String>,
     /// podman's name for the Deployment's (only) pod: `<name>-pod-0`
     pub name: String,
     pub network: String,
@@ -460,17 +493,37 @@ impl Pod {
     /// volume prepared as `fsGroup` does. Leftovers of an interrupted run with the same
     /// names are removed first.
     pub fn new(base: Base, values: &[(&str, &str)], network: &str) -> Result<Pod, String> {
-        let p = podman();
+        Pod::new_on(Runtime::Podman, base, values, network)
+    }
+
+    /// [`Pod::new`] on `runtime`. Docker: the pod's Compose project ([`pod_compose`]) in
+    /// `compose.json`, the Secret's values in its environment.
+    pub fn new_on(runtime: Runtime, base: Base, values: &[(&str, &str)], network: &str) -> Result<Pod, String> {
         let work = tempfile::Builder::new()
             .prefix("ocgen-kube-play-")
             .tempdir()
             .map_err(|e| e.to_string())?;
-        let yaml = work.path().join("play.yaml");
-        fs::write(&yaml, base.play_text()).map_err(|e| e.to_string())?;
-        let mut secrets: Vec<String> = base.secret_keys().into_iter().map(|(s, _)| s).collect();
+        let name = format!("{}-pod-0", base.name());
+        let (yaml, mut secrets, notes) = match runtime {
+            Runtime::Podman => {
+                let yaml = work.path().join("play.yaml");
+                fs::write(&yaml, base.play_text()).map_err(|e| e.to_string())?;
+                let secrets: Vec<String> = base.secret_keys().into_iter().map(|(s, _)| s).collect();
+                (yaml, secrets, vec![])
+            }
+            Runtime::Docker => {
+                let project = pod_compose(base.pod_spec(), &name, network, values)?;
+                let yaml = work.path().join("compose.json");
+                let text = serde_json::to_string_pretty(&project.compose).map_err(|e| e.to_string())?;
+                fs::write(&yaml, text).map_err(|e| e.to_string())?;
+                (yaml, vec![], project.notes)
+            }
+        };
         secrets.dedup();
         let pod = Pod {
-            name: format!("{}-pod-0", base.name()),
+            name,
+            runtime,
+            notes,
             network: network.into(),
             volume: base.claim(),
             secrets,
@@ -487,10 +540,11 @@ impl Pod {
             }
         };
         ok(
-            "podman network create --internal",
-            p.podman(&["network", "create", "--internal", network]),
+            "network create --internal",
+            pod.cli(&["network", "create", "--internal", network]),
         )?;
         for secret in &pod.secrets {
+            let p = podman();
             let mut map = serde_json::Map::new();
             for (_, key) in pod.base.secret_keys().iter().filter(|(s, _)| s == secret) {
                 let value = values
@@ -519,11 +573,10 @@ impl Pod {
         let Some(volume) = &self.volume else {
             return Ok(());
         };
-        let p = podman();
-        let _ = p.podman(&["volume", "rm", "-f", volume]);
-        let made = p.podman(&["volume", "create", volume]);
+        let _ = self.cli(&["volume", "rm", "-f", volume]);
+        let made = self.cli(&["volume", "create", volume]);
         if !made.ok() {
-            return Err(format!("podman volume create {volume}: {}", made.tail(10)));
+            return Err(format!("volume create {volume}: {}", made.tail(10)));
         }
         let gid = self.base.fs_group().unwrap_or(0);
         let image = self.base.containers()[0]["image"]
@@ -532,7 +585,7 @@ impl Pod {
             .to_string();
         let prepare = format!("mkdir -p -m 0700 /data/lost+found && chgrp {gid} /data && chmod 2775 /data");
         let mount = format!("{volume}:/data");
-        let out = p.podman(&[
+        let out = self.cli(&[
             "run",
             "--rm",
             "--pull",
@@ -558,6 +611,14 @@ impl Pod {
 
     /// `podman kube play` on the pod's network; seconds it took.
     pub fn play(&self) -> Result<f64, String> {
+        if self.runtime == Runtime::Docker {
+            let out = self.compose(&["up", "-d", "--no-build", "--pull", "never"]);
+            return if out.ok() {
+                Ok(out.secs)
+            } else {
+                Err(format!("compose up of the pod: {}", out.tail(15)))
+            };
+        }
         let out = podman().podman(&[
             "kube",
             "play",
@@ -574,11 +635,25 @@ impl Pod {
 
     /// `podman kube down` (the volume stays); seconds it took.
     pub fn down(&self) -> Result<f64, String> {
-        let out = podman().podman(&["kube", "down", &self.yaml.display().to_string()]);
+        let out = match self.runtime {
+            // the emptyDirs go with the pod (`-v`); the claim is external, kept
+            Runtime::Docker => self.compose(&["down", "-v"]),
+            Runtime::Podman => podman().podman(&["kube", "down", &self.yaml.display().to_string()]),
+        };
         if out.ok() {
             Ok(out.secs)
         } else {
             Err(format!("podman kube down: {}", out.tail(15)))
+        }
+    }
+
+    /// How the pod is started and stopped, for a report: `podman kube play`/`down`, or
+    /// Compose `up`/`down` of the pod's project.
+    pub fn verb(&self, what: &str) -> String {
+        match (self.runtime, what) {
+            (Runtime::Podman, _) => format!("podman kube {what}"),
+            (Runtime::Docker, "down") => "compose down -v (the claim kept)".into(),
+            (Runtime::Docker, _) => "compose up of the pod".into(),
         }
     }
 
@@ -601,7 +676,27 @@ impl Pod {
         }
         args.push(&ctr);
         args.extend(cmd);
-        podman().podman_for(limit, &args)
+        self.cli_for(limit, &args)
+    }
+
+    /// The runtime's CLI (`podman`, or `docker` on the engine) with `args`.
+    pub fn cli(&self, args: &[&str]) -> Out {
+        self.cli_for(LIMIT, args)
+    }
+
+    fn cli_for(&self, limit: Duration, args: &[&str]) -> Out {
+        match self.runtime {
+            Runtime::Podman => podman().podman_for(limit, args),
+            Runtime::Docker => engine().docker_for(limit, args),
+        }
+    }
+
+    /// Docker: Compose of the pod's project.
+    fn compose(&self, args: &[&str]) -> Out {
+        let dir = self.yaml.parent().unwrap_or(Path::new("."));
+        let mut all = vec!["-p", &self.network, "-f", "compose.json"];
+        all.extend(args);
+        engine().compose_in(dir, LIMIT, &all)
     }
 
     /// A probe by its own command, as the kubelet runs it (in the container, as its
@@ -697,13 +792,22 @@ impl Pod {
 
     /// The pod's address on its network.
     pub fn address(&self) -> Result<String, String> {
-        let out = podman().podman(&["pod", "inspect", "--format", "{{.InfraContainerID}}", &self.name]);
-        let infra = out.stdout.trim().to_string();
+        let (out, infra) = match self.runtime {
+            Runtime::Podman => {
+                let out = podman().podman(&["pod", "inspect", "--format", "{{.InfraContainerID}}", &self.name]);
+                let infra = out.stdout.trim().to_string();
+                (out, infra)
+            }
+            Runtime::Docker => {
+                let infra = self.container(INFRA);
+                (self.cli(&["inspect", "--format", "{{.Id}}", &infra]), infra)
+            }
+        };
         let format = format!(
             "{{{{(index .NetworkSettings.Networks \"{}\").IPAddress}}}}",
             self.network
         );
-        let ip = podman().podman(&["inspect", "--format", &format, &infra]);
+        let ip = self.cli(&["inspect", "--format", &format, &infra]);
         let ip = ip.stdout.trim().to_string();
         if ip.is_empty() {
             Err(format!(
@@ -735,7 +839,10 @@ impl Pod {
         let mut args: Vec<String> = ["run", "--rm", "--pull", "never"].map(String::from).to_vec();
         match join {
             Join::Network => args.extend(["--network".into(), self.network.clone()]),
-            Join::Netns => args.extend(["--pod".into(), self.name.clone()]),
+            Join::Netns => match self.runtime {
+                Runtime::Podman => args.extend(["--pod".into(), self.name.clone()]),
+                Runtime::Docker => args.extend(["--network".into(), format!("container:{}", self.container(INFRA))]),
+            },
         }
         for (host, inside) in mounts {
             args.extend(["-v".into(), format!("{}:{inside}:ro", host.display())]);
@@ -746,7 +853,7 @@ impl Pod {
         args.extend(["--entrypoint".into(), cmd[0].into(), image.into()]);
         args.extend(cmd[1..].iter().map(|s| s.to_string()));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        podman().podman(&args)
+        self.cli(&args)
     }
 
     /// The last 30 lines a container logged.
@@ -756,23 +863,68 @@ impl Pod {
 
     /// The last `lines` lines a container logged.
     pub fn logs_tail(&self, container: &str, lines: u32) -> String {
-        podman()
-            .podman(&["logs", "--tail", &lines.to_string(), &self.container(container)])
+        self.cli(&["logs", "--tail", &lines.to_string(), &self.container(container)])
             .text()
     }
 
     /// Everything of this pod's names: the pod, the volume, the secrets, the network.
     fn remove(&self) {
-        let p = podman();
-        let _ = p.podman(&["kube", "down", &self.yaml.display().to_string()]);
-        let _ = p.podman(&["pod", "rm", "-f", "-t", "0", &self.name]);
+        match self.runtime {
+            Runtime::Podman => {
+                let p = podman();
+                let _ = p.podman(&["kube", "down", &self.yaml.display().to_string()]);
+                let _ = p.podman(&["pod", "rm", "-f", "-t", "0", &self.name]);
+                for s in &self.secrets {
+                    let _ = p.podman(&["secret", "rm", s]);
+                }
+            }
+            Runtime::Docker => {
+                let _ = self.compose(&["down", "-v", "--remove-orphans", "--timeout", "0"]);
+            }
+        }
         if let Some(v) = &self.volume {
-            let _ = p.podman(&["volume", "rm", "-f", v]);
+            let _ = self.cli(&["volume", "rm", "-f", v]);
         }
-        for s in &self.secrets {
-            let _ = p.podman(&["secret", "rm", s]);
+        // Docker removes a `docker run --rm` container after the CLI returns (the daemon's
+        // auto-remove): the last client's endpoint may hold the network for a moment
+        let rm: &[&str] = match self.runtime {
+            Runtime::Podman => &["network", "rm", "-f", &self.network],
+            // the engine's CLI (20.10) has no `network rm -f`
+            Runtime::Docker => &["network", "rm", &self.network],
+        };
+        for _ in 0..20 {
+            let out = self.cli(rm);
+            if out.ok() || !out.text().contains("active endpoints") {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(250));
         }
-        let _ = p.podman(&["network", "rm", "-f", &self.network]);
+    }
+
+    /// What is left on the Docker engine of a pod run there (its containers, its
+    /// project's volumes, the claim's volume, the network), for a test of the cleanup.
+    pub fn docker_leftovers(name: &str, volume: Option<&str>, network: &str) -> Vec<String> {
+        let e = engine();
+        let mut left = Vec::new();
+        let filter = format!("name=^{name}-");
+        let ps = e.docker(&["ps", "-a", "-q", "--filter", &filter]);
+        if !ps.ok() || !ps.stdout.trim().is_empty() {
+            left.push(format!("containers {name}-*: {}", ps.text().trim()));
+        }
+        let project = format!("label=com.docker.compose.project={network}");
+        let vols = e.docker(&["volume", "ls", "-q", "--filter", &project]);
+        if !vols.ok() || !vols.stdout.trim().is_empty() {
+            left.push(format!("volumes of {network}: {}", vols.text().trim()));
+        }
+        if let Some(v) = volume
+            && e.docker(&["volume", "inspect", v]).ok()
+        {
+            left.push(format!("volume {v}"));
+        }
+        if e.docker(&["network", "inspect", network]).ok() {
+            left.push(format!("network {network}"));
+        }
+        left
     }
 
     /// What is left of this pod's names after the drop (for a test of the cleanup).
@@ -864,6 +1016,15 @@ impl Browser {
                     headers: Vec::new(),
                 }
             }
+            // a tailnet peer dials the node's address; in kernel mode that is the pod's,
+            // and the gateway sees the peer's address (here, the client container's)
+            Profile::Sidecar => Hop {
+                join: Join::Network,
+                dial: format!("{}:{PORT}", pod.address()?),
+                host: format!("{TAILNET_HOST}:{PORT}"),
+                origin: format!("http://{TAILNET_HOST}:{PORT}"),
+                headers: Vec::new(),
+            },
             Profile::Serve => Hop {
                 join: Join::Netns,
                 dial: {
@@ -888,6 +1049,10 @@ impl Browser {
     pub fn path(&self, pod: &Pod) -> String {
         match self.profile {
             Profile::LanPatch => format!("from another container on {}, to the pod's address", pod.network),
+            Profile::Sidecar => format!(
+                "a tailnet peer (another container on {}) to the node's address, the pod's, by its MagicDNS name {TAILNET_HOST}",
+                pod.network
+            ),
             Profile::Serve => format!(
                 "through Tailscale Serve's hop (https://{TAILNET_HOST}/ -> {}, from a container in the pod's network namespace)",
                 pod.serve_target().unwrap_or_else(|e| e)
@@ -950,13 +1115,19 @@ impl Browser {
     /// The token handshake of a page loaded on the profile's path, with the device
     /// identity `device`.
     pub fn connect(&self, pod: &Pod, token: &str, device: &str) -> Value {
+        self.connect_as(pod, None, token, device)
+    }
+
+    /// [`Browser::connect`] of a page whose Origin is `origin` instead of the path's own
+    /// (a page of another site).
+    pub fn connect_as(&self, pod: &Pod, origin: Option<&str>, token: &str, device: &str) -> Value {
         let hop = match self.hop(pod) {
             Ok(hop) => hop,
             Err(e) => return json!({ "address": e }),
         };
         let url = format!("ws://{}/", hop.dial);
         let dev = format!("/scratch/{device}");
-        let mut args = page_args(&url, &hop.host, &hop.origin, token, &dev);
+        let mut args = page_args(&url, &hop.host, origin.unwrap_or(&hop.origin), token, &dev);
         for h in &hop.headers {
             args.extend(["--hop-header", h]);
         }

@@ -62,6 +62,7 @@ mod jobs;
 pub mod kube;
 pub mod mutate;
 mod net;
+pub mod pod_compose;
 mod proc;
 pub mod release;
 mod sandbox;
