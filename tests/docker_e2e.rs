@@ -444,20 +444,26 @@ fn state(p: &Project, case: Case) -> Result<State, String> {
     })
 }
 
-/// (4) `compose restart`, then `down` + `up` with the volumes kept.
+/// (4) `compose restart`, then `down` + `up` with the volumes kept; sidecar: then a
+/// restart of the tailscale service alone (a new network namespace), which must restart
+/// the gateway too (`depends_on: restart: true`): each time the bootstrap runs again.
 fn keeps_state(p: &Project, case: Case, recheck: fn(&Project, Case) -> Check) -> Check {
     let before = state(p, case)?;
-    for how in ["restart", "down + up"] {
+    let mut hows = vec!["restart", "down + up"];
+    if case.profile == "sidecar" {
+        hows.push("restart tailscale");
+    }
+    for how in hows.iter().copied() {
         let since = Project::now();
-        let out = if how == "restart" {
-            p.compose(&["restart"])
-        } else {
-            p.compose(&["down"])
+        let out = match how {
+            "restart" => p.compose(&["restart"]),
+            "restart tailscale" => p.compose(&["restart", "tailscale"]),
+            _ => p.compose(&["down"]),
         };
         if !out.ok() {
             return Err(format!("compose {how} failed:\n{}", out.tail(15)));
         }
-        if how != "restart" {
+        if how == "down + up" {
             p.up()?;
         }
         p.wait_healthy(case.services(), HEALTHY_LIMIT)?;
@@ -495,7 +501,10 @@ fn keeps_state(p: &Project, case: Case, recheck: fn(&Project, Case) -> Check) ->
         }
         recheck(p, case).map_err(|e| format!("after {how}: {e}"))?;
     }
-    Ok("restart and down + up keep openclaw.json, the Tailscale login and the token".into())
+    Ok(format!(
+        "{} keep openclaw.json, the Tailscale login and the token",
+        hows.join(", ")
+    ))
 }
 
 /// The processes of a service's container: (pid, ppid, cmdline).

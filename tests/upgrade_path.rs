@@ -204,16 +204,10 @@ impl Browser<'_> {
                 ));
             }
         };
-        let approve = g.openclaw(&["devices", "approve", &id, "--json"], &[], CLI_LIMIT)?;
-        if !approve.ok() {
-            return Err(format!(
-                "`openclaw devices approve {id}` failed: {}",
-                approve.describe()
-            ));
-        }
+        let how = g.approve_with_cli(&id)?;
         self.admitted(g, "after approval")?;
         Ok(format!(
-            "{:?} browser: device paired (request {id}) and approved with `openclaw devices approve`",
+            "{:?} browser: device paired (request {id}) and approved with `openclaw devices approve`{how}",
             self.door
         ))
     }
