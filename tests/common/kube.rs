@@ -184,7 +184,20 @@ pub enum Profile {
     /// node's (kernel mode), by its MagicDNS name. Not playable by podman 4.3 (a
     /// `projected` volume): run on the Docker engine ([`Runtime::Docker`]).
     Sidecar,
+    /// lan-patch's pod with `gateway.trustedProxies` (the pod CIDR, [`POD_CIDR`]), behind an
+    /// Ingress: its users come through the ingress controller, which no cluster here can
+    /// run; its hop is made as ingress-nginx makes it ([`Browser`]). Run on the Docker
+    /// engine, its pod network on the pod CIDR.
+    Domain,
 }
+
+/// The domain's Ingress host.
+pub const DOMAIN: &str = "openclaw.test";
+/// The cluster's pod CIDR (kubeadm with Flannel), where the ingress controller's pods
+/// connect from: the domain's `trusted_proxies`, and the pod network's subnet.
+pub const POD_CIDR: &str = "10.244.0.0/16";
+/// The browser's public address, as the ingress controller forwards it (TEST-NET-3).
+pub const CLIENT_IP: &str = "203.0.113.7";
 
 impl Profile {
     pub fn name(self) -> &'static str {
@@ -192,6 +205,7 @@ impl Profile {
             Profile::LanPatch => "lan-patch",
             Profile::Serve => "serve",
             Profile::Sidecar => "sidecar",
+            Profile::Domain => "domain",
         }
     }
 
@@ -222,17 +236,27 @@ impl Profile {
         let name = self.deployment();
         format!(
             "profile = \"{}\"\ntarget = \"kubernetes\"\n[openclaw]\nversion = \"{version}\"\n\
-             [kubernetes]\nname = \"{name}\"\nsecret = \"{name}\"\nimage = \"{}\"\nstorage_class = \"local-path\"\n",
+             [kubernetes]\nname = \"{name}\"\nsecret = \"{name}\"\nimage = \"{}\"\nstorage_class = \"local-path\"\n{}",
             self.name(),
-            self.tag(version)
+            self.tag(version),
+            match self {
+                Profile::Domain => format!("domain = \"{DOMAIN}\"\ntrusted_proxies = [\"{POD_CIDR}\"]\n"),
+                _ => String::new(),
+            }
         )
+    }
+
+    /// The pod network's subnet, where the profile's trust depends on it (domain: the pod
+    /// CIDR its `trusted_proxies` names).
+    pub fn subnet(self) -> Option<&'static str> {
+        (self == Profile::Domain).then_some(POD_CIDR)
     }
 
     /// The Secret's values (`kubectl create secret generic … --from-literal`): the
     /// gateway's token, and for serve the Tailscale auth key (only the first start uses it).
     pub fn secret_values(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            Profile::LanPatch => &[("OPENCLAW_GATEWAY_TOKEN", TOKEN)],
+            Profile::LanPatch | Profile::Domain => &[("OPENCLAW_GATEWAY_TOKEN", TOKEN)],
             Profile::Serve | Profile::Sidecar => &[("OPENCLAW_GATEWAY_TOKEN", TOKEN), ("TS_AUTHKEY", AUTH_KEY)],
         }
     }
@@ -240,7 +264,7 @@ impl Profile {
     /// Where tailscaled keeps the node's state, if the gateway's container runs one.
     pub fn tailscale_state(self) -> Option<&'static str> {
         match self {
-            Profile::LanPatch | Profile::Sidecar => None,
+            Profile::LanPatch | Profile::Sidecar | Profile::Domain => None,
             Profile::Serve => Some("/data/tailscale/tailscaled.state"),
         }
     }
@@ -499,6 +523,17 @@ impl Pod {
     /// [`Pod::new`] on `runtime`. Docker: the pod's Compose project ([`pod_compose`]) in
     /// `compose.json`, the Secret's values in its environment.
     pub fn new_on(runtime: Runtime, base: Base, values: &[(&str, &str)], network: &str) -> Result<Pod, String> {
+        Pod::new_with_subnet(runtime, base, values, network, None)
+    }
+
+    /// [`Pod::new_on`] with the pod network on `subnet` (the pod CIDR), if given.
+    pub fn new_with_subnet(
+        runtime: Runtime,
+        base: Base,
+        values: &[(&str, &str)],
+        network: &str,
+        subnet: Option<&str>,
+    ) -> Result<Pod, String> {
         let work = tempfile::Builder::new()
             .prefix("ocgen-kube-play-")
             .tempdir()
@@ -539,10 +574,12 @@ impl Pod {
                 Err(format!("{what}: {}", out.tail(10)))
             }
         };
-        ok(
-            "network create --internal",
-            pod.cli(&["network", "create", "--internal", network]),
-        )?;
+        let mut create = vec!["network", "create", "--internal"];
+        if let Some(subnet) = subnet {
+            create.extend(["--subnet", subnet]);
+        }
+        create.push(network);
+        ok("network create --internal", pod.cli(&create))?;
         for secret in &pod.secrets {
             let p = podman();
             let mut map = serde_json::Map::new();
@@ -1018,6 +1055,23 @@ impl Browser {
             }
             // a tailnet peer dials the node's address; in kernel mode that is the pod's,
             // and the gateway sees the peer's address (here, the client container's)
+            // the ingress controller (ingress-nginx: TLS ended, the Host kept, the client's
+            // address in X-Forwarded-For and X-Real-IP) from its pod in the pod CIDR, to the
+            // pod's address (the Service's endpoint)
+            Profile::Domain => Hop {
+                join: Join::Network,
+                dial: format!("{}:{PORT}", pod.address()?),
+                host: DOMAIN.into(),
+                origin: format!("https://{DOMAIN}"),
+                headers: vec![
+                    format!("X-Forwarded-For: {CLIENT_IP}"),
+                    format!("X-Real-IP: {CLIENT_IP}"),
+                    format!("X-Forwarded-Host: {DOMAIN}"),
+                    "X-Forwarded-Port: 443".into(),
+                    "X-Forwarded-Proto: https".into(),
+                    "X-Forwarded-Scheme: https".into(),
+                ],
+            },
             Profile::Sidecar => Hop {
                 join: Join::Network,
                 dial: format!("{}:{PORT}", pod.address()?),
@@ -1049,6 +1103,10 @@ impl Browser {
     pub fn path(&self, pod: &Pod) -> String {
         match self.profile {
             Profile::LanPatch => format!("from another container on {}, to the pod's address", pod.network),
+            Profile::Domain => format!(
+                "through the ingress controller's hop (https://{DOMAIN}/ from {CLIENT_IP}, ingress-nginx's headers, from another container on {} in the pod CIDR {POD_CIDR}) to the pod's address",
+                pod.network
+            ),
             Profile::Sidecar => format!(
                 "a tailnet peer (another container on {}) to the node's address, the pod's, by its MagicDNS name {TAILNET_HOST}",
                 pod.network
