@@ -34,7 +34,9 @@
 //! same container spec on the Docker engine (tests/common/pod_compose.rs), release
 //! 2026.2.23, beside the podman pods: checks 1–4, the Tailscale container as declared and
 //! the node's origin listed from the socket the two containers share (docs/kubernetes.md,
-//! "The sidecar pod on the Docker engine").
+//! "The sidecar pod on the Docker engine"). So does the domain's pod (2026.9.6), whose
+//! users come through an Ingress no controller can serve here: its network on the pod CIDR
+//! its `trusted_proxies` names, the controller's hop made as ingress-nginx makes it.
 //!
 //! Negative controls: in the same run, the manifest with a wrong probe command (another
 //! port) fails each probe, the startup probe fails until the gateway is up, a wrong token
