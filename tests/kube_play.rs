@@ -127,14 +127,7 @@ fn scenario_on(runtime: Runtime, profile: Profile, version: &str) {
     let (_dir, base) = prepare_for(runtime, profile, version);
     let _one_at_a_time = (runtime == Runtime::Podman).then(one_pod);
     assert_eq!(base.claim(), Some(profile.claim()), "{}", base.text);
-    let pod = Pod::new_with_subnet(
-        runtime,
-        base,
-        profile.secret_values(),
-        &profile.deployment(),
-        profile.subnet(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let pod = new_pod(runtime, profile, base);
     let report = |n: u8, c: Check| match c {
         Ok(msg) => eprintln!("({n}) {msg}"),
         Err(e) => panic!("({n}) {e}\n--- {GATEWAY} ---\n{}", pod.logs(GATEWAY)),
@@ -190,10 +183,17 @@ fn scenario_on(runtime: Runtime, profile: Profile, version: &str) {
     );
 }
 
-/// The base ready to play: the Secret's values, the pod's own network (named as the
-/// Deployment).
-fn new_pod(profile: Profile, base: Base) -> Pod {
-    Pod::new(base, profile.secret_values(), &profile.deployment()).unwrap_or_else(|e| panic!("{e}"))
+/// The base ready to play on `runtime`: the Secret's values, the pod's own network (named
+/// as the Deployment, on the pod CIDR where the profile's trust depends on it).
+fn new_pod(runtime: Runtime, profile: Profile, base: Base) -> Pod {
+    Pod::new(
+        runtime,
+        base,
+        profile.secret_values(),
+        &profile.deployment(),
+        profile.subnet(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Negative control of check 4: the same pod whose state is not kept, its claim's volume
@@ -206,7 +206,7 @@ fn a_volume_not_kept_fails_the_state_check() {
     let _one_at_a_time = one_pod();
     let profile = Profile::LanPatch;
     let (_dir, base) = prepare(profile, VERSION);
-    let pod = new_pod(profile, base);
+    let pod = new_pod(Runtime::Podman, profile, base);
     play_started(&pod, "play").unwrap_or_else(|e| panic!("{e}"));
     let browser = Browser::new(profile, VERSION);
     pairs(&pod, &browser).unwrap_or_else(|e| panic!("{e}"));
@@ -243,7 +243,7 @@ fn serve_state_off_the_claim_logs_in_again() {
             )
         })
         .unwrap_or_else(|e| panic!("{e}"));
-    let pod = new_pod(profile, broken);
+    let pod = new_pod(Runtime::Podman, profile, broken);
     play_started(&pod, "play").unwrap_or_else(|e| panic!("{e}"));
     // check 1 sees it already: the state file is not on the claim's volume
     let err = tailscale_in_the_pod(&pod, profile).expect_err("check 1 passed with the node's state off the claim");
@@ -276,14 +276,7 @@ fn domain_trusting_another_range_keeps_the_ingress_out() {
     let broken = base
         .mutated(&format!("value: {POD_CIDR}\n"), "value: 10.99.0.0/16\n")
         .unwrap_or_else(|e| panic!("{e}"));
-    let pod = Pod::new_with_subnet(
-        Runtime::Docker,
-        broken,
-        profile.secret_values(),
-        &profile.deployment(),
-        profile.subnet(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let pod = new_pod(Runtime::Docker, profile, broken);
     play_started(&pod, "play").unwrap_or_else(|e| panic!("{e}"));
     let err = trust_as_rendered(&pod).expect_err("check 1 passed with another range trusted");
     assert!(err.contains("10.99.0.0/16"), "{err}");
@@ -303,8 +296,7 @@ fn sidecar_without_the_shared_socket_lists_no_origin() {
     let (_dir, base) = prepare_for(Runtime::Docker, profile, SIDECAR_VERSION);
     let mount = "        - mountPath: /var/run/tailscale\n          name: tailscale-socket\n          readOnly: true\n";
     let broken = base.mutated(mount, "").unwrap_or_else(|e| panic!("{e}"));
-    let pod = Pod::new_on(Runtime::Docker, broken, profile.secret_values(), &profile.deployment())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let pod = new_pod(Runtime::Docker, profile, broken);
     play_started(&pod, "play").unwrap_or_else(|e| panic!("{e}"));
     let err = origin_listed(&pod).expect_err("the origin was listed without the shared socket");
     assert!(err.starts_with("the bootstrap did not list"), "{err}");

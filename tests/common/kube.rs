@@ -512,22 +512,13 @@ pub struct Pod {
 }
 
 impl Pod {
-    /// The base, ready to play: the network `network` (internal), a podman secret for
-    /// each Secret the manifests reference, with `values` (key → value), and the claim's
-    /// volume prepared as `fsGroup` does. Leftovers of an interrupted run with the same
-    /// names are removed first.
-    pub fn new(base: Base, values: &[(&str, &str)], network: &str) -> Result<Pod, String> {
-        Pod::new_on(Runtime::Podman, base, values, network)
-    }
-
-    /// [`Pod::new`] on `runtime`. Docker: the pod's Compose project ([`pod_compose`]) in
-    /// `compose.json`, the Secret's values in its environment.
-    pub fn new_on(runtime: Runtime, base: Base, values: &[(&str, &str)], network: &str) -> Result<Pod, String> {
-        Pod::new_with_subnet(runtime, base, values, network, None)
-    }
-
-    /// [`Pod::new_on`] with the pod network on `subnet` (the pod CIDR), if given.
-    pub fn new_with_subnet(
+    /// The base, ready to play on `runtime`: the network `network` (internal, on
+    /// `subnet`, the pod CIDR, if given), a podman secret for each Secret the manifests
+    /// reference, with `values` (key → value), and the claim's volume prepared as
+    /// `fsGroup` does. Docker: the pod's Compose project ([`pod_compose`]) in
+    /// `compose.json`, the Secret's values in its environment. Leftovers of an
+    /// interrupted run with the same names are removed first.
+    pub fn new(
         runtime: Runtime,
         base: Base,
         values: &[(&str, &str)],
