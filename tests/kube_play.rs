@@ -316,7 +316,7 @@ fn sidecar_without_the_shared_socket_lists_no_origin() {
 /// `podman kube play`, then the startup probe until it passes.
 fn play_started(pod: &Pod, what: &str) -> Check {
     let play = pod.play()?;
-    let (secs, failed) = pod.wait_started(GATEWAY)?;
+    let (secs, failed, closed) = pod.wait_started(GATEWAY)?;
     if failed == 0 {
         // it cannot admit clients the moment its container starts: a probe that passes at
         // once does not test the start
@@ -325,7 +325,8 @@ fn play_started(pod: &Pod, what: &str) -> Check {
         ));
     }
     Ok(format!(
-        "`{}` {play:.1}s; the startup probe passed {secs:.0}s later, after {failed} failed runs",
+        "`{}` {play:.1}s; the startup probe passed {secs:.0}s later, after {failed} failed runs ({closed} of them \
+         while nothing listened on the port: counted, not run)",
         pod.verb(what)
     ))
 }
@@ -786,4 +787,14 @@ fn keeps_state(pod: &Pod, profile: Profile, browser: &Browser, between: impl Fn(
         pod.verb("down"),
         before.entries.len()
     ))
+}
+
+/// The startup probe's wait reads the pod's listeners from the host ([`common::kube::listens_in`]).
+#[test]
+fn a_listener_is_read_from_the_proc_table() {
+    let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 0100007F:4965 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 1\n   1: 0100007F:A1B2 0100007F:4965 01 00000000:00000000 00:00000000 00000000  1000        0 2\n";
+    assert!(common::kube::listens_in(table, 18789));
+    assert!(!common::kube::listens_in(table, 18790));
+    // a connection to the port (state 01) is no listener
+    assert!(!common::kube::listens_in(&table.replace(" 0A ", " 01 "), 18789));
 }
