@@ -7,15 +7,16 @@
 //! server's address, proxying to the gateway on 127.0.0.1.
 //!
 //! Here, each on a gateway of its own:
-//! - Tailscale identity (identity_*): the Serve stand-in asserts a user-owned
+//! - Tailscale identity with the release's own default (identity_default_*,
+//!   `common::tailnet::check_identity`): the Serve stand-in asserts a user-owned
 //!   peer's login and nobody for a tagged node or a non-peer, as serve.go
 //!   does, and `tailscale whois` answers from the same netmap. With the
 //!   release's default (`allowTailscale` true on serve) Alice gets in without
 //!   the token (after pairing on 2026.2.23, at once on 2026.5.12 and
-//!   2026.9.6); with the serve render (`allowTailscale = false`) she is
-//!   refused without it; a tagged node or a LAN host forging
-//!   `Tailscale-User-Login`, and Serve over plain HTTP (no
-//!   `X-Forwarded-Proto`), are refused either way;
+//!   2026.9.6); a tagged node or a LAN host forging `Tailscale-User-Login`,
+//!   and Serve over plain HTTP (no `X-Forwarded-Proto`), are refused. With the
+//!   serve render (`allowTailscale = false`) she is refused without the token:
+//!   that runs on every serve case of `tests/user_path.rs`;
 //! - the serve render without `gateway.trustedProxies` gets HTTP 403 "Proxy
 //!   client attribution is required" through Serve on 2026.9.6 (the defect the
 //!   step fixes), with the client and in Chromium;
@@ -30,14 +31,10 @@
 //!   listed, the LAN browser gets in, the tailnet browser gets `origin not
 //!   allowed`.
 
-use std::time::{Duration, Instant};
-
-use serde_json::Value;
+use std::time::Instant;
 
 mod common;
 use common::*;
-
-const CLI_LIMIT: Duration = Duration::from_secs(90);
 
 /// Every check against the gateway `script` starts, through the Serve stand-in.
 fn tailnet_path_of(case: Case, label: &str, script: &str) -> Result<String, String> {
@@ -276,200 +273,47 @@ fn sidecar_not_running_in_time_starts_for_the_lan_and_leaves_the_tailnet_origin_
     }
 }
 
-/// A user-owned laptop on the tailnet (Serve asserts its user), a tagged node
-/// (Serve asserts nobody), and a LAN host that is no tailnet peer.
-const ALICE: &str = "alice@example.com";
-const TAGGED_PEER: &str = "100.64.0.9";
-
-fn identity_tailnet() -> Value {
-    serde_json::json!({
-        PEER: { "login": ALICE, "name": "Alice", "host": "alice-laptop" },
-        TAGGED_PEER: { "tags": ["tag:ci"], "host": "ci-runner" },
-    })
-}
-
-/// The serve render's `allowTailscale` step, once.
-const ALLOW_TAILSCALE_STEP: &str = "\n| .gateway.auth.allowTailscale = false";
-
-/// The serve bootstrap of `version` as rendered, or with the release's own
-/// default for `gateway.auth.allowTailscale` (true for `tailscale.mode = serve`
-/// with token auth on every listed release): the render without its step.
-fn serve_script(version: &'static str, release_default: bool) -> String {
+/// The serve bootstrap of `version` with the release's own default for
+/// `gateway.auth.allowTailscale` (true for `tailscale.mode = serve` with token auth on
+/// every listed release): the render without its step.
+fn serve_script_with_the_release_default(version: &'static str) -> String {
     let text = render_bootstrap(case("serve", version));
     assert_eq!(
         text.matches(ALLOW_TAILSCALE_STEP).count(),
         1,
         "the serve bootstrap has one allowTailscale step"
     );
-    if release_default {
-        text.replace(ALLOW_TAILSCALE_STEP, "")
-    } else {
-        text
-    }
+    text.replace(ALLOW_TAILSCALE_STEP, "")
 }
 
-/// The identity path on a serve gateway of `version` started by `script`, each
-/// browser without the token and with a device of its own, through the Serve
-/// stand-in (which asserts what `ipn/ipnlocal/serve.go` asserts, from the
-/// netmap the gateway's `tailscale whois` also answers from):
-/// - over plain HTTP (`tailscale serve --http`: no `X-Forwarded-Proto`) Alice
-///   is refused: OpenClaw takes Serve's identity only from a request Serve
-///   marked as HTTPS;
-/// - a tagged node forging `Tailscale-User-Login: alice` is refused (Serve
-///   strips it and asserts nobody for a tagged node);
-/// - a LAN host that is no tailnet peer, forging the login and
-///   `X-Forwarded-For: <Alice's address>`, is refused (Serve strips both; its
-///   WhoIs finds no node);
-/// - Alice over HTTPS, Serve asserting her login: `admitted` — she gets in
-///   without the token, at once where the release skips pairing for a
-///   Tailscale-verified Control UI, else once the operator approves her
-///   device; not `admitted` — refused for the missing token.
-///
-/// Returns what happened, one line a step.
-fn tailnet_identity(version: &'static str, label: &str, script: &str, admitted: bool) -> Result<Vec<String>, String> {
+/// The release's own default (the render without its step), on a serve gateway of its
+/// own: Alice gets in without the token; tagged, forged and plain-HTTP requests do not.
+/// (The render itself, `allowTailscale = false`, is checked on every serve case of
+/// `tests/user_path.rs`: Alice needs the token too.)
+fn identity_default(version: &'static str) {
     let case = case("serve", version);
     let name = case.name();
-    let t = Topology::new()?;
-    let g = start_gateway(case, &format!("{label}-{name}"), script, &Net::Named(t.server.clone()))?
+    let result = (|| -> Result<Vec<String>, String> {
+        let t = Topology::new()?;
+        let script = serve_script_with_the_release_default(version);
+        let g = start_gateway(
+            case,
+            &format!("identity-default-{name}"),
+            &script,
+            &Net::Named(t.server.clone()),
+        )?
         .map_err(|n| format!("FINDING: {name}: the real gateway did not come up: {}", n.describe()))?;
-    let mut report = vec![format!(
-        "{name}: gateway listening after {:.1?}; Serve proxies to {}",
-        g.after,
-        g.serve_proxies.join(", ")
-    )];
-    let checks = (|| -> Result<(), String> {
-        set_tailnet_peers(&g, &identity_tailnet())?;
-        let origin = format!("https://{TAILNET_HOST}");
-        let alice_dev = g.sb.path("laptop/alice").display().to_string();
-        let forge_login = format!("Tailscale-User-Login: {ALICE}");
-
-        // Plain HTTP: Serve sends no X-Forwarded-Proto.
-        let mut serve = start_serve_from(&t, &g, None, PEER)?;
-        let url = format!("ws://{}:{SERVE_PORT}/", t.server_addr());
-        let plain = t.client_when_ready(
-            &page_args(&url, TAILNET_HOST, &origin, "", &alice_dev),
-            &g.sb.path("out/laptop"),
-        )?;
-        serve.stop().map_err(|e| format!("the Serve stand-in: {e}"))?;
-        // Refused for the token, not for the Origin (the tailnet page's is
-        // sent): at `connect`, or (2026.9.6, its Tailscale ingress listener)
-        // at the upgrade, the request not attributable to Serve.
-        let for_token = plain.stage() == "connect" && plain.error().contains("unauthorized");
-        let unattributed = plain.json["status"] == 403 && plain.error().contains("Proxy client attribution");
-        if plain.ok || !(for_token || unattributed) {
-            return Err(format!(
-                "FINDING: Alice without the token over plain HTTP (no X-Forwarded-Proto): expected a refusal for the token or the attribution, got {}",
-                plain.brief()
-            ));
-        }
-        report.push(format!(
-            "Alice, no token, Serve over plain HTTP (no X-Forwarded-Proto): refused: {}",
-            plain.brief()
-        ));
-
-        // A tagged node, forging the login.
-        let (mut serve, fp) = start_serve_https(&t, &g, TAGGED_PEER)?;
-        let tn = Tailnet::new(&t, &g, &fp);
-        let page = tn.ready()?;
-        if !page.ok {
-            return Err(format!(
-                "FINDING: GET https://{TAILNET_HOST}/ through Serve: {}",
-                page.brief()
-            ));
-        }
-        let dev = g.sb.path("laptop/ci").display().to_string();
-        let tagged = tn.ws_with(&origin, "", &dev, &["--header", &forge_login])?;
-        serve.stop().map_err(|e| format!("the Serve stand-in: {e}"))?;
-        report.push(expect_refused(
-            &format!("tagged node {TAGGED_PEER}, no token, forged `{forge_login}`"),
-            &tagged,
-            "connect",
-            "unauthorized",
-        )?);
-
-        // A LAN host, no tailnet peer, forging the login and the peer address.
-        let lan = t.laptop_addr().to_string();
-        let (mut serve, fp) = start_serve_https(&t, &g, &lan)?;
-        let tn = Tailnet::new(&t, &g, &fp);
-        let dev = g.sb.path("laptop/lan").display().to_string();
-        let forge_for = format!("X-Forwarded-For: {PEER}");
-        let forged = tn.ws_with(&origin, "", &dev, &["--header", &forge_login, "--header", &forge_for])?;
-        serve.stop().map_err(|e| format!("the Serve stand-in: {e}"))?;
-        report.push(expect_refused(
-            &format!("LAN host {lan} (no tailnet peer), no token, forged `{forge_login}`, `{forge_for}`"),
-            &forged,
-            "connect",
-            "unauthorized",
-        )?);
-
-        // Alice over HTTPS, as Serve answers the tailnet.
-        let (mut serve, fp) = start_serve_https(&t, &g, PEER)?;
-        let tn = Tailnet::new(&t, &g, &fp);
-        let first = tn.ws(&origin, "", &alice_dev);
-        let r = (|| -> Result<(), String> {
-            let first = first?;
-            if !admitted {
-                report.push(expect_refused(
-                    &format!("Alice ({PEER}, Serve asserts {ALICE}), no token, allowTailscale=false"),
-                    &first,
-                    "connect",
-                    "unauthorized",
-                )?);
-                return Ok(());
-            }
-            let ok = if first.ok {
-                report.push(format!(
-                    "Alice ({PEER}), no token: connected at once (no pairing asked)"
-                ));
-                first
-            } else if let (Some("NOT_PAIRED"), Some(id)) =
-                (first.json["code"].as_str(), first.json["details"]["requestId"].as_str())
-            {
-                report.push(format!("Alice ({PEER}), no token: pairing required (request {id})"));
-                let approve = g.openclaw(&["devices", "approve", id, "--json"], &[], CLI_LIMIT)?;
-                if !approve.ok() {
-                    return Err(format!(
-                        "FINDING: `openclaw devices approve {id}` failed: {}",
-                        approve.describe()
-                    ));
-                }
-                report.push(format!("operator: `openclaw devices approve {id}` ok"));
-                tn.ws(&origin, "", &alice_dev)?
-            } else {
-                return Err(format!(
-                    "FINDING: Alice ({PEER}, Serve asserts {ALICE}) without the token was refused: {}",
-                    first.brief()
-                ));
-            };
-            if !(ok.ok && ok.json["response"]["ok"] == Value::Bool(true)) {
-                return Err(format!("FINDING: Alice got no answer to health: {}", ok.brief()));
-            }
-            report.push(format!(
-                "Alice, no token (Serve asserts {ALICE}, whois agrees): hello-ok protocol {}, health ok",
-                ok.json["hello"]["protocol"]
-            ));
-            Ok(())
-        })();
-        let stopped = serve.stop().map_err(|e| format!("the Serve stand-in: {e}"));
-        r.and(stopped)
+        let mut report = vec![format!(
+            "{name}: gateway listening after {:.1?}; Serve proxies to {}",
+            g.after,
+            g.serve_proxies.join(", ")
+        )];
+        let checks = check_identity(&t, &g, true, &mut report);
+        g.finish(checks)
+            .map_err(|e| format!("{name}: {e}\n{}", report.join("\n")))?;
+        Ok(report)
     })();
-    g.finish(checks)
-        .map_err(|e| format!("{name}: {e}\n{}", report.join("\n")))?;
-    Ok(report)
-}
-
-/// The release's own default (the render without its step): Alice gets in
-/// without the token; tagged, forged and plain-HTTP requests do not.
-fn identity_default(version: &'static str) {
-    match tailnet_identity(version, "identity-default", &serve_script(version, true), true) {
-        Ok(report) => eprintln!("{}", report.join("\n")),
-        Err(e) => panic!("{e}"),
-    }
-}
-
-/// The serve render (allowTailscale=false): Alice needs the token too.
-fn identity_rendered(version: &'static str) {
-    match tailnet_identity(version, "identity-render", &serve_script(version, false), false) {
+    match result {
         Ok(report) => eprintln!("{}", report.join("\n")),
         Err(e) => panic!("{e}"),
     }
@@ -493,19 +337,4 @@ fn identity_default_2026_5_12() {
 #[test]
 fn identity_default_2026_9_6() {
     identity_default("2026.9.6");
-}
-
-#[test]
-fn identity_rendered_2026_2_23() {
-    identity_rendered("2026.2.23");
-}
-
-#[test]
-fn identity_rendered_2026_5_12() {
-    identity_rendered("2026.5.12");
-}
-
-#[test]
-fn identity_rendered_2026_9_6() {
-    identity_rendered("2026.9.6");
 }

@@ -27,7 +27,14 @@
 //!   foreign Origin whose Host header matches (a DNS-rebinding page) and an
 //!   Origin/Host on a public address pass the origin check up to 2026.2.22
 //!   (pairing stops them) and are refused from 2026.2.23.
-//! - **serve**: the gateway is not reachable from the LAN at all.
+//! - **serve**: the gateway is not reachable from the LAN at all; through the
+//!   Serve stand-in a tailnet browser pairs and connects with the token
+//!   (`check_tailnet`); and Tailscale identity as rendered
+//!   (`gateway.auth.allowTailscale = false`, `check_identity`): Alice on a
+//!   user-owned peer, whose login Serve asserts and `tailscale whois`
+//!   confirms, is refused without the token, as are a tagged node and a LAN
+//!   host forging her login and Serve over plain HTTP (the release's own
+//!   default, which admits her, runs in `tests/tailnet_path.rs`).
 //! - **a real Chromium** (2026.2.19, 2026.9.6; [`check_chromium`]): on
 //!   lan-patch over https and plain http (2026.2.19 refuses the insecure page)
 //!   and on serve through the Serve stand-in, pairing once and connecting.
@@ -817,6 +824,11 @@ fn user_path_beside(t: &Topology, case: Case, script: &str, beside: &Beside, lan
         if case.serve() {
             report.push(check_not_on_lan(t, &g)?);
             report.extend(check_tailnet(t, &g)?);
+            // Tailscale identity as rendered: the token stays the gate on the tailnet.
+            if !script.contains(ALLOW_TAILSCALE_STEP) {
+                return Err("FINDING: the serve render does not write gateway.auth.allowTailscale = false".into());
+            }
+            check_identity(t, &g, false, &mut report)?;
         } else if case.tls {
             report.extend(check_lan_tls(t, &g)?);
         } else {
@@ -1061,6 +1073,22 @@ fn outcome(job: &str) {
     common::outcome(results(), job)
 }
 
+/// The job passed and its report has a line that says `says` (printed); Err says what is
+/// missing.
+fn says_in_report(job: &str, says: &str) -> Result<(), String> {
+    match results().get(job) {
+        Some(Ok(report)) => match report.lines().find(|l| l.contains(says)) {
+            Some(line) => {
+                println!("{job}: {line}");
+                Ok(())
+            }
+            None => Err(format!("{job}: no {says:?} line in its report:\n{report}")),
+        },
+        Some(Err(e)) => Err(format!("{job}:\n{e}")),
+        None => Err(format!("no job named {job}")),
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Tests
 
@@ -1105,6 +1133,22 @@ fn origins_on_a_release_that_admits_only_listed_ones() {
     }
     outcome("origin-unknown");
     outcome("no-allowed-origins");
+}
+
+/// serve as rendered keeps the token on the tailnet on every release of the run: a
+/// tailnet user whose login Tailscale Serve asserts gets no way in without it
+/// ([`check_identity`] on each serve case's gateway).
+#[test]
+fn serve_keeps_the_token_on_the_tailnet_on_each_release() {
+    let says = "no token, allowTailscale=false: refused as it must be";
+    let mut failed = Vec::new();
+    for v in releases() {
+        let job = format!("serve@{v}");
+        if let Err(e) = says_in_report(&job, says) {
+            failed.push(e);
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
 }
 
 #[test]
@@ -1152,16 +1196,8 @@ fn a_real_chromium_on_the_lan_and_through_serve() {
             ),
             (format!("serve@{v}"), "Chromium through Serve"),
         ] {
-            match results().get(&job) {
-                Some(Ok(report)) if report.contains(says) => {
-                    println!(
-                        "{job}: {}",
-                        report.lines().find(|l| l.contains(says)).unwrap_or_default()
-                    )
-                }
-                Some(Ok(report)) => failed.push(format!("{job}: no {says:?} line in its report:\n{report}")),
-                Some(Err(e)) => failed.push(format!("{job}:\n{e}")),
-                None => failed.push(format!("no job named {job}")),
+            if let Err(e) = says_in_report(&job, says) {
+                failed.push(e);
             }
         }
     }

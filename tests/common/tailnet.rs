@@ -492,3 +492,155 @@ pub fn check_sidecar_tailnet(t: &Topology, g: &Gateway, script: &str) -> Result<
     }
     Ok(report)
 }
+
+/// A user-owned laptop on the tailnet (Serve asserts its user), a tagged node
+/// (Serve asserts nobody), and a LAN host that is no tailnet peer.
+pub const ALICE: &str = "alice@example.com";
+pub const TAGGED_PEER: &str = "100.64.0.9";
+
+pub fn identity_tailnet() -> Value {
+    serde_json::json!({
+        PEER: { "login": ALICE, "name": "Alice", "host": "alice-laptop" },
+        TAGGED_PEER: { "tags": ["tag:ci"], "host": "ci-runner" },
+    })
+}
+
+/// The serve render's `allowTailscale` step, once.
+pub const ALLOW_TAILSCALE_STEP: &str = "\n| .gateway.auth.allowTailscale = false";
+
+/// The identity path on a serve gateway `g` (started by its render, or by one with the
+/// release's own `allowTailscale` default), each browser without the token and with a
+/// device of its own, through the Serve stand-in (which asserts what
+/// `ipn/ipnlocal/serve.go` asserts, from the netmap the gateway's `tailscale whois` also
+/// answers from):
+/// - over plain HTTP (`tailscale serve --http`: no `X-Forwarded-Proto`) Alice
+///   is refused: OpenClaw takes Serve's identity only from a request Serve
+///   marked as HTTPS;
+/// - a tagged node forging `Tailscale-User-Login: alice` is refused (Serve
+///   strips it and asserts nobody for a tagged node);
+/// - a LAN host that is no tailnet peer, forging the login and
+///   `X-Forwarded-For: <Alice's address>`, is refused (Serve strips both; its
+///   WhoIs finds no node);
+/// - Alice over HTTPS, Serve asserting her login: `admitted` — she gets in
+///   without the token, at once where the release skips pairing for a
+///   Tailscale-verified Control UI, else once the operator approves her
+///   device; not `admitted` (the serve render, `allowTailscale = false`) —
+///   refused for the missing token.
+///
+/// Adds what happened to `report`, one line a step.
+pub fn check_identity(t: &Topology, g: &Gateway, admitted: bool, report: &mut Vec<String>) -> Result<(), String> {
+    set_tailnet_peers(g, &identity_tailnet())?;
+    let origin = format!("https://{TAILNET_HOST}");
+    let alice_dev = g.sb.path("laptop/alice").display().to_string();
+    let forge_login = format!("Tailscale-User-Login: {ALICE}");
+
+    // Plain HTTP: Serve sends no X-Forwarded-Proto.
+    let mut serve = start_serve_from(t, g, None, PEER)?;
+    let url = format!("ws://{}:{SERVE_PORT}/", t.server_addr());
+    let plain = t.client_when_ready(
+        &page_args(&url, TAILNET_HOST, &origin, "", &alice_dev),
+        &g.sb.path("out/laptop"),
+    )?;
+    serve.stop().map_err(|e| format!("the Serve stand-in: {e}"))?;
+    // Refused for the token, not for the Origin (the tailnet page's is
+    // sent): at `connect`, or (2026.9.6, its Tailscale ingress listener)
+    // at the upgrade, the request not attributable to Serve.
+    let for_token = plain.stage() == "connect" && plain.error().contains("unauthorized");
+    let unattributed = plain.json["status"] == 403 && plain.error().contains("Proxy client attribution");
+    if plain.ok || !(for_token || unattributed) {
+        return Err(format!(
+            "FINDING: Alice without the token over plain HTTP (no X-Forwarded-Proto): expected a refusal for the token or the attribution, got {}",
+            plain.brief()
+        ));
+    }
+    report.push(format!(
+        "Alice, no token, Serve over plain HTTP (no X-Forwarded-Proto): refused: {}",
+        plain.brief()
+    ));
+
+    // A tagged node, forging the login.
+    let (mut serve, fp) = start_serve_https(t, g, TAGGED_PEER)?;
+    let tn = Tailnet::new(t, g, &fp);
+    let page = tn.ready()?;
+    if !page.ok {
+        return Err(format!(
+            "FINDING: GET https://{TAILNET_HOST}/ through Serve: {}",
+            page.brief()
+        ));
+    }
+    let dev = g.sb.path("laptop/ci").display().to_string();
+    let tagged = tn.ws_with(&origin, "", &dev, &["--header", &forge_login])?;
+    serve.stop().map_err(|e| format!("the Serve stand-in: {e}"))?;
+    report.push(expect_refused(
+        &format!("tagged node {TAGGED_PEER}, no token, forged `{forge_login}`"),
+        &tagged,
+        "connect",
+        "unauthorized",
+    )?);
+
+    // A LAN host, no tailnet peer, forging the login and the peer address.
+    let lan = t.laptop_addr().to_string();
+    let (mut serve, fp) = start_serve_https(t, g, &lan)?;
+    let tn = Tailnet::new(t, g, &fp);
+    let dev = g.sb.path("laptop/lan").display().to_string();
+    let forge_for = format!("X-Forwarded-For: {PEER}");
+    let forged = tn.ws_with(&origin, "", &dev, &["--header", &forge_login, "--header", &forge_for])?;
+    serve.stop().map_err(|e| format!("the Serve stand-in: {e}"))?;
+    report.push(expect_refused(
+        &format!("LAN host {lan} (no tailnet peer), no token, forged `{forge_login}`, `{forge_for}`"),
+        &forged,
+        "connect",
+        "unauthorized",
+    )?);
+
+    // Alice over HTTPS, as Serve answers the tailnet.
+    let (mut serve, fp) = start_serve_https(t, g, PEER)?;
+    let tn = Tailnet::new(t, g, &fp);
+    let first = tn.ws(&origin, "", &alice_dev);
+    let r = (|| -> Result<(), String> {
+        let first = first?;
+        if !admitted {
+            report.push(expect_refused(
+                &format!("Alice ({PEER}, Serve asserts {ALICE}), no token, allowTailscale=false"),
+                &first,
+                "connect",
+                "unauthorized",
+            )?);
+            return Ok(());
+        }
+        let ok = if first.ok {
+            report.push(format!(
+                "Alice ({PEER}), no token: connected at once (no pairing asked)"
+            ));
+            first
+        } else if let (Some("NOT_PAIRED"), Some(id)) =
+            (first.json["code"].as_str(), first.json["details"]["requestId"].as_str())
+        {
+            report.push(format!("Alice ({PEER}), no token: pairing required (request {id})"));
+            let approve = g.openclaw(&["devices", "approve", id, "--json"], &[], super::gateway::CLI_LIMIT)?;
+            if !approve.ok() {
+                return Err(format!(
+                    "FINDING: `openclaw devices approve {id}` failed: {}",
+                    approve.describe()
+                ));
+            }
+            report.push(format!("operator: `openclaw devices approve {id}` ok"));
+            tn.ws(&origin, "", &alice_dev)?
+        } else {
+            return Err(format!(
+                "FINDING: Alice ({PEER}, Serve asserts {ALICE}) without the token was refused: {}",
+                first.brief()
+            ));
+        };
+        if !(ok.ok && ok.json["response"]["ok"] == Value::Bool(true)) {
+            return Err(format!("FINDING: Alice got no answer to health: {}", ok.brief()));
+        }
+        report.push(format!(
+            "Alice, no token (Serve asserts {ALICE}, whois agrees): hello-ok protocol {}, health ok",
+            ok.json["hello"]["protocol"]
+        ));
+        Ok(())
+    })();
+    let stopped = serve.stop().map_err(|e| format!("the Serve stand-in: {e}"));
+    r.and(stopped)
+}
