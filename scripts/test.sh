@@ -38,6 +38,7 @@ for e in "${engines[@]}"; do
 done
 # shellcheck disable=SC2329 # run by the EXIT trap
 stop_engine() {
+  if [[ -n "${sampler:-}" ]]; then kill "$sampler" 2>/dev/null || true; fi
   $quick && return 0
   local e
   for e in "${engines[@]}"; do
@@ -73,19 +74,51 @@ if $quick; then
     --test precommit --test fuzz --test lifecycle --test errors --test faults)
 fi
 log=$(mktemp)
+cpu=$(mktemp)
+marks=$(mktemp)
+# What the machine's CPUs did while each test binary ran, from /proc/stat every 2 s:
+# "epoch busy% iowait%" (a binary that waits on I/O or on nothing shows here, not in its
+# seconds alone).
+sample_cpu() {
+  local _ u n s i w q sq st t prev_t prev_i prev_w
+  read -r _ u n s i w q sq st _ </proc/stat
+  prev_t=$((u + n + s + i + w + q + sq + st)) prev_i=$i prev_w=$w
+  while sleep 2; do
+    read -r _ u n s i w q sq st _ </proc/stat
+    t=$((u + n + s + i + w + q + sq + st))
+    if ((t > prev_t)); then
+      echo "$(date +%s) $(((t - prev_t - (i - prev_i) - (w - prev_w)) * 100 / (t - prev_t))) $(((w - prev_w) * 100 / (t - prev_t)))"
+    fi
+    prev_t=$t prev_i=$i prev_w=$w
+  done >"$cpu"
+}
+sample_cpu &
+sampler=$!
 status=0
 build_start=$SECONDS
-cargo test --locked "${targets[@]}" --no-fail-fast "$@" 2>&1 | tee "$log" || status=$?
-# the time of each test binary, as its harness reports it (`finished in`)
+# (each binary's start time goes to $marks as cargo names it)
+cargo test --locked "${targets[@]}" --no-fail-fast "$@" 2>&1 |
+  awk -v marks="$marks" '{ print; fflush() }
+    /^ *(Running|Doc-tests) / { "date +%s" | getline now; close("date +%s"); print now > marks; fflush(marks) }' |
+  tee "$log" || status=$?
+kill "$sampler" 2>/dev/null || true
+sampler=""
+# the time of each test binary, as its harness reports it (`finished in`), and the
+# machine's mean CPU busy and I/O wait while it ran
 {
-  echo "scripts/test.sh: time per test binary (seconds; cargo's build and the install are not in them):"
-  awk '
-    /^ *Running / { name = $2; if (name ~ /^unittests$/) name = $3; next }
-    /^ *Doc-tests / { name = "doc-tests " $2; next }
+  echo "scripts/test.sh: time per test binary (seconds; cargo's build and the install are not in them; CPU busy and I/O wait of the machine's 2 cores meanwhile):"
+  awk -v marks="$marks" -v cpu="$cpu" '
+    BEGIN { while ((getline l < cpu) > 0) { split(l, f, " "); ns++; st[ns] = f[1]; sb[ns] = f[2]; sw[ns] = f[3] } }
+    /^ *Running / { name = $2; if (name ~ /^unittests$/) name = $3; getline start < marks; next }
+    /^ *Doc-tests / { name = "doc-tests " $2; getline start < marks; next }
     /^test result:/ { for (i = 1; i <= NF; i++) if ($i == "in") t = $(i + 1); sub(/s$/, "", t);
-                      printf "  %-40s %8s  %s\n", name, t, $3 " " $4 " " $5 " " $6 " " $7 " " $8 }
+                      b = 0; w = 0; k = 0
+                      for (j = 1; j <= ns; j++) if (st[j] > start && st[j] <= start + t + 2) { b += sb[j]; w += sw[j]; k++ }
+                      use = k ? sprintf("busy %3d%% io %3d%%", b / k, w / k) : "                  "
+                      printf "  %-40s %8s  %s  %s\n", name, t, use, $3 " " $4 " " $5 " " $6 " " $7 " " $8 }
   ' "$log" | sort -k2 -n -r
 } >&2
+rm -f "$cpu" "$marks"
 # A failing test's finding sits in the middle of a long log; keep the first lines of
 # each one's panic message for the end of the output (printed last, below).
 failures=$(awk '

@@ -311,7 +311,10 @@ fn expect(
 fn domain_path(version: &'static str, label: &str, net: u8) {
     let rig = Rig {
         net: Net::new(label, net),
-        dir: tempfile::Builder::new().prefix("ocgen-domain-").tempdir().unwrap(),
+        dir: tempfile::Builder::new()
+            .prefix("ocgen-domain-")
+            .tempdir_in(common::temp_root())
+            .unwrap(),
         version,
     };
     let dir = rig.dir.path();

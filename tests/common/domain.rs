@@ -295,21 +295,9 @@ pub fn start_gateway(
         root.join("bin/openclaw"),
     )
     .unwrap();
-    // The transpile caches tests/real_gateway.rs warms: a cold 2026.2.19 start takes minutes.
-    for name in ["jiti", "node-compile-cache"] {
-        let shared = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join("real-gateway-cache")
-            .join(version)
-            .join(name);
-        fs::create_dir_all(&shared).unwrap();
-        // Shared by root (validation elsewhere) and uid 1000 (the gateway).
-        Command::new("chmod")
-            .args(["-R", "a+rwX"])
-            .arg(&shared)
-            .status()
-            .unwrap();
-        std::os::unix::fs::symlink(&shared, root.join("tmp").join(name)).unwrap();
-    }
+    // The transpile caches tests/real_gateway.rs warms (a cold 2026.2.19 start takes
+    // minutes): a private copy, as every sandbox's.
+    super::sandbox::link_caches_into(&root.join("tmp"), version).unwrap_or_else(|e| panic!("{e}"));
     fs::write(root.join("bootstrap.sh"), bootstrap).unwrap();
     let v: Value = serde_saphyr::from_str(compose).unwrap();
     let mut cmd = net.exec(&net.server);

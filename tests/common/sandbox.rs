@@ -37,6 +37,41 @@ pub fn temp_root() -> &'static Path {
     })
 }
 
+/// [`Sandbox::link_caches`] into the directory `tmp` (a gateway's `TMPDIR`).
+pub fn link_caches_into(tmp: &Path, version: &str) -> Result<(), String> {
+    let warm = super::slots::warm_marker(version).exists();
+    for name in ["jiti", "node-compile-cache"] {
+        let shared = cache_dir(version).join(name);
+        fs::create_dir_all(&shared).map_err(|e| format!("{}: {e}", shared.display()))?;
+        let own = tmp.join(name);
+        // Written by root (validation) and uid 1000 (the bootstrap's gateway): the
+        // shared cache while it is cold (on the disk: once per cold start, not per
+        // sandbox; every file's ctime is a journal write there), else the copy.
+        let writable = if warm { own.clone() } else { shared.clone() };
+        if warm {
+            let from = warm_mirror(version)?.map_or(shared.clone(), |m| m.join(name));
+            let ok = std::process::Command::new("cp")
+                .arg("-a")
+                .arg(&from)
+                .arg(&own)
+                .status()
+                .map_err(|e| format!("cp {}: {e}", from.display()))?
+                .success();
+            if !ok {
+                return Err(format!("cp -a {} {} failed", from.display(), own.display()));
+            }
+        } else {
+            symlink(&shared, &own).map_err(|e| e.to_string())?;
+        }
+        std::process::Command::new("chmod")
+            .args(["-R", "a+rwX"])
+            .arg(&writable)
+            .status()
+            .map_err(|e| format!("chmod {}: {e}", writable.display()))?;
+    }
+    Ok(())
+}
+
 /// A warm release's transpile caches on tmpfs, `<temp_root>/ocgen-gateway-cache/<version>`,
 /// copied from the disk cache ([`cache_dir`]) once per warm marker (a warm cache does not
 /// change: starts take private copies): sandboxes copy from memory, not from a disk whose
@@ -153,37 +188,7 @@ impl Sandbox {
     /// to open bundled plugin public surface" beside two other starts; as in
     /// production, where no two containers share a TMPDIR).
     pub fn link_caches(&self, version: &str) -> Result<(), String> {
-        let warm = super::slots::warm_marker(version).exists();
-        for name in ["jiti", "node-compile-cache"] {
-            let shared = cache_dir(version).join(name);
-            fs::create_dir_all(&shared).map_err(|e| format!("{}: {e}", shared.display()))?;
-            let own = self.path("tmp").join(name);
-            // Written by root (validation) and uid 1000 (the bootstrap's gateway): the
-            // shared cache while it is cold (on the disk: once per cold start, not per
-            // sandbox; every file's ctime is a journal write there), else the copy.
-            let writable = if warm { own.clone() } else { shared.clone() };
-            if warm {
-                let from = warm_mirror(version)?.map_or(shared.clone(), |m| m.join(name));
-                let ok = std::process::Command::new("cp")
-                    .arg("-a")
-                    .arg(&from)
-                    .arg(&own)
-                    .status()
-                    .map_err(|e| format!("cp {}: {e}", from.display()))?
-                    .success();
-                if !ok {
-                    return Err(format!("cp -a {} {} failed", from.display(), own.display()));
-                }
-            } else {
-                symlink(&shared, &own).map_err(|e| e.to_string())?;
-            }
-            std::process::Command::new("chmod")
-                .args(["-R", "a+rwX"])
-                .arg(&writable)
-                .status()
-                .map_err(|e| format!("chmod {}: {e}", writable.display()))?;
-        }
-        Ok(())
+        link_caches_into(&self.path("tmp"), version)
     }
 
     pub fn socket(&self) -> PathBuf {
