@@ -96,11 +96,16 @@ sample_cpu &
 sampler=$!
 status=0
 build_start=$SECONDS
-# (each binary's start time goes to $marks as cargo names it)
-cargo test --locked "${targets[@]}" --no-fail-fast "$@" 2>&1 |
-  awk -v marks="$marks" '{ print; fflush() }
-    /^ *(Running|Doc-tests) / { "date +%s" | getline now; close("date +%s"); print now > marks; fflush(marks) }' |
-  tee "$log" || status=$?
+# Each binary's start time goes to $marks as cargo names it (a line at a time: mawk would
+# hold its input back in blocks).
+mark_binaries() {
+  local line
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    printf '%s\n' "$line"
+    if [[ "$line" =~ ^\ *(Running|Doc-tests)\  ]]; then printf '%(%s)T\n' -1 >>"$marks"; fi
+  done
+}
+cargo test --locked "${targets[@]}" --no-fail-fast "$@" 2>&1 | mark_binaries | tee "$log" || status=$?
 kill "$sampler" 2>/dev/null || true
 sampler=""
 # the time of each test binary, as its harness reports it (`finished in`), and the
@@ -113,7 +118,7 @@ sampler=""
     /^ *Doc-tests / { name = "doc-tests " $2; getline start < marks; next }
     /^test result:/ { for (i = 1; i <= NF; i++) if ($i == "in") t = $(i + 1); sub(/s$/, "", t);
                       b = 0; w = 0; k = 0
-                      for (j = 1; j <= ns; j++) if (st[j] > start && st[j] <= start + t + 2) { b += sb[j]; w += sw[j]; k++ }
+                      if (t >= 2) for (j = 1; j <= ns; j++) if (st[j] > start && st[j] <= start + t + 2) { b += sb[j]; w += sw[j]; k++ }
                       use = k ? sprintf("busy %3d%% io %3d%%", b / k, w / k) : "                  "
                       printf "  %-40s %8s  %s  %s\n", name, t, use, $3 " " $4 " " $5 " " $6 " " $7 " " $8 }
   ' "$log" | sort -k2 -n -r
