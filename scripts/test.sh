@@ -118,7 +118,7 @@ sampler=""
     /^ *Doc-tests / { name = "doc-tests " $2; getline start < marks; next }
     /^test result:/ { for (i = 1; i <= NF; i++) if ($i == "in") t = $(i + 1); sub(/s$/, "", t);
                       b = 0; w = 0; k = 0
-                      if (t >= 2) for (j = 1; j <= ns; j++) if (st[j] > start && st[j] <= start + t + 2) { b += sb[j]; w += sw[j]; k++ }
+                      if (t + 0 >= 2) for (j = 1; j <= ns; j++) if (st[j] > start && st[j] <= start + t + 2) { b += sb[j]; w += sw[j]; k++ }
                       use = k ? sprintf("busy %3d%% io %3d%%", b / k, w / k) : "                  "
                       printf "  %-40s %8s  %s  %s\n", name, t, use, $3 " " $4 " " $5 " " $6 " " $7 " " $8 }
   ' "$log" | sort -k2 -n -r
