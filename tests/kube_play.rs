@@ -788,13 +788,3 @@ fn keeps_state(pod: &Pod, profile: Profile, browser: &Browser, between: impl Fn(
         before.entries.len()
     ))
 }
-
-/// The startup probe's wait reads the pod's listeners from the host ([`common::kube::listens_in`]).
-#[test]
-fn a_listener_is_read_from_the_proc_table() {
-    let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 0100007F:4965 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 1\n   1: 0100007F:A1B2 0100007F:4965 01 00000000:00000000 00:00000000 00000000  1000        0 2\n";
-    assert!(common::kube::listens_in(table, 18789));
-    assert!(!common::kube::listens_in(table, 18790));
-    // a connection to the port (state 01) is no listener
-    assert!(!common::kube::listens_in(&table.replace(" 0A ", " 01 "), 18789));
-}

@@ -42,6 +42,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::docker::{AUTH_KEY, Engine, Out, TOKEN, engine, render_toml, root, run};
+use super::net::parse_proc_net;
 use super::pod_compose::{INFRA, pod_compose};
 use super::tools::SYS_PATH;
 use super::{PEER, PORT, TAILNET_HOST, last_json, page_args};
@@ -1221,24 +1222,13 @@ fn base64(value: &str) -> Result<String, String> {
 }
 
 /// Whether a TCP socket listens on `port` in the network namespace of process `pid`
-/// (`/proc/PID/net/tcp` and `tcp6`, state `0A`), read from the host without entering the
-/// container; None when the process is gone (a restarted container: ask the probe).
+/// (`/proc/PID/net/tcp` and `tcp6`, [`parse_proc_net`]), read from the host without entering
+/// the container; None when the process is gone (a restarted container: ask the probe).
 pub fn listening(pid: u32, port: u16) -> Option<bool> {
     let mut any = false;
-    for table in ["tcp", "tcp6"] {
-        let Ok(text) = fs::read_to_string(format!("/proc/{pid}/net/{table}")) else {
-            return None;
-        };
-        any |= listens_in(&text, port);
+    for (table, v6) in [("tcp", false), ("tcp6", true)] {
+        let text = fs::read_to_string(format!("/proc/{pid}/net/{table}")).ok()?;
+        any |= parse_proc_net(&text, v6).iter().any(|a| a.port() == port);
     }
     Some(any)
-}
-
-/// A `/proc/net/tcp`-style table has a socket in state LISTEN (`0A`) on local `port`.
-pub fn listens_in(table: &str, port: u16) -> bool {
-    let want = format!(":{port:04X}");
-    table.lines().skip(1).any(|l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        f.len() > 3 && f[1].ends_with(&want) && f[3] == "0A"
-    })
 }
