@@ -174,13 +174,35 @@ fn browser_tool(version: &str, old_render: bool) -> Result<String, String> {
         out
     };
     let url = format!("http://127.0.0.1:{PAGE_PORT}/");
-    let start = tool(&["start"]);
+    let mut start = tool(&["start"]);
+    // 2026.2.19's CLI gives `start` fixed deadlines, `--timeout` ignored
+    // (`runBrowserToggle`): 15 s for the start, then 1.5 s for the status it prints. The
+    // gateway goes on starting Chromium after either: on a busy 2-core machine the first
+    // start took 25.5 s (CI, stop 27); with the container held to 0.3 CPU the status
+    // read missed its 1.5 s. A user then waits for `status` to say running and runs
+    // `start` again, a no-op; so does this test.
+    let mut slow_start = String::new();
+    let fixed_deadline = ["gateway timeout after 15000ms", "gateway timeout after 1500ms"];
+    if version == "2026.2.19" && !start.ok() && fixed_deadline.iter().any(|d| start.text().contains(d)) {
+        let waited = std::time::Instant::now();
+        while waited.elapsed() < std::time::Duration::from_secs(90)
+            && !tool(&["status"]).stdout.contains("running: true")
+        {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+        }
+        let first = start.secs;
+        start = tool(&["start"]);
+        slow_start = format!(
+            " (the first start ended at one of the CLI's fixed deadlines after {first:.1}s; running {:.0}s later)",
+            waited.elapsed().as_secs_f64()
+        );
+    }
     let open = tool(&["open", &url]);
     let snapshot = tool(&["snapshot", "--format", "aria"]);
     let status = tool(&["status"]);
     let report = format!(
         "serve@{version} (image {:.3} GB): healthy {healthy:.0}s after `compose up`{}; openclaw.json browser = {browser_config}; \
-         browser start {:.1}s, open {:.1}s, snapshot {:.1}s",
+         browser start {:.1}s{slow_start}, open {:.1}s, snapshot {:.1}s",
         image.bytes as f64 / 1e9,
         unhealthy.map_or(String::new(), |u| format!(" (unhealthy at {u:.0}s first)")),
         start.secs,
