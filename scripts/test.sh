@@ -80,16 +80,17 @@ marks=$(mktemp)
 # "epoch busy% iowait%" (a binary that waits on I/O or on nothing shows here, not in its
 # seconds alone).
 sample_cpu() {
-  local _ u n s i w q sq st t prev_t prev_i prev_w
+  local _ u n s i w q sq st t prev_t prev_i prev_w prev_st
   read -r _ u n s i w q sq st _ </proc/stat
-  prev_t=$((u + n + s + i + w + q + sq + st)) prev_i=$i prev_w=$w
+  prev_t=$((u + n + s + i + w + q + sq + st)) prev_i=$i prev_w=$w prev_st=$st
   while sleep 2; do
     read -r _ u n s i w q sq st _ </proc/stat
     t=$((u + n + s + i + w + q + sq + st))
     if ((t > prev_t)); then
-      echo "$(date +%s) $(((t - prev_t - (i - prev_i) - (w - prev_w)) * 100 / (t - prev_t))) $(((w - prev_w) * 100 / (t - prev_t)))"
+      # busy (ours), I/O wait, and steal: time the hypervisor gave the VM's cores to others
+      echo "$(date +%s) $(((t - prev_t - (i - prev_i) - (w - prev_w) - (st - prev_st)) * 100 / (t - prev_t))) $(((w - prev_w) * 100 / (t - prev_t))) $(((st - prev_st) * 100 / (t - prev_t)))"
     fi
-    prev_t=$t prev_i=$i prev_w=$w
+    prev_t=$t prev_i=$i prev_w=$w prev_st=$st
   done >"$cpu"
 }
 sample_cpu &
@@ -111,17 +112,18 @@ sampler=""
 # the time of each test binary, as its harness reports it (`finished in`), and the
 # machine's mean CPU busy and I/O wait while it ran
 {
-  echo "scripts/test.sh: time per test binary (seconds; cargo's build and the install are not in them; CPU busy and I/O wait of the machine's 2 cores meanwhile):"
+  echo "scripts/test.sh: time per test binary (seconds; cargo's build and the install are not in them; CPU busy, I/O wait and steal of the machine's 2 cores meanwhile):"
   awk -v marks="$marks" -v cpu="$cpu" '
-    BEGIN { while ((getline l < cpu) > 0) { split(l, f, " "); ns++; st[ns] = f[1]; sb[ns] = f[2]; sw[ns] = f[3] } }
+    BEGIN { while ((getline l < cpu) > 0) { split(l, f, " "); ns++; st[ns] = f[1]; sb[ns] = f[2]; sw[ns] = f[3]; ss[ns] = f[4] } }
     /^ *Running / { name = $2; if (name ~ /^unittests$/) name = $3; getline start < marks; next }
     /^ *Doc-tests / { name = "doc-tests " $2; getline start < marks; next }
     /^test result:/ { for (i = 1; i <= NF; i++) if ($i == "in") t = $(i + 1); sub(/s$/, "", t);
-                      b = 0; w = 0; k = 0
-                      if (t + 0 >= 2) for (j = 1; j <= ns; j++) if (st[j] > start && st[j] <= start + t + 2) { b += sb[j]; w += sw[j]; k++ }
-                      use = k ? sprintf("busy %3d%% io %3d%%", b / k, w / k) : "                  "
+                      b = 0; w = 0; z = 0; k = 0
+                      if (t + 0 >= 2) for (j = 1; j <= ns; j++) if (st[j] > start && st[j] <= start + t + 2) { b += sb[j]; w += sw[j]; z += ss[j]; k++ }
+                      use = k ? sprintf("busy %3d%% io %3d%% steal %3d%%", b / k, w / k, z / k) : "                              "
                       printf "  %-40s %8s  %s  %s\n", name, t, use, $3 " " $4 " " $5 " " $6 " " $7 " " $8 }
   ' "$log" | sort -k2 -n -r
+  awk '{ b += $2; w += $3; z += $4; k++ } END { if (k) printf "  %-40s %8s  busy %3d%% io %3d%% steal %3d%%\n", "(the whole cargo test)", 2 * k, b / k, w / k, z / k }' "$cpu"
 } >&2
 rm -f "$cpu" "$marks"
 # A failing test's finding sits in the middle of a long log; keep the first lines of
