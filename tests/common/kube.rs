@@ -57,7 +57,9 @@ const EXEC_GRACE: Duration = Duration::from_secs(3);
 /// The podman of this machine with the setup above; a machine where it cannot run makes
 /// the tests fail with the reason (never pass silently).
 pub struct Podman {
-    conf: tempfile::TempDir,
+    /// `CARGO_TARGET_TMPDIR/podman/containers.conf`: a fixed place, so no run leaves a
+    /// directory behind (the setup lives in a static, which is never dropped).
+    conf: PathBuf,
 }
 
 /// Podman, checked (`podman info`) once per test process.
@@ -87,18 +89,21 @@ fn start_podman() -> Result<Podman, String> {
         ));
     }
     let hard = hard_nofile()?;
-    let conf = tempfile::Builder::new()
-        .prefix("ocgen-podman-")
-        .tempdir()
-        .map_err(|e| e.to_string())?;
-    fs::write(
-        conf.path().join("containers.conf"),
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("podman");
+    fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // written whole, then renamed over the last run's
+    let mut file = tempfile::NamedTempFile::new_in(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::io::Write::write_all(
+        &mut file,
         format!(
             "[containers]\ndefault_ulimits = [\"nofile={hard}:{hard}\", \"nproc=4096:4096\"]\n\
              [engine]\nruntime = \"runc\"\n"
-        ),
+        )
+        .as_bytes(),
     )
     .map_err(|e| e.to_string())?;
+    let conf = dir.join("containers.conf");
+    file.persist(&conf).map_err(|e| format!("{}: {e}", conf.display()))?;
     let p = Podman { conf };
     let info = p.podman(&["info", "--format", "{{.Host.OCIRuntime.Name}} {{.Host.NetworkBackend}}"]);
     if !info.ok() {
@@ -114,7 +119,7 @@ impl Podman {
         c.env_clear()
             .env("PATH", SYS_PATH)
             .env("HOME", std::env::temp_dir())
-            .env("CONTAINERS_CONF", self.conf.path().join("containers.conf"))
+            .env("CONTAINERS_CONF", &self.conf)
             .args(args);
         run(&mut c, limit)
     }
