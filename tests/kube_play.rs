@@ -47,6 +47,7 @@
 
 mod common;
 
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use common::docker::{GATEWAY_ENV, TOKEN};
@@ -54,6 +55,7 @@ use common::kube::{
     Base, Browser, CLIENT_IP, DOMAIN, GATEWAY, POD_CIDR, PROBE_KINDS, Pod, Profile, Runtime, one_pod, prepare,
     prepare_for,
 };
+use common::{Results, job, outcome, run_all};
 use common::{TAILNET_HOST, pair_and_connect};
 
 const VERSION: &str = "2026.9.6";
@@ -76,12 +78,12 @@ type Check = Result<String, String>;
 
 #[test]
 fn lan_patch_on_2026_9_6() {
-    scenario(Profile::LanPatch);
+    outcome(results(), "lan-patch");
 }
 
 #[test]
 fn serve_on_2026_9_6() {
-    scenario(Profile::Serve);
+    outcome(results(), "serve");
 }
 
 /// The sidecar pod, which podman 4.3 cannot play (`Error: … HostPath, ConfigMap, EmptyDir,
@@ -93,12 +95,10 @@ fn serve_on_2026_9_6() {
 /// `emptyDir` the gateway's container mounts read-only) and the gateway's bootstrap listing
 /// the node's origin it read there; (3) the tailnet peer's browser by the node's MagicDNS
 /// name, a page of another tailnet name refused; (4) the origin listed again by the new
-/// pod's bootstrap, from the new Tailscale container. Named to sort after the podman pods'
-/// tests (libtest starts tests in name order, two at a time here): each Docker pod runs
-/// beside a podman pod, which run one at a time.
+/// pod's bootstrap, from the new Tailscale container.
 #[test]
 fn sidecar_pod_on_2026_2_23_on_the_docker_engine() {
-    scenario_on(Runtime::Docker, Profile::Sidecar, SIDECAR_VERSION);
+    outcome(results(), "sidecar");
 }
 
 /// The domain pod (lan-patch's with `gateway.trustedProxies`), whose users come through an
@@ -108,60 +108,89 @@ fn sidecar_pod_on_2026_2_23_on_the_docker_engine() {
 /// (another container in the pod CIDR, to the pod's address, Host `openclaw.test`, the
 /// browser's address in `X-Forwarded-For`). Checks 1–4, and (1) the trust as rendered:
 /// `gateway.trustedProxies` the pod CIDR, the domain's origin listed; (3) the paired
-/// device recorded from the browser's address. Named to start first, beside the first
-/// podman pod.
+/// device recorded from the browser's address.
 #[test]
 fn a_domain_pod_on_2026_9_6_on_the_docker_engine() {
-    scenario_on(Runtime::Docker, Profile::Domain, VERSION);
+    outcome(results(), "domain");
+}
+
+/// The four pods' scenarios, all started at once on threads of their own when a test first
+/// asks (libtest runs two tests at a time on this 2-core machine, so as tests the two Docker
+/// pods waited for a podman pod to finish: 236 s, of which the podman pods, one at a time,
+/// need ~190): the podman pods still one at a time ([`one_pod`]), the Docker pods beside them.
+fn results() -> &'static Results {
+    static RESULTS: OnceLock<Results> = OnceLock::new();
+    RESULTS.get_or_init(|| {
+        run_all(
+            "kube_play",
+            vec![
+                job("lan-patch", || scenario_on(Runtime::Podman, Profile::LanPatch, VERSION)),
+                job("serve", || scenario_on(Runtime::Podman, Profile::Serve, VERSION)),
+                job("sidecar", || {
+                    scenario_on(Runtime::Docker, Profile::Sidecar, SIDECAR_VERSION)
+                }),
+                job("domain", || scenario_on(Runtime::Docker, Profile::Domain, VERSION)),
+            ],
+        )
+    })
 }
 
 /// The profile's base played, checks 1–4, then nothing of it left.
 /// The images are prepared at the same time (each pod's build and `podman load` beside the
 /// other's); the pods run one at a time (both publish the gateway's port on the host).
-fn scenario(profile: Profile) {
-    scenario_on(Runtime::Podman, profile, VERSION)
-}
-
-fn scenario_on(runtime: Runtime, profile: Profile, version: &str) {
+/// The profile's pod on `runtime`: checks 1–4 in order, each report line, or the first
+/// finding with the gateway's log.
+fn scenario_on(runtime: Runtime, profile: Profile, version: &str) -> Check {
     let started = Instant::now();
     let (_dir, base) = prepare_for(runtime, profile, version);
     let _one_at_a_time = (runtime == Runtime::Podman).then(one_pod);
-    assert_eq!(base.claim(), Some(profile.claim()), "{}", base.text);
+    if base.claim() != Some(profile.claim()) {
+        return Err(format!(
+            "the base claims {:?}, not {}:\n{}",
+            base.claim(),
+            profile.claim(),
+            base.text
+        ));
+    }
     let pod = new_pod(runtime, profile, base);
-    let report = |n: u8, c: Check| match c {
-        Ok(msg) => eprintln!("({n}) {msg}"),
-        Err(e) => panic!("({n}) {e}\n--- {GATEWAY} ---\n{}", pod.logs(GATEWAY)),
+    let mut lines = Vec::new();
+    let mut report = |n: u8, c: Check| match c {
+        Ok(msg) => {
+            lines.push(format!("({n}) {msg}"));
+            Ok(())
+        }
+        Err(e) => Err(format!("({n}) {e}\n--- {GATEWAY} ---\n{}", pod.logs(GATEWAY))),
     };
-    report(1, play_started(&pod, "play"));
-    report(1, probes_pass(&pod));
-    report(1, wrong_probes_fail(&pod));
-    report(1, runs_as_declared(&pod));
+    report(1, play_started(&pod, "play"))?;
+    report(1, probes_pass(&pod))?;
+    report(1, wrong_probes_fail(&pod))?;
+    report(1, runs_as_declared(&pod))?;
     if profile == Profile::Serve {
-        report(1, tailscale_in_the_pod(&pod, profile));
+        report(1, tailscale_in_the_pod(&pod, profile))?;
     }
     if profile == Profile::Sidecar {
-        report(1, tailscale_beside(&pod));
-        report(1, origin_listed(&pod));
+        report(1, tailscale_beside(&pod))?;
+        report(1, origin_listed(&pod))?;
     }
     if profile == Profile::Domain {
-        report(1, trust_as_rendered(&pod));
+        report(1, trust_as_rendered(&pod))?;
     }
-    report(2, subagent_call(&pod));
-    report(2, wrong_token_cli(&pod));
+    report(2, subagent_call(&pod))?;
+    report(2, wrong_token_cli(&pod))?;
     let browser = Browser::new(profile, version);
     if profile == Profile::Serve {
-        report(2, loopback_only(&pod, &browser));
+        report(2, loopback_only(&pod, &browser))?;
     }
-    report(3, pairs(&pod, &browser));
+    report(3, pairs(&pod, &browser))?;
     if profile == Profile::Sidecar {
-        report(3, other_origin_refused(&pod, &browser));
+        report(3, other_origin_refused(&pod, &browser))?;
     }
     if profile == Profile::Domain {
-        report(3, attributed(&pod));
+        report(3, attributed(&pod))?;
     }
-    report(4, keeps_state(&pod, profile, &browser, |_| Ok(())));
+    report(4, keeps_state(&pod, profile, &browser, |_| Ok(())))?;
     if profile == Profile::Sidecar {
-        report(4, origin_listed(&pod));
+        report(4, origin_listed(&pod))?;
     }
     let runtime_notes = pod.notes.join("; ");
     drop(pod);
@@ -170,8 +199,10 @@ fn scenario_on(runtime: Runtime, profile: Profile, version: &str) {
         Runtime::Podman => Pod::leftovers(&name, Some(&claim), &[&network], &network),
         Runtime::Docker => Pod::docker_leftovers(&name, Some(&claim), &network),
     };
-    assert!(left.is_empty(), "left behind: {left:?}");
-    eprintln!(
+    if !left.is_empty() {
+        return Err(format!("left behind: {left:?}"));
+    }
+    lines.push(format!(
         "{}@{version} ({runtime:?}{}): {:.0}s in all",
         profile.name(),
         if runtime_notes.is_empty() {
@@ -180,7 +211,8 @@ fn scenario_on(runtime: Runtime, profile: Profile, version: &str) {
             format!(": {runtime_notes}")
         },
         started.elapsed().as_secs_f64()
-    );
+    ));
+    Ok(lines.join("\n"))
 }
 
 /// The base ready to play on `runtime`: the Secret's values, the pod's own network (named
