@@ -64,6 +64,15 @@ else
   scripts/install-test-tools.sh all
 fi
 footprint "after install"
+# The same work on one core, timed in CPU seconds: this machine's speed varies between days
+# by more than a session's changes to the suite, so a run's seconds compare with another
+# run's only beside this figure.
+speed() {
+  local secs
+  secs=$( { TIMEFORMAT=%U; time sha256sum < <(head -c 512M /dev/zero) >/dev/null; } 2>&1) || secs="?"
+  echo "scripts/test.sh: this machine's speed $1: sha256 of 512 MiB in ${secs} CPU-s (one core; lower is faster)" >&2
+}
+speed "before the tests"
 # shellcheck source=/dev/null
 . "$OCGEN_CACHE_DIR/tools/env.sh"
 # A clean clone builds once: incremental artefacts would only take disk.
@@ -77,7 +86,7 @@ log=$(mktemp)
 cpu=$(mktemp)
 marks=$(mktemp)
 # What the machine's CPUs did while each test binary ran, from /proc/stat every 2 s:
-# "epoch busy% iowait%" (a binary that waits on I/O or on nothing shows here, not in its
+# "epoch busy% iowait% steal%" (a binary that waits on I/O or on nothing shows here, not in its
 # seconds alone).
 sample_cpu() {
   local _ u n s i w q sq st t prev_t prev_i prev_w prev_st
@@ -144,6 +153,7 @@ if ! $quick; then
   done
 fi
 footprint "after the tests"
+speed "after the tests"
 echo "scripts/test.sh: install, build and tests took $((SECONDS - start))s (cargo build and tests $((SECONDS - build_start))s)" >&2
 echo "scripts/test.sh: whole suite took $((SECONDS - start))s" >&2
 if [ -n "$failures" ]; then
