@@ -119,7 +119,7 @@ cargo test --locked "${targets[@]}" --no-fail-fast "$@" 2>&1 | mark_binaries | t
 kill "$sampler" 2>/dev/null || true
 sampler=""
 # the time of each test binary, as its harness reports it (`finished in`), and the
-# machine's mean CPU busy and I/O wait while it ran
+# machine's mean CPU busy, I/O wait and steal while it ran
 {
   echo "scripts/test.sh: time per test binary (seconds; cargo's build and the install are not in them; CPU busy, I/O wait and steal of the machine's 2 cores meanwhile):"
   awk -v marks="$marks" -v cpu="$cpu" '

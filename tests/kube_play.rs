@@ -135,11 +135,10 @@ fn results() -> &'static Results {
     })
 }
 
-/// The profile's base played, checks 1–4, then nothing of it left.
-/// The images are prepared at the same time (each pod's build and `podman load` beside the
-/// other's); the pods run one at a time (both publish the gateway's port on the host).
-/// The profile's pod on `runtime`: checks 1–4 in order, each report line, or the first
-/// finding with the gateway's log.
+/// The profile's pod on `runtime` played, checks 1–4 in order, then nothing of it left:
+/// each check's report line, or the first finding with the gateway's log. The images are
+/// prepared at the same time (each pod's build and `podman load` beside the others'); the
+/// podman pods run one at a time (both publish the gateway's port on the host).
 fn scenario_on(runtime: Runtime, profile: Profile, version: &str) -> Check {
     let started = Instant::now();
     let (_dir, base) = prepare_for(runtime, profile, version);
