@@ -297,8 +297,10 @@ fn runs_leave_nothing_behind_even_detached_children() {
     let sb = Sandbox::new("reaper").unwrap();
     let marker = format!("ocgen-reaper-{}", std::process::id());
     let env = vec![("PATH".to_string(), SYS_PATH.to_string())];
-    // (the `:` keeps bash from exec'ing sleep, so the marker stays in argv)
-    let script = format!("setsid bash -c 'sleep 300; : {marker}-detached' & exec sleep 300");
+    // (`exec -a` puts the marker in sleep's argv: no fork after the marker is
+    // there, so it is never counted twice. A `sleep 300; : marker` script was
+    // counted twice while bash forked for sleep: CI, session 14)
+    let script = format!("setsid bash -c 'exec -a {marker}-detached sleep 300' & exec sleep 300");
     let spawn = |n: usize| {
         NsProc::spawn(
             &["bash".as_ref(), "-c".as_ref(), script.as_ref()],
@@ -313,7 +315,7 @@ fn runs_leave_nothing_behind_even_detached_children() {
         processes_of(p.netns.as_deref(), p.pid)
             .into_iter()
             // (unshare's own argv holds the marker too, quoted)
-            .filter(|l| l.contains(&format!("bash -c sleep 300; : {marker}-detached")))
+            .filter(|l| l.ends_with(&format!(": {marker}-detached 300")))
             .count()
     };
     let wait_for = |f: &dyn Fn() -> bool| {
@@ -332,7 +334,7 @@ fn runs_leave_nothing_behind_even_detached_children() {
     assert!(
         !processes_of(None, p.pid)
             .iter()
-            .any(|l| l.contains(&format!("bash -c sleep 300; : {marker}-detached"))),
+            .any(|l| l.ends_with(&format!(": {marker}-detached 300"))),
         "the detached child has left the run's process group (a group kill alone would miss it)"
     );
     p.stop().expect("stop leaves nothing");
@@ -362,7 +364,8 @@ fn a_run_beside_another_in_its_network_stops_alone() {
     let marker = format!("ocgen-beside-{}", std::process::id());
     let env = vec![("PATH".to_string(), SYS_PATH.to_string())];
     let spawn = |n: usize| {
-        let script = format!("setsid bash -c 'sleep 300; : {marker}-{n}' & exec sleep 300");
+        // (as above: `exec -a`, so a detached child is never counted twice)
+        let script = format!("setsid bash -c 'exec -a {marker}-{n} sleep 300' & exec sleep 300");
         NsProc::spawn_in(
             &Net::Named(t.server.clone()),
             &["bash".as_ref(), "-c".as_ref(), script.as_ref()],
@@ -374,13 +377,14 @@ fn a_run_beside_another_in_its_network_stops_alone() {
         .unwrap()
     };
     let detached = |n: usize| {
-        // the detached bash's argv ends with the marker (unshare's quotes it)
+        // the detached sleep's argv[0] is the marker (unshare's argv holds it
+        // inside a longer argument)
         std::fs::read_dir("/proc")
             .unwrap()
             .flatten()
             .filter(|e| {
                 std::fs::read(e.path().join("cmdline"))
-                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&format!("sleep 300; : {marker}-{n}\0")))
+                    .is_ok_and(|c| c.starts_with(format!("{marker}-{n}\0").as_bytes()))
             })
             .count()
     };
