@@ -59,8 +59,8 @@ use common::docker::{
     mutate, render, render_with, root,
 };
 use common::{
-    PEER, TAILNET_HOST, USER_KEY, USER_VALUE, WORKSPACE, WRITE_FILE, page_args, rollback_refusal, user_key_kept,
-    workspace_unchanged,
+    CLIENT_TIMEOUT_MS, PEER, TAILNET_HOST, USER_KEY, USER_VALUE, WORKSPACE, WRITE_FILE, page_args, rollback_refusal,
+    user_key_kept, workspace_unchanged,
 };
 
 const PORT: u16 = 18789;
@@ -1411,7 +1411,7 @@ fn domain_scenario(dir: &Path, full: bool) -> Result<String, String> {
             "--device-dir",
             "/scratch/dev",
             "--timeout-ms",
-            "15000",
+            CLIENT_TIMEOUT_MS,
         ])
     };
     let id = pair_and_connect(&p, || client_json(&ws(&origin, TOKEN)))

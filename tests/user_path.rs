@@ -156,7 +156,7 @@ impl<'a> Lan<'a> {
     }
 
     fn ws(&self, extra: &[&str]) -> Result<ClientResult, String> {
-        let mut args = vec!["--url", &self.url, "--timeout-ms", "15000"];
+        let mut args = vec!["--url", &self.url, "--timeout-ms", CLIENT_TIMEOUT_MS];
         args.extend(self.trust.iter().map(String::as_str));
         args.extend_from_slice(extra);
         self.t.client_when_ready(&args, &self.scratch)

@@ -12,7 +12,13 @@ use super::tools::{SYS_PATH, clients_dir, tools};
 use super::topology::Topology;
 
 /// Bound on one client run (its own `--timeout-ms` is shorter).
-pub const CLIENT_LIMIT: Duration = Duration::from_secs(40);
+pub const CLIENT_LIMIT: Duration = Duration::from_secs(75);
+/// The client's own bound (`--timeout-ms`) from the upgrade to the answer: as
+/// long as a browser's page would wait. 15 s was too short on the 2-core CI
+/// machine with three gateways and their CLIs beside it: a 2026.5.12 gateway once
+/// answered an upgrade in none of them (CI, session 14's submission). Refusals
+/// end on OpenClaw's own words, so no passing check waits it out.
+pub const CLIENT_TIMEOUT_MS: &str = "30000";
 /// How long a gateway that listens may still answer "gateway starting".
 pub const READY_LIMIT: Duration = Duration::from_secs(90);
 
@@ -26,7 +32,7 @@ pub fn client_argv(args: &[&str]) -> Result<Vec<OsString>, String> {
 
 /// The client as a browser page on `origin`, loaded from `host` (the Host
 /// header), with its device identity kept in `dev` (a secure context), the
-/// token typed in; 15 s to connect.
+/// token typed in; [`CLIENT_TIMEOUT_MS`] to connect.
 pub fn page_args<'a>(url: &'a str, host: &'a str, origin: &'a str, token: &'a str, dev: &'a str) -> Vec<&'a str> {
     vec![
         "--url",
@@ -40,7 +46,7 @@ pub fn page_args<'a>(url: &'a str, host: &'a str, origin: &'a str, token: &'a st
         "--device-dir",
         dev,
         "--timeout-ms",
-        "15000",
+        CLIENT_TIMEOUT_MS,
     ]
 }
 
