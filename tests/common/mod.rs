@@ -162,7 +162,14 @@ impl Case {
 /// One profile × release; `domain` too, for the scenarios that run it in
 /// [`domain`]'s namespaces (it is not in [`PROFILES`], the per-release loops).
 pub fn case(profile: &'static str, version: &'static str) -> Case {
-    assert!((PROFILES.contains(&profile) || profile == "domain") && all_versions().contains(&version));
+    assert!(
+        PROFILES.contains(&profile) || profile == "domain",
+        "{profile}: not a profile the tests run"
+    );
+    assert!(
+        all_versions().contains(&version),
+        "{profile}@{version}: {version} is not a release of this run (OCGEN_RELEASES, else the table's ci set, and {VERSIONS:?}); a check tied to it must say SKIPPED instead"
+    );
     Case {
         profile,
         version,
