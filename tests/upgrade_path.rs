@@ -61,9 +61,7 @@ const CLI_LIMIT: Duration = Duration::from_secs(120);
 const PAIRS: [(&str, &str, &str); 7] = [
     ("sidecar", "2026.2.22", "2026.2.23"),
     ("lan-patch", "2026.5.12", "2026.5.18"),
-    // 2026.6.1 is the boundary (state in SQLite) but not in CI's set (its CLI inside the
-    // server did not answer in user_path; 2026.5.28 -> 2026.6.1 passes here when installed).
-    ("lan-patch", "2026.5.28", "2026.7.35"),
+    ("lan-patch", "2026.5.28", "2026.6.1"),
     ("serve", "2026.7.35", "2026.8.1"),
     ("domain", "2026.7.35", "2026.8.1"),
     ("lan-patch", "2026.2.19", "2026.9.6"),
