@@ -77,6 +77,18 @@ speed "before the tests"
 . "$OCGEN_CACHE_DIR/tools/env.sh"
 # A clean clone builds once: incremental artefacts would only take disk.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+# Every checkout on the machine shares the build; cargo's fingerprints are relative to the
+# package and its sources are judged by mtime, so a checkout whose files are older than
+# another checkout's last build would run that build: the other checkout's test code, reading
+# the other checkout's fixtures and stubs (measured: /work/main ran CI's /check/work/main
+# binaries). When the last build was another checkout's, this one's crate is rebuilt
+# (src/lib.rs touched: the crate and every target on it, ~20 s; the dependencies stay).
+checkout_stamp="$CARGO_TARGET_DIR/.ocgen-checkout"
+if [[ "$(cat -- "$checkout_stamp" 2>/dev/null)" != "$root" ]]; then
+  touch src/lib.rs
+  mkdir -p -- "$CARGO_TARGET_DIR"
+  printf '%s\n' "$root" >"$checkout_stamp"
+fi
 targets=(--all-targets)
 if $quick; then
   targets=(--lib --bins --test cli --test snapshots --test validators --test bootstrap --test schema
