@@ -1318,6 +1318,12 @@ fn a_wrong_service_port_label_fails_the_route() {
     );
     let err = domain_scenario(dir.path(), false).expect_err("a wrong service port must not route");
     assert!(err.contains(&format!("GET https://{DOMAIN}/ through Traefik")), "{err}");
+    // Traefik's router found the container and its service port led nowhere (502), not a
+    // proxy that never answered or a route that never appeared (404)
+    assert!(
+        err.contains("\"status\":502"),
+        "expected Traefik's 502 Bad Gateway: {err}"
+    );
     eprintln!("negative control: {}", err.lines().next().unwrap_or_default());
 }
 
@@ -1352,15 +1358,24 @@ fn domain_scenario(dir: &Path, full: bool) -> Result<String, String> {
         )
     };
     // The route: Traefik's Docker provider picks the labels up within seconds.
+    // Until it has, Traefik answers 404 (no router); a router whose service leads nowhere
+    // answers 502. The gateway is healthy by now, so a 502 that lasts 10 s is the route's
+    // answer, not a start-up one: the wait ends there instead of at the 60 s bound.
     let url = format!("https://{DOMAIN}/");
     let start = std::time::Instant::now();
+    let mut bad_gateway_since = None;
     loop {
         let o = client(&["--http-get", "/", "--url", &url, "--timeout-ms", "5000"]);
         if o.ok() {
             report.push(format!("GET {url} through Traefik: {}", client_json(&o)["status"]));
             break;
         }
-        if start.elapsed() > std::time::Duration::from_secs(60) {
+        bad_gateway_since = match client_json(&o)["status"] == 502 {
+            true => bad_gateway_since.or_else(|| Some(std::time::Instant::now())),
+            false => None,
+        };
+        let settled = bad_gateway_since.is_some_and(|t| t.elapsed() > std::time::Duration::from_secs(10));
+        if start.elapsed() > std::time::Duration::from_secs(60) || settled {
             return Err(format!(
                 "GET {url} through Traefik: {}\n--- traefik ---\n{}",
                 o.text(),
