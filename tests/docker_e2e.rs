@@ -46,8 +46,9 @@
 //!
 //! The negative controls at the end show checks 1, 4 and 5 failing on a broken render,
 //! and the Traefik route failing on a wrong service-port label.
-//! Scenarios run two at a time ([`lane`], `OCGEN_DOCKER_JOBS`); each image is built once
-//! per run (the layer cache of the engine's data root makes later runs fast).
+//! Scenarios run two at a time ([`lane`], `OCGEN_DOCKER_JOBS`), the floor engine's beside
+//! them ([`results`]); each image is built once per run (the layer cache of the engine's
+//! data root makes later runs fast).
 
 mod common;
 
@@ -56,11 +57,11 @@ use std::time::{Duration, Instant};
 
 use common::docker::{
     CURRENT, Engine, FLOOR, GATEWAY_ENV, HEALTHY_LIMIT, Image, Out, Project, Proxy, TOKEN, engine, engine_of, lane,
-    mutate, render, render_with, root,
+    lanes, mutate, render, render_with, root,
 };
 use common::{
-    CLIENT_TIMEOUT_MS, PEER, TAILNET_HOST, USER_KEY, USER_VALUE, WORKSPACE, WRITE_FILE, page_args, rollback_refusal,
-    user_key_kept, workspace_unchanged,
+    CLIENT_TIMEOUT_MS, PEER, Results, TAILNET_HOST, USER_KEY, USER_VALUE, WORKSPACE, WRITE_FILE, job, outcome,
+    page_args, rollback_refusal, run_in_order, user_key_kept, workspace_unchanged,
 };
 
 const PORT: u16 = 18789;
@@ -135,28 +136,108 @@ impl Case {
 type Check = Result<String, String>;
 
 // ---------------------------------------------------------------------------
+// The tests: each one is the outcome of its run in [`results`]
+
+/// `#[test] fn NAME` for each `NAME => RUN`: the outcome of `RUN` (its panic, if any) as
+/// [`results`] ran it, and [`RUNS`], the list it runs.
+macro_rules! tests_from_runs {
+    ($($name:ident => $run:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                outcome(results(), stringify!($name));
+            }
+        )*
+        const RUNS: &[(&str, fn())] = &[$((stringify!($name), $run)),*];
+    };
+}
+
+// The order they start in: the floor engine's scenario first (it runs beside the lanes),
+// then the longest first (lane time on this machine, session 16: ~120 s down to ~5 s).
+tests_from_runs! {
+    serve_on_2026_2_19_on_the_floor_engine => serve_on_2026_2_19_on_the_floor_engine_run,
+    sidecar_on_2026_9_6 => sidecar_on_2026_9_6_run,
+    lan_patch_on_2026_9_6 => lan_patch_on_2026_9_6_run,
+    serve_on_2026_9_6 => serve_on_2026_9_6_run,
+    a_serve_upgrade_rollback_and_restore_on_the_same_volume => a_serve_upgrade_rollback_and_restore_on_the_same_volume_run,
+    sidecar_on_2026_2_23_lists_its_tailnet_origin => sidecar_on_2026_2_23_lists_its_tailnet_origin_run,
+    a_missing_volume_fails_the_state_check => a_missing_volume_fails_the_state_check_run,
+    domain_on_2026_9_6_through_traefiks_docker_provider => domain_on_2026_9_6_through_traefiks_docker_provider_run,
+    a_bootstrap_that_does_not_exec_fails_the_signal_check => a_bootstrap_that_does_not_exec_fails_the_signal_check_run,
+    a_wrong_service_port_label_fails_the_route => a_wrong_service_port_label_fails_the_route_run,
+    a_wrong_node_tag_fails_the_build => a_wrong_node_tag_fails_the_build_run,
+}
+
+/// Every run of [`RUNS`] that libtest selected, once per process, in [`RUNS`]' order on
+/// one worker more than there are lanes ([`lane`]): each run takes a lane for its work but
+/// the floor engine's scenario, which runs beside them. (As plain tests, libtest's two
+/// threads would run the floor scenario in a lane's place, in the names' order.) A run's
+/// panic is its test's finding; what the runs print goes to the output of the test that
+/// started them.
+fn results() -> &'static Results {
+    static R: std::sync::OnceLock<Results> = std::sync::OnceLock::new();
+    R.get_or_init(|| {
+        let jobs = RUNS
+            .iter()
+            .filter(|(name, _)| selected(name))
+            .map(|&(name, run)| {
+                job(name, move || {
+                    run();
+                    Ok(String::new())
+                })
+            })
+            .collect();
+        run_in_order("docker_e2e", jobs, lanes() + 1)
+    })
+}
+
+/// Whether libtest runs the test `name` in this process, by its command line (`cargo test
+/// --test docker_e2e -- FILTER… [--exact] [--skip PATTERN]…`): the runs of tests it
+/// filtered out are not started.
+fn selected(name: &str) -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let exact = args.iter().any(|a| a == "--exact");
+    let (mut filters, mut skips) = (Vec::new(), Vec::new());
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--skip" => skips.extend(it.next()),
+            "--test-threads" | "--logfile" | "--format" | "--color" | "-Z" | "--shuffle-seed" => {
+                it.next();
+            }
+            _ if a.starts_with('-') => {}
+            _ => filters.push(a),
+        }
+    }
+    let hit = |p: &String| {
+        if exact {
+            name == p.as_str()
+        } else {
+            name.contains(p.as_str())
+        }
+    };
+    (filters.is_empty() || filters.iter().any(|f| hit(f))) && !skips.iter().any(|s| hit(s))
+}
+
+// ---------------------------------------------------------------------------
 // Scenarios
 
-#[test]
-fn lan_patch_on_2026_9_6() {
+fn lan_patch_on_2026_9_6_run() {
     scenario(Case::new("lan-patch", "2026.9.6"), users_path, after_restart);
 }
 
-#[test]
-fn sidecar_on_2026_9_6() {
+fn sidecar_on_2026_9_6_run() {
     scenario(Case::new("sidecar", "2026.9.6"), users_path, after_restart);
 }
 
-#[test]
-fn serve_on_2026_9_6() {
+fn serve_on_2026_9_6_run() {
     scenario(Case::new("serve", "2026.9.6"), users_path, after_restart);
 }
 
 /// The floor: the oldest release on Engine 20.10, rendered for it (`docker_engine = 24`:
 /// no `start_interval`, which Compose refuses below Engine 25), deploys and turns
 /// healthy by the rendered check (its first probe at 30 s), and every check passes.
-#[test]
-fn serve_on_2026_2_19_on_the_floor_engine() {
+fn serve_on_2026_2_19_on_the_floor_engine_run() {
     let case = Case {
         engine: FLOOR,
         extra: "[coolify]\ndocker_engine = 24\n",
@@ -164,7 +245,6 @@ fn serve_on_2026_2_19_on_the_floor_engine() {
     };
     scenario(case, users_path, after_restart);
     // Why the option exists: the default render (start_interval) does not deploy there.
-    let _lane = lane();
     let dir = render(case.profile, case.version);
     let p = Project::new(
         dir.path(),
@@ -190,7 +270,9 @@ fn serve_on_2026_2_19_on_the_floor_engine() {
 /// Every check of a profile's scenario, with `users_path` as its user's path (check 3)
 /// and `recheck` what is checked again after restart and `down` + `up` (check 4).
 fn scenario(case: Case, users_path: fn(&Project, Case) -> Check, recheck: fn(&Project, Case) -> Check) {
-    let _lane = lane();
+    // The floor engine's scenario waits mostly for its 30 s probe intervals (no
+    // `start_interval` there): it runs beside the two lanes, not in one.
+    let _lane = (case.engine == CURRENT).then(lane);
     let name = case.name();
     let dir = render_with(case.profile, case.version, case.extra);
     let compose = std::fs::read_to_string(dir.path().join("docker-compose.yaml")).unwrap();
@@ -643,8 +725,7 @@ fn leaves_nothing(p: &Project) -> Check {
 /// again (the remote CLI of the other scenarios is no check here: 2026.2.x's
 /// CLI refuses plaintext `ws://` to a non-loopback address); stop and
 /// `down -v` as for every profile.
-#[test]
-fn sidecar_on_2026_2_23_lists_its_tailnet_origin() {
+fn sidecar_on_2026_2_23_lists_its_tailnet_origin_run() {
     scenario(Case::new("sidecar", "2026.2.23"), tailnet_browser, listed_after_restart);
 }
 
@@ -798,13 +879,7 @@ struct Broken {
 /// 4. The same with `OCGEN_ROLLBACK=restore` in the environment: healthy, the device
 ///    admitted, key, files and login there, 2026.9.6's state set aside.
 /// 5. `down -v` leaves nothing.
-///
-/// Named to start early: libtest starts a binary's tests in name order, two at a time on
-/// two cores, and this is the longest scenario (one container at a time, so alone it
-/// leaves a core idle): started third rather than tenth, the others fill the second
-/// lane while it runs instead of it running alone at the end.
-#[test]
-fn a_serve_upgrade_rollback_and_restore_on_the_same_volume() {
+fn a_serve_upgrade_rollback_and_restore_on_the_same_volume_run() {
     let _lane = lane();
     match upgrade_and_rollback(None) {
         Ok(report) => eprintln!(
@@ -1185,8 +1260,7 @@ const LAN: Case = Case::new("lan-patch", "2026.9.6");
 
 /// (1) A Node tag the release table does not pin has no image: the build fails at once
 /// (the engine never pulls).
-#[test]
-fn a_wrong_node_tag_fails_the_build() {
+fn a_wrong_node_tag_fails_the_build_run() {
     let _lane = lane();
     let dir = render(LAN.profile, LAN.version);
     mutate(
@@ -1206,8 +1280,7 @@ fn a_wrong_node_tag_fails_the_build() {
 }
 
 /// (5) A bootstrap that runs the gateway as a child instead of `exec`ing it.
-#[test]
-fn a_bootstrap_that_does_not_exec_fails_the_signal_check() {
+fn a_bootstrap_that_does_not_exec_fails_the_signal_check_run() {
     let _lane = lane();
     let dir = render(LAN.profile, LAN.version);
     mutate(
@@ -1256,8 +1329,7 @@ fn without_start_interval_healthy_comes_late() {
 }
 
 /// (4) A compose file without the data volume loses openclaw.json on `down` + `up`.
-#[test]
-fn a_missing_volume_fails_the_state_check() {
+fn a_missing_volume_fails_the_state_check_run() {
     let _lane = lane();
     let dir = render(LAN.profile, LAN.version);
     mutate(
@@ -1293,8 +1365,7 @@ const DOMAIN: &str = "openclaw.test";
 /// is asked to pair (a remote client, attributed through the trusted proxy),
 /// is approved, completes the handshake; a foreign Origin is refused; the
 /// sub-agent path inside the container answers.
-#[test]
-fn domain_on_2026_9_6_through_traefiks_docker_provider() {
+fn domain_on_2026_9_6_through_traefiks_docker_provider_run() {
     let _lane = lane();
     let dir = domain_render();
     let compose = std::fs::read_to_string(dir.path().join("docker-compose.yaml")).unwrap();
@@ -1306,8 +1377,7 @@ fn domain_on_2026_9_6_through_traefiks_docker_provider() {
 }
 
 /// Negative control: labels that name the wrong service port route nowhere.
-#[test]
-fn a_wrong_service_port_label_fails_the_route() {
+fn a_wrong_service_port_label_fails_the_route_run() {
     let _lane = lane();
     let dir = domain_render();
     mutate(

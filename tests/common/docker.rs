@@ -217,6 +217,11 @@ pub fn lane() -> Slot {
     LANES.get_or_init(|| Slots::from_env("OCGEN_DOCKER_JOBS", 2)).acquire()
 }
 
+/// How many lanes [`lane`] has: `OCGEN_DOCKER_JOBS`, default 2.
+pub fn lanes() -> usize {
+    super::slots::count_from_env("OCGEN_DOCKER_JOBS", 2)
+}
+
 /// An image that built: its tag, size and build time.
 #[derive(Clone)]
 pub struct Image {

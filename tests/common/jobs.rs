@@ -66,6 +66,48 @@ pub fn run_all(label: &str, jobs: Vec<Job>) -> Results {
     out
 }
 
+/// Run the jobs `workers` at a time, each worker taking the next one in the order given
+/// (the longest first: no long one left to run alone at the end); a job's panic is its
+/// Err.
+pub fn run_in_order(label: &str, jobs: Vec<Job>, workers: usize) -> Results {
+    let started = Instant::now();
+    let queue = std::sync::Mutex::new(jobs.into_iter().collect::<std::collections::VecDeque<_>>());
+    let results = std::sync::Mutex::new(Results::new());
+    std::thread::scope(|s| {
+        for n in 0..workers.max(1) {
+            let (queue, results) = (&queue, &results);
+            std::thread::Builder::new()
+                .name(format!("{label}-{n}"))
+                .spawn_scoped(s, move || {
+                    loop {
+                        // (the queue's lock ends with this statement, not held over the job)
+                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                        let Some(Job { names, f }) = next else { break };
+                        let t = Instant::now();
+                        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+                            .unwrap_or_else(|e| Err(panic_text(e)))
+                            .map(|r| format!("{r}\n({:.1?})", t.elapsed()));
+                        eprintln!(
+                            "{}: done in {:.1?}, {:.1?} into the run",
+                            names.join(" = "),
+                            t.elapsed(),
+                            started.elapsed()
+                        );
+                        let mut results = results.lock().unwrap_or_else(|e| e.into_inner());
+                        results.extend(names.into_iter().map(|n| (n, r.clone())));
+                    }
+                })
+                .expect("spawn a worker thread");
+        }
+    });
+    eprintln!(
+        "{label}: all jobs done in {:.1?}; the bounded commands they ran (wall time, overlapping):\n{}",
+        started.elapsed(),
+        super::proc::tallies()
+    );
+    results.into_inner().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Say that a check had nothing to check in this run (e.g. `OCGEN_RELEASES`
 /// holds no release it applies to). Written to the process's stderr directly,
 /// past the test harness's capture, so a passing test that checked nothing

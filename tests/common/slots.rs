@@ -40,11 +40,7 @@ impl Drop for Slot {
 impl Slots {
     /// `n` slots, or what the environment variable `var` says (a positive number).
     pub fn from_env(var: &str, n: usize) -> Slots {
-        let n = std::env::var(var)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .filter(|&n: &usize| n > 0)
-            .unwrap_or(n);
+        let n = count_from_env(var, n);
         Slots {
             free: Mutex::new(n),
             cv: Condvar::new(),
@@ -60,6 +56,15 @@ impl Slots {
         *free -= 1;
         Slot(self)
     }
+}
+
+/// What the environment variable `var` says (a positive number), or `n`.
+pub fn count_from_env(var: &str, n: usize) -> usize {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or(n)
 }
 
 /// At most `OCGEN_REAL_GATEWAY_JOBS` (default 3) real OpenClaw processes at a
