@@ -191,32 +191,28 @@ fn results() -> &'static Results {
     })
 }
 
-/// Whether libtest runs the test `name` in this process, by its command line (`cargo test
-/// --test docker_e2e -- FILTER… [--exact] [--skip PATTERN]…`): the runs of tests it
-/// filtered out are not started.
+/// Whether libtest runs the test `name` in this process: libtest itself answers, this
+/// binary run again with the same arguments and `--list` (its filters, `--exact`,
+/// `--skip`, `--ignored`), so the runs of tests it filtered out are not started.
 fn selected(name: &str) -> bool {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let exact = args.iter().any(|a| a == "--exact");
-    let (mut filters, mut skips) = (Vec::new(), Vec::new());
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--skip" => skips.extend(it.next()),
-            "--test-threads" | "--logfile" | "--format" | "--color" | "-Z" | "--shuffle-seed" => {
-                it.next();
-            }
-            _ if a.starts_with('-') => {}
-            _ => filters.push(a),
-        }
-    }
-    let hit = |p: &String| {
-        if exact {
-            name == p.as_str()
-        } else {
-            name.contains(p.as_str())
-        }
-    };
-    (filters.is_empty() || filters.iter().any(|f| hit(f))) && !skips.iter().any(|s| hit(s))
+    static LISTED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    LISTED
+        .get_or_init(|| {
+            let out = std::env::current_exe()
+                .and_then(|exe| {
+                    std::process::Command::new(exe)
+                        .args(std::env::args_os().skip(1))
+                        .args(["--list", "--format", "terse"])
+                        .output()
+                })
+                .expect("libtest's --list of this binary");
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter_map(|l| l.strip_suffix(": test").map(str::to_string))
+                .collect()
+        })
+        .iter()
+        .any(|t| t == name)
 }
 
 // ---------------------------------------------------------------------------

@@ -214,7 +214,7 @@ fn start_engine(version: &'static str) -> Result<Engine, String> {
 /// whoever made them ([`Proxy`]), not by the lane.
 pub fn lane() -> Slot {
     static LANES: OnceLock<Slots> = OnceLock::new();
-    LANES.get_or_init(|| Slots::from_env("OCGEN_DOCKER_JOBS", 2)).acquire()
+    LANES.get_or_init(|| Slots::new(lanes())).acquire()
 }
 
 /// How many lanes [`lane`] has: `OCGEN_DOCKER_JOBS`, default 2.

@@ -40,7 +40,11 @@ impl Drop for Slot {
 impl Slots {
     /// `n` slots, or what the environment variable `var` says (a positive number).
     pub fn from_env(var: &str, n: usize) -> Slots {
-        let n = count_from_env(var, n);
+        Slots::new(count_from_env(var, n))
+    }
+
+    /// `n` slots.
+    pub fn new(n: usize) -> Slots {
         Slots {
             free: Mutex::new(n),
             cv: Condvar::new(),
