@@ -1204,6 +1204,91 @@ fn a_real_chromium_on_the_lan_and_through_serve() {
     assert!(failed.is_empty(), "{}", failed.join("\n\n"));
 }
 
+/// The laptop's long-lived client (`gateway-client.mjs --serve`, [`Topology::client`])
+/// answers every request as a run of its own answers the same arguments, on connections
+/// of its own (a server that counts the requests on each connection sees every page
+/// fetched on a new one: with Node's default agent, which keeps connections alive, the
+/// second fetch came on the first's), and nothing of it outlives the topology.
+#[test]
+fn the_laptops_long_lived_client_answers_as_a_run_of_its_own() {
+    use std::os::unix::fs::MetadataExt;
+    let tools = tools().unwrap_or_else(|e| panic!("{e}"));
+    let sb = Sandbox::new("client-server").unwrap();
+    let t = Topology::new().unwrap();
+    let addr = t.server_addr().to_string();
+    let js = format!(
+        "require('http').createServer((q, r) => {{ q.socket.n = (q.socket.n || 0) + 1; r.end('request ' + q.socket.n + ' on its connection'); }}).listen(8080, '{addr}')"
+    );
+    let node = tools.node();
+    let env = vec![("PATH".to_string(), SYS_PATH.to_string())];
+    let mut server = NsProc::spawn_in(
+        &Net::Named(t.server.clone()),
+        &[node.as_os_str(), "-e".as_ref(), js.as_ref()],
+        &env,
+        &sb.path("cwd"),
+        sb.path("out/server.stdout"),
+        sb.path("out/server.stderr"),
+    )
+    .unwrap();
+    let page = format!("http://{addr}:8080/");
+    let end = Instant::now() + Duration::from_secs(10);
+    while t
+        .client(&["--http-get", "/", "--url", &page], &sb.path("out"))
+        .map(|r| r.json["status"] != 200)
+        .unwrap_or(true)
+    {
+        assert!(Instant::now() < end, "the test server never answered");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let refused = format!("ws://{addr}:9/");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["--http-get", "/", "--url", &page],
+        vec!["--http-get", "/", "--url", &page],
+        vec![
+            "--url",
+            &refused,
+            "--token",
+            TOKEN,
+            "--build-id",
+            "x",
+            "--timeout-ms",
+            "5000",
+        ],
+        vec!["--http-get", "/", "--url", &page, "--tls-fingerprint", "00"],
+        vec!["--no-such-option"],
+        vec!["--http-get", "/", "--url", &page],
+    ];
+    for args in &cases {
+        let alone = client_in(&t.laptop, args, &sb.path("out"));
+        let kept = t.client(args, &sb.path("out"));
+        match (&alone, &kept) {
+            (Ok(a), Ok(k)) => assert_eq!((a.ok, &a.json), (k.ok, &k.json), "{args:?}"),
+            // a usage error (exit 2) is no verdict: both refuse it, with the same words
+            (Err(a), Err(k)) => {
+                let said = |e: &str| e.lines().find(|l| l.starts_with('{')).map(str::to_string);
+                assert!(a.contains("\"stage\":\"usage\""), "{args:?}: {a}");
+                assert_eq!(said(a), said(k), "{args:?}:\n{a}\n{k}");
+            }
+            _ => panic!("{args:?}: alone {alone:?}, kept {kept:?}"),
+        }
+        if args[0] == "--http-get" && args.len() == 4 {
+            let k = kept.unwrap();
+            assert_eq!(
+                k.json["error"],
+                "request 1 on its connection",
+                "a new connection each time: {}",
+                k.brief()
+            );
+        }
+    }
+    server.stop().unwrap();
+    let laptop = std::fs::metadata(format!("/run/netns/{}", t.laptop)).unwrap().ino();
+    let in_laptop = || processes_of(Some(std::path::Path::new(&format!("net:[{laptop}]"))), u32::MAX);
+    assert!(!in_laptop().is_empty(), "the client's process runs on the laptop");
+    drop(t);
+    assert_eq!(in_laptop(), Vec::<String>::new(), "nothing left on the laptop");
+}
+
 #[test]
 fn topology_joins_laptop_and_server() {
     let tools = tools().unwrap_or_else(|e| panic!("{e}"));

@@ -27,7 +27,8 @@
 // Without --device-dir the client is a browser in an INSECURE context
 // (plain http to a LAN address): no crypto.subtle, so no device identity.
 //
-// Usage (one JSON line on stdout; exit 0 ok, 1 refused, 2 usage error):
+// Usage (one JSON line on stdout; exit 0 ok, 1 refused, 2 usage error; --serve: many
+// requests in one process, at the end of this file):
 //   node gateway-client.mjs --url ws[s]://ADDR:PORT/ [--origin ORIGIN] [--host HOST]
 //       [--token TOKEN] [--request health [--params JSON]] [--timeout-ms N] [--device-dir DIR]
 //       [--client-id openclaw-control-ui] [--client-mode webchat] [--build-id ID]
@@ -66,10 +67,10 @@ import { fileURLToPath } from "node:url";
 const CONTROL_UI_MARKER = "<title>OpenClaw Control</title>";
 const SCOPES = ["operator.admin", "operator.approvals", "operator.pairing", "operator.read", "operator.write"];
 
+// A usage error ends the request (exit 2), thrown to the request's caller.
+class Usage extends Error {}
 function usage(msg) {
-  process.stderr.write(`gateway-client: ${msg}\n`);
-  process.stdout.write(`${JSON.stringify({ ok: false, stage: "usage", error: msg })}\n`);
-  process.exit(2);
+  throw new Usage(msg);
 }
 
 function parseArgs(argv) {
@@ -126,10 +127,6 @@ function parseArgs(argv) {
   return { ...opts, url, timeoutMs, pin, request: opts.request ?? "health", params };
 }
 
-function done(result) {
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  process.exit(result.ok ? 0 : 1);
-}
 
 function loadWs(from) {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -229,14 +226,14 @@ function httpGet(opts) {
   if (opts.origin) headers.Origin = opts.origin;
   const state = {};
   let refused = false;
-  const req = httpOf(target).request(target, { method: "GET", headers, timeout: opts.timeoutMs, ...tlsOptions(opts) }, (res) => {
+  const req = httpOf(target).request(target, { method: "GET", headers, agent: false, timeout: opts.timeoutMs, ...tlsOptions(opts) }, (res) => {
     let body = "";
     res.setEncoding("utf8");
     res.on("data", (c) => (body += c));
     res.on("end", () => {
       const controlUi = body.includes(CONTROL_UI_MARKER);
       const ok = res.statusCode === 200 && controlUi;
-      done({
+      opts.done({
         ok,
         stage: "http",
         url: target.href,
@@ -249,11 +246,11 @@ function httpGet(opts) {
   });
   whenTrusted(opts, req, state, (error) => {
     refused = true;
-    done({ ok: false, stage: "tls", url: target.href, tls: state.tls, error });
+    opts.done({ ok: false, stage: "tls", url: target.href, tls: state.tls, error });
   });
   req.on("timeout", () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
   req.on("error", (e) => {
-    if (!refused) done({ ok: false, stage: "http", url: target.href, error: String(e.message ?? e) });
+    if (!refused) opts.done({ ok: false, stage: "http", url: target.href, error: String(e.message ?? e) });
   });
   req.end();
 }
@@ -267,7 +264,7 @@ function httpGet(opts) {
 // carry none (then none is sent).
 function fetchText(url, headers, opts) {
   return new Promise((resolve) => {
-    const req = httpOf(url).request(url, { method: "GET", headers, timeout: opts.timeoutMs, ...tlsOptions(opts) }, (res) => {
+    const req = httpOf(url).request(url, { method: "GET", headers, agent: false, timeout: opts.timeoutMs, ...tlsOptions(opts) }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c) => (body += c));
@@ -319,10 +316,11 @@ function wsSession(opts, buildId) {
   const timer = setTimeout(() => fail({ error: `no answer within ${opts.timeoutMs} ms` }), opts.timeoutMs);
   function fail(extra) {
     clearTimeout(timer);
+    clearTimeout(connectTimer);
     try {
       ws.terminate();
     } catch {}
-    done({ ok: false, stage, ...(device ? { deviceId: device.deviceId } : {}), ...(tlsInfo ? { tls: tlsInfo } : {}), ...extra });
+    opts.done({ ok: false, stage, ...(device ? { deviceId: device.deviceId } : {}), ...(tlsInfo ? { tls: tlsInfo } : {}), ...extra });
   }
   function sendConnect(nonce, challengeTs) {
     if (connectSent) return;
@@ -397,7 +395,7 @@ function wsSession(opts, buildId) {
       stage = "done";
       clearTimeout(timer);
       ws.close(1000);
-      done({
+      opts.done({
         ok: true,
         ...(device ? { deviceId: device.deviceId } : {}),
         ...(tlsInfo ? { tls: tlsInfo } : {}),
@@ -408,7 +406,76 @@ function wsSession(opts, buildId) {
   });
 }
 
-const opts = parseArgs(process.argv.slice(2));
-if (opts["http-get"] !== undefined) httpGet(opts);
-else if (opts["build-id"] !== undefined || (opts["client-id"] ?? "openclaw-control-ui") !== "openclaw-control-ui") wsSession(opts, opts["build-id"]);
-else servedBuildId(opts).then((id) => wsSession(opts, id));
+// One request: the arguments above; `finish(exit, result)` is called exactly once
+// (exit 0 ok, 1 refused, 2 usage error), whatever its sockets do after.
+function request(argv, finish) {
+  let finished = false;
+  const once = (exit, result) => {
+    if (finished) return;
+    finished = true;
+    finish(exit, result);
+  };
+  const refusedUsage = (e) => {
+    if (!(e instanceof Usage)) {
+      // a defect of this client, never a verdict on the gateway
+      process.stderr.write(`gateway-client: ${e?.stack ?? e}\n`);
+      return once(70, { ok: false, stage: "crash", error: String(e?.message ?? e) });
+    }
+    process.stderr.write(`gateway-client: ${e.message}\n`);
+    once(2, { ok: false, stage: "usage", error: e.message });
+  };
+  try {
+    const opts = parseArgs(argv);
+    opts.done = (result) => once(result.ok ? 0 : 1, result);
+    if (opts["http-get"] !== undefined) httpGet(opts);
+    else if (opts["build-id"] !== undefined || (opts["client-id"] ?? "openclaw-control-ui") !== "openclaw-control-ui") wsSession(opts, opts["build-id"]);
+    else servedBuildId(opts).then((id) => wsSession(opts, id)).catch(refusedUsage);
+  } catch (e) {
+    refusedUsage(e);
+  }
+}
+
+const argv = process.argv.slice(2);
+if (argv.length === 1 && argv[0] === "--serve") {
+  // Many requests in one process (tests/common/client.rs, `ClientServer`): one a line on
+  // stdin, a JSON array of the arguments above; one line out each, in order,
+  // {"exit": N, "result": {…}}. Each request opens its own connections (no agent, no
+  // kept-alive socket, no TLS session reused), as a new process would.
+  let queue = Promise.resolve();
+  let buffered = "";
+  process.stdin.setEncoding("utf8");
+  process.stdin.on("data", (chunk) => {
+    buffered += chunk;
+    let nl;
+    while ((nl = buffered.indexOf("\n")) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (!line.trim()) continue;
+      queue = queue.then(
+        () =>
+          new Promise((resolve) => {
+            const reply = (exit, result) => {
+              process.stdout.write(`${JSON.stringify({ exit, result })}\n`);
+              resolve();
+            };
+            let args;
+            try {
+              args = JSON.parse(line);
+            } catch {
+              return reply(2, { ok: false, stage: "usage", error: `not a JSON array of arguments: ${line.slice(0, 200)}` });
+            }
+            if (!Array.isArray(args) || !args.every((a) => typeof a === "string")) {
+              return reply(2, { ok: false, stage: "usage", error: "a request is a JSON array of strings" });
+            }
+            request(args, reply);
+          }),
+      );
+    }
+  });
+  process.stdin.on("end", () => queue.then(() => process.exit(0)));
+} else {
+  request(argv, (exit, result) => {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.exit(exit);
+  });
+}

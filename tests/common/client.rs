@@ -121,15 +121,162 @@ pub fn client_in_when_ready(ns: &str, args: &[&str], scratch: &Path) -> Result<C
     }
 }
 
-impl Topology {
-    /// The gateway client on the laptop.
-    pub fn client(&self, args: &[&str], scratch: &Path) -> Result<ClientResult, String> {
-        client_in(&self.laptop, args, scratch)
+/// The gateway client as one long-lived process in a network namespace
+/// (`gateway-client.mjs --serve`): each request the same arguments and the same
+/// JSON verdict as a run of its own, on connections of its own, without a Node
+/// start each (~0.1 CPU-s; a user's-path case runs the client ~12 times, the
+/// suite ~800). One request at a time; a request that outlives its bound ends
+/// the process, and the next request starts another.
+pub struct ClientServer {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    lines: std::sync::mpsc::Receiver<String>,
+    stderr: std::path::PathBuf,
+}
+
+impl ClientServer {
+    /// Start it with `runner` (what puts it where it runs, `ip netns exec NS` or
+    /// `nsenter …`, with its environment; the client's argv is appended), in a
+    /// process group of its own, its stderr in `scratch`.
+    pub fn start(mut runner: std::process::Command, scratch: &Path) -> Result<ClientServer, String> {
+        use std::io::BufRead;
+        use std::os::unix::process::CommandExt;
+        static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        std::fs::create_dir_all(scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+        let stderr = scratch.join(format!("client-server{n}.err"));
+        let mut child = runner
+            .args(client_argv(&["--serve"])?)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).map_err(|e| e.to_string())?)
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("spawn the gateway client: {e}"))?;
+        let (stdin, stdout) = (child.stdin.take(), child.stdout.take());
+        let (Some(stdin), Some(stdout)) = (stdin, stdout) else {
+            return Err("the gateway client has no pipes".into());
+        };
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(ClientServer {
+            child,
+            stdin,
+            lines,
+            stderr,
+        })
     }
 
-    /// The client on the laptop, repeated while the gateway is starting ([`client_in_when_ready`]).
+    /// One request, bounded by `limit`: what a run of its own would have printed
+    /// and exited with (`status` None: the bound ran out, as [`run_bounded`]'s).
+    pub fn request(&mut self, args: &[&str], limit: Duration) -> Result<Ran, String> {
+        use std::io::Write;
+        use std::os::unix::process::ExitStatusExt;
+        use std::sync::mpsc::RecvTimeoutError;
+        let start = Instant::now();
+        let line = serde_json::to_string(args).map_err(|e| e.to_string())?;
+        let gone = |what: &str| {
+            format!(
+                "the gateway client's process {what}: {}",
+                std::fs::read_to_string(&self.stderr).unwrap_or_default().trim_end()
+            )
+        };
+        if self.stdin.write_all(format!("{line}\n").as_bytes()).is_err() {
+            return Err(gone("took no request"));
+        }
+        let ran = match self.lines.recv_timeout(limit) {
+            Ok(reply) => {
+                let v: Value =
+                    serde_json::from_str(&reply).map_err(|e| format!("{}: {e}", gone("answered no JSON")))?;
+                let exit = v["exit"].as_i64().ok_or_else(|| gone(&format!("answered {reply}")))?;
+                Ran {
+                    status: Some(std::process::ExitStatus::from_raw(((exit & 0xff) as i32) << 8)),
+                    stdout: format!("{}\n", v["result"]),
+                    stderr: String::new(),
+                    took: start.elapsed(),
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => Ran {
+                status: None,
+                stdout: String::new(),
+                stderr: std::fs::read_to_string(&self.stderr).unwrap_or_default(),
+                took: start.elapsed(),
+            },
+            Err(RecvTimeoutError::Disconnected) => return Err(gone("ended")),
+        };
+        super::proc::tally("gateway-client.mjs (long-lived)", ran.took);
+        Ok(ran)
+    }
+}
+
+impl ClientServer {
+    /// One request to the process kept in `slot`, started with `runner` when there
+    /// is none; a process whose request ran out of time or that ended is not kept.
+    pub fn ask(
+        slot: &std::sync::Mutex<Option<ClientServer>>,
+        runner: std::process::Command,
+        args: &[&str],
+        limit: Duration,
+        scratch: &Path,
+    ) -> Result<ClientResult, String> {
+        let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+        let server = match slot.as_mut() {
+            Some(s) => s,
+            None => slot.insert(ClientServer::start(runner, scratch)?),
+        };
+        match server.request(args, limit) {
+            Ok(ran) => {
+                if ran.status.is_none() {
+                    *slot = None;
+                }
+                parse_client(ran)
+            }
+            Err(e) => {
+                *slot = None;
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for ClientServer {
+    fn drop(&mut self) {
+        super::proc::kill_group(self.child.id());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Topology {
+    /// The gateway client on the laptop (its long-lived process there, [`ClientServer`]).
+    pub fn client(&self, args: &[&str], scratch: &Path) -> Result<ClientResult, String> {
+        let mut runner = std::process::Command::new("ip");
+        runner
+            .args(["netns", "exec", &self.laptop])
+            .env_clear()
+            .env("PATH", SYS_PATH)
+            .envs(client_env()?);
+        ClientServer::ask(&self.client, runner, args, CLIENT_LIMIT, scratch)
+    }
+
+    /// The client on the laptop, repeated while the gateway is starting (as [`client_in_when_ready`]).
     pub fn client_when_ready(&self, args: &[&str], scratch: &Path) -> Result<ClientResult, String> {
-        client_in_when_ready(&self.laptop, args, scratch)
+        let end = Instant::now() + READY_LIMIT;
+        loop {
+            let r = self.client(args, scratch)?;
+            let starting = r.error().contains("gateway starting") || r.json["status"] == 502;
+            if !starting || Instant::now() >= end {
+                return Ok(r);
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
     }
 }
 

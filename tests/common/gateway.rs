@@ -40,6 +40,8 @@ pub struct Gateway {
     pub sidecar_login: bool,
     /// The operator's CLI has approved a pairing request on this gateway ([`Gateway::approve`]).
     cli_approved: std::sync::atomic::AtomicBool,
+    /// The local operator's client inside the server ([`Gateway::rpc`]), one process.
+    rpc_client: std::sync::Mutex<Option<super::ClientServer>>,
     _slot: Slot,
 }
 
@@ -395,6 +397,7 @@ pub fn start_gateway_beside(
                 sidecar,
                 sidecar_login,
                 cli_approved: Default::default(),
+                rpc_client: Default::default(),
                 _slot: slot,
             }))
         }
@@ -555,9 +558,27 @@ impl Gateway {
         if self.case.tls {
             args.push("--insecure-tls");
         }
-        let env = super::client_env()?;
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        super::parse_client(self.in_server(&super::client_argv(&args)?, &env, CLI_LIMIT)?)
+        // In the gateway's network namespace only: in its PID namespace the client,
+        // killed, would wait as a zombie for the gateway (PID 1 there, which reaps
+        // only its own children) and hold up the namespace's end by ~1 s (measured).
+        let init = self.p.init_pid().ok_or("the namespace has no init process")?;
+        let mut runner = Command::new("nsenter");
+        runner
+            .args([
+                "-t",
+                &init.to_string(),
+                "--net",
+                "--setuid",
+                "1000",
+                "--setgid",
+                "1000",
+                "--",
+            ])
+            .env_clear()
+            .env("PATH", SYS_PATH)
+            .envs(super::client_env()?)
+            .current_dir(self.sb.path("cwd"));
+        super::ClientServer::ask(&self.rpc_client, runner, &args, CLI_LIMIT, &self.sb.path("out/runs"))
     }
 
     /// Kill everything and prove nothing of the run is left.
@@ -567,6 +588,8 @@ impl Gateway {
         // The sidecar shares the network namespace: both go before either
         // proves nothing is left in it.
         let t = Instant::now();
+        // the operator's client first (it is in the gateway's network namespace)
+        drop(self.rpc_client.lock().unwrap_or_else(|e| e.into_inner()).take());
         if let Some(s) = &self.sidecar {
             kill_group(s.pid);
         }

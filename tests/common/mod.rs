@@ -28,10 +28,13 @@
 //!   not logged in) on the sandbox's socket, in the same network namespace
 //!   and a PID namespace of its own (another container), and extra
 //!   environment (e.g. a short `TS_WAIT_SECONDS`).
-//! - [`Topology::client`] runs `tests/clients/gateway-client.mjs` (OpenClaw's
+//! - [`Topology::client`] asks `tests/clients/gateway-client.mjs` (OpenClaw's
 //!   connect handshake, or `--http-get /`) on the laptop and parses its JSON
-//!   line ([`ClientResult`]); [`client_argv`] + [`parse_client`] run it
-//!   anywhere else (e.g. `Gateway::in_server`). A long-running helper in the
+//!   line ([`ClientResult`]): one long-lived process a topology
+//!   ([`ClientServer`], `--serve`), each request on connections of its own, as
+//!   a run of its own would be (`Gateway::rpc` keeps one in the server's
+//!   network); [`client_in`], or [`client_argv`] + [`parse_client`], run it once
+//!   anywhere else. A long-running helper in the
 //!   server (a proxy): `NsProc::spawn_in(&Net::Named(t.server.clone()), …)`.
 //! - [`stub_config`] / [`validate`]: the `openclaw.json` a bootstrap writes
 //!   (stand-in openclaw) and a release's own verdict on a config.

@@ -23,6 +23,8 @@ pub struct Topology {
     pub n: u8,
     pub server: String,
     pub laptop: String,
+    /// The gateway client's long-lived process on the laptop ([`Topology::client`]).
+    pub(super) client: std::sync::Mutex<Option<super::client::ClientServer>>,
 }
 
 fn ip(args: &[&str]) -> Result<(), String> {
@@ -73,7 +75,12 @@ impl Topology {
         let n = ((pid + seq) % 250 + 1) as u8;
         let server = format!("{PREFIX}{pid}-{seq}-srv");
         let laptop = format!("{PREFIX}{pid}-{seq}-lap");
-        let t = Topology { n, server, laptop };
+        let t = Topology {
+            n,
+            server,
+            laptop,
+            client: Default::default(),
+        };
         // from here on, drop removes whatever exists
         ip(&["netns", "add", &t.server])?;
         ip(&["netns", "add", &t.laptop])?;
@@ -117,6 +124,8 @@ impl Topology {
 
 impl Drop for Topology {
     fn drop(&mut self) {
+        // the client's process first: nothing of the run is left in the laptop
+        drop(self.client.lock().unwrap_or_else(|e| e.into_inner()).take());
         let _ = ip(&["netns", "del", &self.laptop]);
         let _ = ip(&["netns", "del", &self.server]);
     }
