@@ -1204,6 +1204,26 @@ fn a_real_chromium_on_the_lan_and_through_serve() {
     assert!(failed.is_empty(), "{}", failed.join("\n\n"));
 }
 
+/// A Node HTTP server on the server's address, port 8080, answering each request
+/// `(q, r)` with `handler`.
+fn http_server_on_the_server(t: &Topology, sb: &Sandbox, handler: &str) -> NsProc {
+    let node = tools().unwrap_or_else(|e| panic!("{e}")).node();
+    let js = format!(
+        "require('http').createServer((q, r) => {{ {handler} }}).listen(8080, '{}')",
+        t.server_addr()
+    );
+    let env = vec![("PATH".to_string(), SYS_PATH.to_string())];
+    NsProc::spawn_in(
+        &Net::Named(t.server.clone()),
+        &[node.as_os_str(), "-e".as_ref(), js.as_ref()],
+        &env,
+        &sb.path("cwd"),
+        sb.path("out/server.stdout"),
+        sb.path("out/server.stderr"),
+    )
+    .unwrap()
+}
+
 /// The laptop's long-lived client (`gateway-client.mjs --serve`, [`Topology::client`])
 /// answers every request as a run of its own answers the same arguments, on connections
 /// of its own (a server that counts the requests on each connection sees every page
@@ -1212,24 +1232,14 @@ fn a_real_chromium_on_the_lan_and_through_serve() {
 #[test]
 fn the_laptops_long_lived_client_answers_as_a_run_of_its_own() {
     use std::os::unix::fs::MetadataExt;
-    let tools = tools().unwrap_or_else(|e| panic!("{e}"));
     let sb = Sandbox::new("client-server").unwrap();
     let t = Topology::new().unwrap();
     let addr = t.server_addr().to_string();
-    let js = format!(
-        "require('http').createServer((q, r) => {{ q.socket.n = (q.socket.n || 0) + 1; r.end('request ' + q.socket.n + ' on its connection'); }}).listen(8080, '{addr}')"
+    let mut server = http_server_on_the_server(
+        &t,
+        &sb,
+        "q.socket.n = (q.socket.n || 0) + 1; r.end('request ' + q.socket.n + ' on its connection');",
     );
-    let node = tools.node();
-    let env = vec![("PATH".to_string(), SYS_PATH.to_string())];
-    let mut server = NsProc::spawn_in(
-        &Net::Named(t.server.clone()),
-        &[node.as_os_str(), "-e".as_ref(), js.as_ref()],
-        &env,
-        &sb.path("cwd"),
-        sb.path("out/server.stdout"),
-        sb.path("out/server.stderr"),
-    )
-    .unwrap();
     let page = format!("http://{addr}:8080/");
     let end = Instant::now() + Duration::from_secs(10);
     while t
@@ -1291,25 +1301,11 @@ fn the_laptops_long_lived_client_answers_as_a_run_of_its_own() {
 
 #[test]
 fn topology_joins_laptop_and_server() {
-    let tools = tools().unwrap_or_else(|e| panic!("{e}"));
     let sb = Sandbox::new("topology").unwrap();
     let t = Topology::new().unwrap();
     let (srv, lap) = (t.server.clone(), t.laptop.clone());
     let addr = t.server_addr().to_string();
-    let js = format!(
-        "require('http').createServer((q, r) => r.end('from-server ' + q.socket.remoteAddress)).listen(8080, '{addr}')"
-    );
-    let node = tools.node();
-    let env = vec![("PATH".to_string(), SYS_PATH.to_string())];
-    let mut server = NsProc::spawn_in(
-        &Net::Named(srv.clone()),
-        &[node.as_os_str(), "-e".as_ref(), js.as_ref()],
-        &env,
-        &sb.path("cwd"),
-        sb.path("out/server.stdout"),
-        sb.path("out/server.stderr"),
-    )
-    .unwrap();
+    let mut server = http_server_on_the_server(&t, &sb, "r.end('from-server ' + q.socket.remoteAddress);");
     let get = format!(
         "for i in $(seq 50); do exec 3<>/dev/tcp/{addr}/8080 && break; sleep 0.1; done; \
          printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3"
