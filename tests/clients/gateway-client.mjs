@@ -415,7 +415,7 @@ function request(argv, finish) {
     finished = true;
     finish(exit, result);
   };
-  const refusedUsage = (e) => {
+  const endWith = (e) => {
     if (!(e instanceof Usage)) {
       // a defect of this client, never a verdict on the gateway
       process.stderr.write(`gateway-client: ${e?.stack ?? e}\n`);
@@ -429,9 +429,9 @@ function request(argv, finish) {
     opts.done = (result) => once(result.ok ? 0 : 1, result);
     if (opts["http-get"] !== undefined) httpGet(opts);
     else if (opts["build-id"] !== undefined || (opts["client-id"] ?? "openclaw-control-ui") !== "openclaw-control-ui") wsSession(opts, opts["build-id"]);
-    else servedBuildId(opts).then((id) => wsSession(opts, id)).catch(refusedUsage);
+    else servedBuildId(opts).then((id) => wsSession(opts, id)).catch(endWith);
   } catch (e) {
-    refusedUsage(e);
+    endWith(e);
   }
 }
 

@@ -110,9 +110,15 @@ pub fn client_in(ns: &str, args: &[&str], scratch: &Path) -> Result<ClientResult
 /// (2026.9.6 listens before it admits clients) or a proxy in front of it
 /// has no answer from it yet (HTTP 502).
 pub fn client_in_when_ready(ns: &str, args: &[&str], scratch: &Path) -> Result<ClientResult, String> {
+    when_ready(|| client_in(ns, args, scratch))
+}
+
+/// `connect` repeated while the gateway answers "gateway starting" or a proxy in front
+/// of it has no answer from it yet (HTTP 502), for at most [`READY_LIMIT`].
+fn when_ready(connect: impl Fn() -> Result<ClientResult, String>) -> Result<ClientResult, String> {
     let end = Instant::now() + READY_LIMIT;
     loop {
-        let r = client_in(ns, args, scratch)?;
+        let r = connect()?;
         let starting = r.error().contains("gateway starting") || r.json["status"] == 502;
         if !starting || Instant::now() >= end {
             return Ok(r);
@@ -214,9 +220,7 @@ impl ClientServer {
         super::proc::tally("gateway-client.mjs (long-lived)", ran.took);
         Ok(ran)
     }
-}
 
-impl ClientServer {
     /// One request to the process kept in `slot`, started with `runner` when there
     /// is none; a process whose request ran out of time or that ended is not kept.
     pub fn ask(
@@ -268,15 +272,7 @@ impl Topology {
 
     /// The client on the laptop, repeated while the gateway is starting (as [`client_in_when_ready`]).
     pub fn client_when_ready(&self, args: &[&str], scratch: &Path) -> Result<ClientResult, String> {
-        let end = Instant::now() + READY_LIMIT;
-        loop {
-            let r = self.client(args, scratch)?;
-            let starting = r.error().contains("gateway starting") || r.json["status"] == 502;
-            if !starting || Instant::now() >= end {
-                return Ok(r);
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        }
+        when_ready(|| self.client(args, scratch))
     }
 }
 
