@@ -144,7 +144,7 @@ impl ClientServer {
     /// Start it with `runner` (what puts it where it runs, `ip netns exec NS` or
     /// `nsenter …`, with its environment; the client's argv is appended), in a
     /// process group of its own, its stderr in `scratch`.
-    pub fn start(mut runner: std::process::Command, scratch: &Path) -> Result<ClientServer, String> {
+    fn start(mut runner: std::process::Command, scratch: &Path) -> Result<ClientServer, String> {
         use std::io::BufRead;
         use std::os::unix::process::CommandExt;
         static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -182,7 +182,7 @@ impl ClientServer {
 
     /// One request, bounded by `limit`: what a run of its own would have printed
     /// and exited with (`status` None: the bound ran out, as [`run_bounded`]'s).
-    pub fn request(&mut self, args: &[&str], limit: Duration) -> Result<Ran, String> {
+    fn request(&mut self, args: &[&str], limit: Duration) -> Result<Ran, String> {
         use std::io::Write;
         use std::os::unix::process::ExitStatusExt;
         use std::sync::mpsc::RecvTimeoutError;

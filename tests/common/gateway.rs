@@ -40,7 +40,7 @@ pub struct Gateway {
     pub sidecar_login: bool,
     /// The operator's CLI has approved a pairing request on this gateway ([`Gateway::approve`]).
     cli_approved: std::sync::atomic::AtomicBool,
-    /// The local operator's client inside the server ([`Gateway::rpc`]), one process.
+    /// The local operator's client in the server's network namespace ([`Gateway::rpc`]), one process.
     rpc_client: std::sync::Mutex<Option<super::ClientServer>>,
     _slot: Slot,
 }
